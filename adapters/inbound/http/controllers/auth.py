@@ -1,0 +1,45 @@
+"""Register, log in, refresh, log out."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+
+from adapters.inbound.http import schemas as s
+from application.use_cases.log_in import LogIn, LogInInput
+from application.use_cases.log_out import LogOut
+from application.use_cases.refresh_session import RefreshSession
+from application.use_cases.register_account import RegisterAccount, RegisterInput
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["accounts"]
+
+    @post("/register", status_code=201)
+    async def register(
+        self, data: s.RegisterBody, register_account: RegisterAccount
+    ) -> s.RegisteredOut:
+        result = await register_account.execute(
+            RegisterInput(data.email, data.password, data.full_name, data.workspace_name)
+        )
+        pair = result.tokens
+        return s.RegisteredOut(
+            user=s.user_out(result.user),
+            workspace=s.workspace_ref(result.workspace),
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
+
+    @post("/login", status_code=200)
+    async def login(self, data: s.LoginBody, log_in: LogIn, client_ip: str) -> s.TokenPairOut:
+        pair = await log_in.execute(LogInInput(data.email, data.password, client_ip))
+        return s.token_pair_out(pair)
+
+    @post("/refresh", status_code=200)
+    async def refresh(self, data: s.RefreshBody, refresh_session: RefreshSession) -> s.TokenPairOut:
+        return s.token_pair_out(await refresh_session.execute(data.refresh_token))
+
+    @post("/logout", status_code=204)
+    async def logout(self, data: s.RefreshBody, log_out: LogOut) -> None:
+        await log_out.execute(data.refresh_token)

@@ -1,0 +1,28 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get
+
+from adapters.inbound.http import schemas as s
+from application.use_cases.check_readiness import CheckReadiness
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["operations"]
+
+    @get("/live")
+    async def live(self) -> dict[str, str]:
+        return {"status": "alive"}
+
+    @get("/ready")
+    async def ready(self, check_readiness: CheckReadiness) -> Response[s.ReadinessOut]:
+        readiness = await check_readiness.execute()
+        body = s.ReadinessOut(
+            status="ready" if readiness.ready else "unavailable",
+            database=readiness.components.get("database", "not_configured"),
+            redis=readiness.components.get("redis", "not_configured"),
+            queue=readiness.components.get("queue", "not_configured"),
+        )
+        return Response(body, status_code=200 if readiness.ready else 503)

@@ -1,0 +1,68 @@
+"""The caller, the workspace, its plan and members."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post, put
+
+from adapters.inbound.http import schemas as s
+from application.pagination import PageRequest
+from application.principal import Principal
+from application.use_cases.get_profile import GetProfile
+from application.use_cases.get_workspace import GetWorkspace
+from application.use_cases.members import AddMember, AddMemberInput, ListMembers
+from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["accounts"]
+
+    @get()
+    async def me(self, principal: Principal, get_profile: GetProfile) -> s.MeOut:
+        profile = await get_profile.execute(principal)
+        return s.MeOut(
+            user=s.user_out(profile.user) if profile.user else None,
+            workspace=s.workspace_ref(profile.workspace),
+            role=profile.role.value,
+        )
+
+
+class WorkspaceController(Controller):
+    path = "/api/v1/workspace"
+    tags = ["workspace"]
+
+    @get()
+    async def read(self, principal: Principal, get_workspace: GetWorkspace) -> s.WorkspaceOut:
+        return s.workspace_out(await get_workspace.execute(principal))
+
+    @patch()
+    async def rename(
+        self, data: s.WorkspacePatch, principal: Principal, rename_workspace: RenameWorkspace
+    ) -> s.WorkspaceOut:
+        return s.workspace_out(await rename_workspace.execute(principal, data.name))
+
+    @put("/plan")
+    async def change_plan(
+        self, data: s.PlanBody, principal: Principal, change_plan: ChangePlan
+    ) -> s.WorkspaceOut:
+        return s.workspace_out(await change_plan.execute(principal, data.plan))
+
+    @get("/members")
+    async def members(
+        self,
+        principal: Principal,
+        list_members: ListMembers,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> s.MemberPage:
+        page = await list_members.execute(principal, PageRequest.parse(limit, cursor))
+        return s.MemberPage(
+            items=[s.member_out(u) for u in page.items], next_cursor=page.next_cursor
+        )
+
+    @post("/members", status_code=201)
+    async def add_member(
+        self, data: s.MemberBody, principal: Principal, add_member: AddMember
+    ) -> s.MemberOut:
+        inp = AddMemberInput(data.email, data.full_name, data.role, data.password)
+        return s.member_out(await add_member.execute(principal, inp))

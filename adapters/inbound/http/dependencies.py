@@ -1,0 +1,80 @@
+"""Litestar dependencies: use cases from the container, the caller's Principal, the client IP."""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from application.principal import Principal
+from application.use_cases.authenticate import Authenticate
+
+USE_CASES = (
+    "check_readiness",
+    "register_account",
+    "log_in",
+    "refresh_session",
+    "log_out",
+    "get_profile",
+    "get_workspace",
+    "rename_workspace",
+    "change_plan",
+    "list_members",
+    "add_member",
+    "create_api_key",
+    "list_api_keys",
+    "revoke_api_key",
+)
+
+
+async def resolve(container: Any, name: str) -> Any:
+    """Providers that depend on an async resource (the engine) hand back awaitables."""
+    provided = getattr(container, name)()
+    return await provided if inspect.isawaitable(provided) else provided
+
+
+def _from_container(name: str) -> Provide:
+    async def provide(state: State) -> Any:
+        return await resolve(state.container, name)
+
+    return Provide(provide)
+
+
+async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else ""
+    authenticate: Authenticate = await resolve(state.container, "authenticate")
+    principal = await authenticate.execute(bearer)
+    structlog.contextvars.bind_contextvars(workspace_id=str(principal.workspace_id))
+    return principal
+
+
+def client_ip(request: Request[Any, Any, Any], state: State) -> str:
+    """The peer address, or the first untrusted hop of X-Forwarded-For behind a trusted proxy."""
+    peer = request.client.host if request.client else "0.0.0.0"  # noqa: S104 - only a key
+    trusted = state.trusted_proxies
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    address = peer
+    while hops and _in(address, trusted):
+        address = hops.pop()
+    return address
+
+
+def _in(address: str, networks: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def dependencies() -> dict[str, Provide]:
+    deps = {name: _from_container(name) for name in USE_CASES}
+    deps["principal"] = Provide(provide_principal)
+    deps["client_ip"] = Provide(client_ip, sync_to_thread=False)
+    return deps

@@ -1,0 +1,124 @@
+"""The one place where errors become HTTP: RFC 9457 problem details with stable codes."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from domain.errors import DomainError, RateLimited, Unauthorized, ValidationFailed
+
+log = structlog.get_logger()
+
+STATUS_BY_CODE: dict[str, int] = {
+    "validation_error": 422,
+    "unauthorized": 401,
+    "invalid_credentials": 401,
+    "forbidden": 403,
+    "origin_not_allowed": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "email_taken": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "quota_exceeded": 402,
+    "rate_limited": 429,
+    "service_unavailable": 503,
+    "internal_error": 500,
+}
+# Framework statuses that have no domain error of their own.
+CODE_BY_STATUS: dict[int, str] = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_found",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def problem(
+    code: str,
+    detail: str,
+    *,
+    status: int | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemDetailsException:
+    status = status or STATUS_BY_CODE[code]
+    extra: dict[str, Any] = {"code": code}
+    if errors is not None:
+        extra["errors"] = errors
+    return ProblemDetailsException(
+        type_=f"/problems/{code}",
+        title=HTTPStatus(status).phrase,
+        detail=detail,
+        status_code=status,
+        extra=extra,
+        headers=headers,
+    )
+
+
+def from_domain_error(exc: DomainError) -> ProblemDetailsException:
+    headers: dict[str, str] = {}
+    errors = None
+    if isinstance(exc, ValidationFailed):
+        errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(exc.code, exc.detail, errors=errors, headers=headers or None)
+
+
+def from_validation_exception(exc: ValidationException) -> ProblemDetailsException:
+    """Body, query and path decoding errors: always 422 with the offending fields."""
+    raw = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {
+            "field": str(item.get("key") or item.get("source") or "body"),
+            "message": str(item.get("message")),
+        }
+        for item in raw
+        if isinstance(item, dict)
+    ]
+    return problem("validation_error", str(exc.detail), errors=errors)
+
+
+def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
+    status = exc.status_code
+    if status >= 500:
+        log.error("http.server_error", status=status, detail=str(exc.detail), exc_info=exc)
+    code = CODE_BY_STATUS.get(status, "internal_error" if status >= 500 else "validation_error")
+    detail = str(exc.detail) if status < 500 else "The server could not complete the request."
+    return problem(code, detail, status=status, headers=exc.headers)
+
+
+def from_unexpected(exc: Exception) -> ProblemDetailsException:
+    # The traceback goes to the log, bound to the request id; never to the client.
+    log.error("http.unhandled_error", exc_info=exc)
+    return problem("internal_error", "The server could not complete the request.")
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                DomainError: from_domain_error,
+                ValidationException: from_validation_exception,
+                HTTPException: from_http_exception,
+                Exception: from_unexpected,
+            }
+        )
+    )

@@ -1,0 +1,70 @@
+"""In-memory unit of work: snapshots the store on entry, restores it unless committed."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any, Self
+
+from adapters.outbound.memory.repositories import (
+    InMemoryApiKeyRepository,
+    InMemoryRefreshTokenRepository,
+    InMemoryUserRepository,
+    InMemoryWorkspaceRepository,
+)
+from adapters.outbound.memory.store import MemoryStore
+from domain.ids import WorkspaceId
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: MemoryStore, lock: asyncio.Lock, scope: WorkspaceId | None) -> None:
+        self.scope = scope
+        self.committed = False
+        self._store, self._lock = store, lock
+        self._snapshot: dict[str, Any] | None = None
+        self.workspaces = InMemoryWorkspaceRepository(store, scope)
+        self.users = InMemoryUserRepository(store, scope)
+        self.api_keys = InMemoryApiKeyRepository(store, scope)
+        self.refresh_tokens = InMemoryRefreshTokenRepository(store, scope)
+
+    async def __aenter__(self) -> Self:
+        # One transaction at a time: the memory store is serialisable by construction.
+        await self._lock.acquire()
+        self._snapshot = self._store.snapshot()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self.committed and self._snapshot is not None:
+                self._store.restore(self._snapshot)
+        finally:
+            self._lock.release()
+
+    async def commit(self) -> None:
+        self.committed = True
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self, store: MemoryStore | None = None) -> None:
+        self.store = store or MemoryStore()
+        self._lock = asyncio.Lock()
+        self.last: InMemoryUnitOfWork | None = None
+
+    def tenant(self, workspace_id: WorkspaceId) -> InMemoryUnitOfWork:
+        return self._open(workspace_id)
+
+    def system(self) -> InMemoryUnitOfWork:
+        return self._open(None)
+
+    def _open(self, scope: WorkspaceId | None) -> InMemoryUnitOfWork:
+        uow = InMemoryUnitOfWork(self.store, self._lock, scope)
+        self.last = uow
+        return uow
+
+    async def ping(self) -> None:
+        return None

@@ -1,0 +1,177 @@
+"""PostgreSQL repositories over one transaction's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, Table, func, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.outbound.postgres import tables as t
+from application.pagination import Cursor, Page, PageRequest
+from domain.accounts import ApiKey, RefreshToken, User, Workspace
+from domain.errors import EmailTaken
+from domain.ids import ApiKeyId, TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.plans import Usage
+
+T = TypeVar("T")
+
+
+async def fetch_page(
+    conn: AsyncConnection,
+    table: Table,
+    query: Select[Any],
+    page: PageRequest,
+    to_domain: Callable[[Any], T],
+) -> Page[T]:
+    """Keyset pagination on (created_at, id): stable under inserts, no OFFSET scans."""
+    if page.after is not None:
+        query = query.where(
+            tuple_(table.c.created_at, table.c.id) > tuple_(page.after.created_at, page.after.id)
+        )
+    query = query.order_by(table.c.created_at, table.c.id).limit(page.limit + 1)
+    rows = (await conn.execute(query)).all()
+    items = [to_domain(row) for row in rows[: page.limit]]
+    more = len(rows) > page.limit
+    last = rows[page.limit - 1] if more else None
+    return Page(items, Cursor(last.created_at, last.id).encode() if last is not None else None)
+
+
+class PostgresWorkspaceRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, workspace: Workspace) -> None:
+        await self._conn.execute(t.workspaces.insert().values(**t.workspace_to_row(workspace)))
+
+    async def get(self, workspace_id: WorkspaceId, *, for_update: bool = False) -> Workspace | None:
+        query = select(t.workspaces).where(t.workspaces.c.id == workspace_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return t.workspace_from_row(row) if row else None
+
+    async def save(self, workspace: Workspace) -> None:
+        values = t.workspace_to_row(workspace)
+        await self._conn.execute(
+            update(t.workspaces).where(t.workspaces.c.id == workspace.id).values(**values)
+        )
+
+    async def usage(self, workspace_id: WorkspaceId) -> Usage:
+        seats = (
+            select(func.count()).select_from(t.users).where(t.users.c.workspace_id == workspace_id)
+        )
+        return Usage(seats=(await self._conn.execute(seats)).scalar_one())
+
+
+class PostgresUserRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, user: User) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(t.users.insert().values(**t.user_to_row(user)))
+        except IntegrityError as exc:
+            if "users_email_key" in str(exc.orig):
+                raise EmailTaken("An account with this email already exists.") from None
+            raise
+
+    async def get(self, workspace_id: WorkspaceId, user_id: UserId) -> User | None:
+        query = select(t.users).where(
+            t.users.c.workspace_id == workspace_id, t.users.c.id == user_id
+        )
+        row = (await self._conn.execute(query)).first()
+        return t.user_from_row(row) if row else None
+
+    async def find_by_email(self, email: str) -> User | None:
+        row = (await self._conn.execute(select(t.users).where(t.users.c.email == email))).first()
+        return t.user_from_row(row) if row else None
+
+    async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[User]:
+        query = select(t.users).where(t.users.c.workspace_id == workspace_id)
+        return await fetch_page(self._conn, t.users, query, page, t.user_from_row)
+
+    async def count(self, workspace_id: WorkspaceId) -> int:
+        query = (
+            select(func.count()).select_from(t.users).where(t.users.c.workspace_id == workspace_id)
+        )
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def set_password_hash(
+        self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
+    ) -> None:
+        await self._conn.execute(
+            update(t.users)
+            .where(t.users.c.workspace_id == workspace_id, t.users.c.id == user_id)
+            .values(password_hash=password_hash)
+        )
+
+
+class PostgresApiKeyRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, key: ApiKey) -> None:
+        await self._conn.execute(t.api_keys.insert().values(**t.api_key_to_row(key)))
+
+    async def get(self, workspace_id: WorkspaceId, key_id: ApiKeyId) -> ApiKey | None:
+        query = select(t.api_keys).where(
+            t.api_keys.c.workspace_id == workspace_id, t.api_keys.c.id == key_id
+        )
+        row = (await self._conn.execute(query)).first()
+        return t.api_key_from_row(row) if row else None
+
+    async def list_active(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[ApiKey]:
+        query = select(t.api_keys).where(
+            t.api_keys.c.workspace_id == workspace_id, t.api_keys.c.revoked_at.is_(None)
+        )
+        return await fetch_page(self._conn, t.api_keys, query, page, t.api_key_from_row)
+
+    async def save(self, key: ApiKey) -> None:
+        await self._conn.execute(
+            update(t.api_keys)
+            .where(t.api_keys.c.workspace_id == key.workspace_id, t.api_keys.c.id == key.id)
+            .values(**t.api_key_to_row(key))
+        )
+
+    async def find_active_by_digest(self, key_hash: str) -> ApiKey | None:
+        query = select(t.api_keys).where(
+            t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None)
+        )
+        row = (await self._conn.execute(query)).first()
+        return t.api_key_from_row(row) if row else None
+
+
+class PostgresRefreshTokenRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, token: RefreshToken) -> None:
+        await self._conn.execute(t.refresh_tokens.insert().values(**t.refresh_token_to_row(token)))
+
+    async def get(self, token_id: TokenId, *, for_update: bool = False) -> RefreshToken | None:
+        query = select(t.refresh_tokens).where(t.refresh_tokens.c.id == token_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return t.refresh_token_from_row(row) if row else None
+
+    async def save(self, token: RefreshToken) -> None:
+        await self._conn.execute(
+            update(t.refresh_tokens)
+            .where(t.refresh_tokens.c.id == token.id)
+            .values(**t.refresh_token_to_row(token))
+        )
+
+    async def revoke_family(self, family_id: TokenFamilyId, now: datetime) -> None:
+        await self._conn.execute(
+            update(t.refresh_tokens)
+            .where(
+                t.refresh_tokens.c.family_id == family_id, t.refresh_tokens.c.revoked_at.is_(None)
+            )
+            .values(revoked_at=now)
+        )

@@ -1,0 +1,84 @@
+"""PostgreSQL unit of work: one transaction, scoped to a tenant for row-level security."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from adapters.outbound.postgres.repositories import (
+    PostgresApiKeyRepository,
+    PostgresRefreshTokenRepository,
+    PostgresUserRepository,
+    PostgresWorkspaceRepository,
+)
+from domain.ids import WorkspaceId
+
+# Transaction-local settings read by the RLS policies (see migration 0001).
+_SCOPE_SQL = text(
+    "SELECT set_config('ccgpt.workspace_id', :workspace_id, true), "
+    "set_config('ccgpt.scope', :scope, true)"
+)
+
+
+class PostgresUnitOfWork:
+    def __init__(self, engine: AsyncEngine, scope: WorkspaceId | None) -> None:
+        self._engine, self._scope = engine, scope
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        try:
+            self._tx = await self._conn.begin()
+            await self._conn.execute(
+                _SCOPE_SQL,
+                {
+                    "workspace_id": str(self._scope) if self._scope else "",
+                    "scope": "tenant" if self._scope else "system",
+                },
+            )
+        except BaseException:
+            await self._conn.close()
+            raise
+        self.workspaces = PostgresWorkspaceRepository(self._conn)
+        self.users = PostgresUserRepository(self._conn)
+        self.api_keys = PostgresApiKeyRepository(self._conn)
+        self.refresh_tokens = PostgresRefreshTokenRepository(self._conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None and self._tx is not None
+        try:
+            if self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            await self._conn.close()
+
+    async def commit(self) -> None:
+        assert self._tx is not None
+        await self._tx.commit()
+        self.committed = True
+
+
+class PostgresUnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def tenant(self, workspace_id: WorkspaceId) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self._engine, workspace_id)
+
+    def system(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self._engine, None)
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))

@@ -1,0 +1,54 @@
+"""Keyset pagination: opaque cursors over (created_at, id)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from domain.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = json.dumps([self.created_at.isoformat(), str(self.id)]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            stamp, ident = json.loads(base64.urlsafe_b64decode(padded))
+            return cls(datetime.fromisoformat(stamp), uuid.UUID(ident))
+        except (ValueError, TypeError):
+            raise ValidationFailed.on("cursor", "is not a valid cursor") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int = DEFAULT_LIMIT
+    after: Cursor | None = None
+
+    @classmethod
+    def parse(cls, limit: int | None, cursor: str | None) -> PageRequest:
+        size = DEFAULT_LIMIT if limit is None else limit
+        if not 1 <= size <= MAX_LIMIT:
+            raise ValidationFailed.on("limit", f"must be between 1 and {MAX_LIMIT}")
+        return cls(size, Cursor.decode(cursor) if cursor else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None

@@ -1,0 +1,92 @@
+"""The application factory: a Litestar app around the container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
+from adapters.inbound.http.controllers.api_keys import ApiKeyController
+from adapters.inbound.http.controllers.auth import AuthController
+from adapters.inbound.http.controllers.health import HealthController
+from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
+from adapters.inbound.http.dependencies import dependencies
+from adapters.inbound.http.problems import problem_details_plugin
+from bootstrap.container import Container, build_container
+from bootstrap.logging import configure_logging
+from bootstrap.settings import Settings, load_settings
+
+log = structlog.get_logger()
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Litestar:
+    """Builds the app; nothing is started until the lifespan runs."""
+    settings = settings or load_settings()
+    container = container or build_container(settings)
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await container.init_resources()  # type: ignore[misc]
+        log.info("app.started", storage=settings.storage, data_dir=str(settings.data_dir))
+        try:
+            yield
+        finally:
+            await container.shutdown_resources()  # type: ignore[misc]
+            log.info("app.stopped")
+
+    metrics = PrometheusConfig(
+        app_name="ccgpt", prefix="ccgpt", group_path=True, exclude=["/metrics", "/health"]
+    )
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AuthController,
+            MeController,
+            WorkspaceController,
+            ApiKeyController,
+            PrometheusController,
+        ],
+        dependencies=dependencies(),
+        plugins=[problem_details_plugin()],
+        middleware=[RequestContextMiddleware, metrics.middleware],
+        before_send=[add_response_headers],
+        lifespan=[lifespan],
+        state=State(
+            {
+                "container": container,
+                "settings": settings,
+                "trusted_proxies": settings.trusted_networks(),
+            }
+        ),
+        request_max_body_size=settings.max_json_body_kb * 1024,
+        openapi_config=openapi_config(),
+        debug=False,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="CustomerCareGPT",
+        version="1.0.0",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="A user access JWT or a workspace secret key (ccgpt_sk_...)",
+                )
+            }
+        ),
+        security=[{"bearer": []}],
+    )

@@ -1,0 +1,97 @@
+"""Settings: every `CCGPT_*` environment variable; a `.env` file is read too (env wins)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+from dotenv import dotenv_values
+
+PREFIX = "CCGPT_"
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    data_dir: Path = Path("./.ccgpt")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    embedder: Literal["local", "openai", "hashing"] = "local"
+    llm: Literal["extractive", "openai"] = "extractive"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    plans_file: Path | None = None
+    rate_limit_ip: str = "30/minute"
+    rate_limit_embed: str = "120/minute"
+    rate_limit_workspace: str = "600/minute"
+    rate_limit_login: str = "10/minute"
+    trusted_proxies: str = ""
+    max_upload_mb: int = 50
+    public_url: str | None = None
+    # Ours, beyond API.md:
+    storage: Literal["postgres", "memory"] = "postgres"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+    max_json_body_kb: int = 256
+    database_pool_size: int = 10
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_json: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_upload_mb < 1:
+            raise ValueError("CCGPT_MAX_UPLOAD_MB must be at least 1")
+        self.trusted_networks()  # fail at start-up, not on the first request
+
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        parts = (p.strip() for p in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.storage == "postgres" and not self.database_url
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = Path(".env"),
+    **overrides: object,
+) -> Settings:
+    """Environment over `.env` over defaults; `overrides` (for tests and the CLI) over all."""
+    raw: dict[str, object] = {}
+    if env_file is not None and env_file.is_file():
+        raw.update(_ours(dotenv_values(env_file)))
+    raw.update(_ours(os.environ if environ is None else environ))
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode)
+    except msgspec.ValidationError as exc:
+        raise SystemExit(f"invalid configuration: {_variable_names(str(exc))}") from None
+
+
+def _decode(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
+
+
+def _ours(source: Mapping[str, str | None]) -> dict[str, object]:
+    return {
+        key[len(PREFIX) :].lower(): value
+        for key, value in source.items()
+        if key.startswith(PREFIX) and value not in (None, "") and not key.startswith("CCGPT_TEST_")
+    }
+
+
+def _variable_names(message: str) -> str:
+    """msgspec says `$.max_upload_mb`; people set `CCGPT_MAX_UPLOAD_MB`."""
+    if "`$." in message:
+        head, _, rest = message.partition("`$.")
+        name, _, tail = rest.partition("`")
+        return f"{head}{PREFIX}{name.upper()}{tail}"
+    return message

@@ -1,0 +1,16 @@
+"""Typed identifiers: UUIDs that cannot be mixed up with each other."""
+
+from __future__ import annotations
+
+import uuid
+from typing import NewType
+
+WorkspaceId = NewType("WorkspaceId", uuid.UUID)
+UserId = NewType("UserId", uuid.UUID)
+ApiKeyId = NewType("ApiKeyId", uuid.UUID)
+TokenFamilyId = NewType("TokenFamilyId", uuid.UUID)
+TokenId = NewType("TokenId", uuid.UUID)
+
+
+def new_uuid() -> uuid.UUID:
+    return uuid.uuid4()

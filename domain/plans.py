@@ -1,0 +1,118 @@
+"""Plans and their limits: the rules a workspace's usage must stay within."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.errors import QuotaExceeded, ValidationFailed
+
+UNLIMITED = -1
+MIB = 1024 * 1024
+
+
+class Plan(StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"
+
+    @classmethod
+    def parse(cls, value: str) -> Plan:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(p.value for p in cls)
+            raise ValidationFailed.on("plan", f"must be one of {allowed}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLimits:
+    """Limits of one plan; -1 means unlimited."""
+
+    documents: int
+    storage_mb: int
+    max_file_mb: int
+    messages_per_month: int
+    embed_codes: int
+    seats: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    def check_can_add_seat(self, plan: Plan, seats_in_use: int) -> None:
+        _check(plan, "seats", self.seats, seats_in_use + 1)
+
+
+def _check(plan: Plan, name: str, limit: int, wanted: int) -> None:
+    if limit != UNLIMITED and wanted > limit:
+        raise QuotaExceeded(
+            f"The {plan.value} plan allows {limit} {name.replace('_', ' ')}; "
+            "upgrade the plan (PUT /api/v1/workspace/plan) to lift this limit."
+        )
+
+
+BUILT_IN_LIMITS: Mapping[Plan, PlanLimits] = {
+    Plan.FREE: PlanLimits(
+        documents=20, storage_mb=50, max_file_mb=10, messages_per_month=500, embed_codes=2, seats=1
+    ),
+    Plan.PRO: PlanLimits(
+        documents=1000,
+        storage_mb=5000,
+        max_file_mb=50,
+        messages_per_month=20000,
+        embed_codes=20,
+        seats=10,
+    ),
+    Plan.ENTERPRISE: PlanLimits(
+        documents=UNLIMITED,
+        storage_mb=UNLIMITED,
+        max_file_mb=UNLIMITED,
+        messages_per_month=UNLIMITED,
+        embed_codes=UNLIMITED,
+        seats=UNLIMITED,
+    ),
+}
+
+LIMIT_NAMES = frozenset(f.name for f in dataclasses.fields(PlanLimits))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCatalog:
+    """The limits in force for each plan (built-in, possibly overridden)."""
+
+    limits: Mapping[Plan, PlanLimits]
+
+    def for_plan(self, plan: Plan) -> PlanLimits:
+        return self.limits[plan]
+
+    @classmethod
+    def built_in(cls) -> PlanCatalog:
+        return cls(dict(BUILT_IN_LIMITS))
+
+    @classmethod
+    def with_overrides(cls, overrides: Mapping[str, Mapping[str, int]]) -> PlanCatalog:
+        """Apply `{plan: {limit: value}}`; a key left out keeps the built-in value."""
+        merged = dict(BUILT_IN_LIMITS)
+        for plan_name, values in overrides.items():
+            plan = Plan.parse(plan_name)
+            unknown = set(values) - LIMIT_NAMES
+            if unknown:
+                raise ValidationFailed.on(f"plans.{plan_name}", f"unknown keys {sorted(unknown)}")
+            for key, value in values.items():
+                if not isinstance(value, int) or isinstance(value, bool) or value < UNLIMITED:
+                    raise ValidationFailed.on(f"plans.{plan_name}.{key}", "must be an int >= -1")
+            merged[plan] = dataclasses.replace(merged[plan], **values)
+        return cls(merged)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a workspace consumes of its plan right now."""
+
+    documents: int = 0
+    storage_bytes: int = 0
+    messages_this_month: int = 0
+    embed_codes: int = 0
+    seats: int = 0
