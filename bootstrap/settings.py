@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 from dotenv import dotenv_values
+
+from application.ports.rate_limiter import RateLimit
+from domain.errors import ValidationFailed
 
 PREFIX = "CCGPT_"
 
@@ -44,9 +48,23 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     log_json: bool | None = None
 
     def __post_init__(self) -> None:
+        # Fail at start-up, naming the variable, rather than on the first request.
         if self.max_upload_mb < 1:
             raise ValueError("CCGPT_MAX_UPLOAD_MB must be at least 1")
-        self.trusted_networks()  # fail at start-up, not on the first request
+        try:
+            self.trusted_networks()
+        except ValueError as exc:
+            raise ValueError(f"CCGPT_TRUSTED_PROXIES: {exc}") from None
+        for name in (
+            "rate_limit_ip",
+            "rate_limit_embed",
+            "rate_limit_workspace",
+            "rate_limit_login",
+        ):
+            try:
+                RateLimit.parse(getattr(self, name))
+            except ValidationFailed as exc:
+                raise ValueError(f"{PREFIX}{name.upper()}: {exc.detail}") from None
 
     def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         parts = (p.strip() for p in self.trusted_proxies.split(","))
@@ -89,9 +107,8 @@ def _ours(source: Mapping[str, str | None]) -> dict[str, object]:
 
 
 def _variable_names(message: str) -> str:
-    """msgspec says `$.max_upload_mb`; people set `CCGPT_MAX_UPLOAD_MB`."""
-    if "`$." in message:
-        head, _, rest = message.partition("`$.")
-        name, _, tail = rest.partition("`")
-        return f"{head}{PREFIX}{name.upper()}{tail}"
-    return message
+    """msgspec says `$.max_upload_mb` or `max_upload_mb`; people set `CCGPT_MAX_UPLOAD_MB`."""
+    named = re.sub(r"`\$\.([a-z_]+)`", lambda m: PREFIX + m.group(1).upper(), message)
+    return re.sub(
+        r"unknown field `([a-z_]+)`", lambda m: "unknown " + PREFIX + m.group(1).upper(), named
+    )

@@ -48,7 +48,7 @@ class InMemoryWorkspaceRepository:
         self._store.workspaces[workspace.id] = copy.deepcopy(workspace)
 
     async def usage(self, workspace_id: WorkspaceId) -> Usage:
-        seats = sum(1 for ws, _ in self._store.users if ws == workspace_id)
+        seats = sum(1 for ws, _ in self._store.users if ws == workspace_id and self._sees(ws))
         return Usage(seats=seats)
 
 
@@ -77,11 +77,13 @@ class InMemoryUserRepository:
         return copy.deepcopy(found)
 
     async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[User]:
-        rows = [u for (ws, _), u in self._store.users.items() if ws == workspace_id]
+        rows = [
+            u for (ws, _), u in self._store.users.items() if ws == workspace_id and self._sees(ws)
+        ]
         return paginate(rows, page, lambda u: Cursor(u.created_at, u.id))
 
     async def count(self, workspace_id: WorkspaceId) -> int:
-        return sum(1 for ws, _ in self._store.users if ws == workspace_id)
+        return sum(1 for ws, _ in self._store.users if ws == workspace_id and self._sees(ws))
 
     async def set_password_hash(
         self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
@@ -109,7 +111,11 @@ class InMemoryApiKeyRepository:
         )
 
     async def list_active(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[ApiKey]:
-        rows = [k for (ws, _), k in self._store.api_keys.items() if ws == workspace_id and k.active]
+        rows = [
+            k
+            for (ws, _), k in self._store.api_keys.items()
+            if ws == workspace_id and k.active and self._sees(ws)
+        ]
         return paginate(rows, page, lambda k: Cursor(k.created_at, k.id))
 
     async def save(self, key: ApiKey) -> None:

@@ -1,0 +1,50 @@
+"""Integration fixtures: one embedded PostgreSQL (pgvector) per test session, migrated."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.migrate import migrate
+from bootstrap.app import create_app
+from bootstrap.embedded_postgres import EmbeddedPostgres
+from bootstrap.settings import Settings
+from tests.conftest import make_settings
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedPostgres(Path(tmp_path_factory.mktemp("pg")))
+    url = server.start()
+    migrate(url)
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    built = runtime_engine(database_url, pool_size=4)
+    yield built
+    await built.dispose()
+
+
+@pytest.fixture
+def postgres_settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url=database_url, data_dir=str(tmp_path / "data"))
+
+
+@pytest.fixture
+def client(postgres_settings: Settings) -> Iterator[TestClient[Any]]:
+    """The whole HTTP app against the real (embedded) PostgreSQL."""
+    with TestClient(create_app(postgres_settings)) as test_client:
+        yield test_client
+
+
+def make_client(settings: Settings) -> TestClient[Any]:
+    return TestClient(create_app(settings))

@@ -1,0 +1,185 @@
+"""One contract for every UnitOfWorkFactory: the memory fake and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from application.pagination import PageRequest
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.accounts import ApiKey, RefreshToken, User, Workspace
+from domain.errors import EmailTaken
+from domain.ids import ApiKeyId, TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.plans import Plan
+from domain.roles import Role
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def uow(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
+    if request.param == "memory":
+        yield InMemoryUnitOfWorkFactory()
+        return
+    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
+    yield PostgresUnitOfWorkFactory(engine)
+    await engine.dispose()
+
+
+def new_workspace() -> Workspace:
+    return Workspace(WorkspaceId(uuid.uuid4()), "Acme", Plan.FREE, NOW)
+
+
+def new_user(ws: Workspace, minutes: int = 0, role: Role = Role.OWNER) -> User:
+    return User(
+        id=UserId(uuid.uuid4()),
+        workspace_id=ws.id,
+        email=f"{uuid.uuid4().hex[:12]}@example.com",
+        full_name="Ann",
+        password_hash="$argon2id$fake",
+        role=role,
+        created_at=NOW + timedelta(minutes=minutes),
+    )
+
+
+async def seeded(uow: UnitOfWorkFactory, users: int = 1) -> tuple[Workspace, list[User]]:
+    ws = new_workspace()
+    people = [new_user(ws, minutes=i) for i in range(users)]
+    async with uow.system() as tx:
+        await tx.workspaces.add(ws)
+        for person in people:
+            await tx.users.add(person)
+        await tx.commit()
+    return ws, people
+
+
+async def test_workspaces_round_trip_and_save(uow: UnitOfWorkFactory) -> None:
+    ws, _ = await seeded(uow)
+    async with uow.tenant(ws.id) as tx:
+        stored = await tx.workspaces.get(ws.id, for_update=True)
+        assert stored == ws
+        stored.rename("Renamed")
+        stored.change_plan(Plan.PRO)
+        await tx.workspaces.save(stored)
+        await tx.commit()
+    async with uow.tenant(ws.id) as tx:
+        again = await tx.workspaces.get(ws.id)
+        assert again is not None and (again.name, again.plan) == ("Renamed", Plan.PRO)
+        assert (await tx.workspaces.usage(ws.id)).seats == 1
+
+
+async def test_uncommitted_work_is_rolled_back(uow: UnitOfWorkFactory) -> None:
+    ws = new_workspace()
+    async with uow.system() as tx:
+        await tx.workspaces.add(ws)
+    async with uow.system() as tx:
+        assert await tx.workspaces.get(ws.id) is None
+
+
+async def test_users_by_id_email_count_and_pages(uow: UnitOfWorkFactory) -> None:
+    ws, people = await seeded(uow, users=3)
+    async with uow.tenant(ws.id) as tx:
+        assert await tx.users.get(ws.id, people[1].id) == people[1]
+        assert await tx.users.count(ws.id) == 3
+        first = await tx.users.list(ws.id, PageRequest(limit=2))
+        assert [u.id for u in first.items] == [people[0].id, people[1].id]
+        assert first.next_cursor is not None
+        rest = await tx.users.list(ws.id, PageRequest.parse(2, first.next_cursor))
+        assert [u.id for u in rest.items] == [people[2].id] and rest.next_cursor is None
+        await tx.users.set_password_hash(ws.id, people[0].id, "$argon2id$new")
+        await tx.commit()
+    async with uow.system() as tx:
+        found = await tx.users.find_by_email(people[0].email)
+        assert found is not None and found.password_hash == "$argon2id$new"
+        assert await tx.users.find_by_email("nobody@example.com") is None
+
+
+async def test_emails_are_unique_across_workspaces(uow: UnitOfWorkFactory) -> None:
+    _, (taken,) = await seeded(uow)
+    other = new_workspace()
+    duplicate = new_user(other)
+    duplicate.email = taken.email
+    async with uow.system() as tx:
+        await tx.workspaces.add(other)
+        with pytest.raises(EmailTaken):
+            await tx.users.add(duplicate)
+
+
+async def test_a_tenant_scope_never_sees_another_workspace(uow: UnitOfWorkFactory) -> None:
+    """Even when a use case passes the wrong workspace id, the scope is a second wall."""
+    ws_a, (ann,) = await seeded(uow)
+    ws_b, _ = await seeded(uow)
+    key = ApiKey(ApiKeyId(uuid.uuid4()), ws_a.id, "k", "ccgpt_sk_abc", uuid.uuid4().hex, NOW)
+    async with uow.tenant(ws_a.id) as tx:
+        await tx.api_keys.add(key)
+        await tx.commit()
+    async with uow.tenant(ws_b.id) as tx:
+        assert await tx.workspaces.get(ws_a.id) is None
+        assert await tx.users.get(ws_a.id, ann.id) is None
+        assert await tx.users.find_by_email(ann.email) is None
+        assert await tx.api_keys.get(ws_a.id, key.id) is None
+        assert (await tx.users.list(ws_a.id, PageRequest())).items == []
+        assert await tx.api_keys.find_active_by_digest(key.key_hash) is None
+
+
+async def test_api_keys_listing_lookup_and_revocation(uow: UnitOfWorkFactory) -> None:
+    ws, _ = await seeded(uow)
+    keys = [
+        ApiKey(
+            ApiKeyId(uuid.uuid4()),
+            ws.id,
+            f"k{i}",
+            "ccgpt_sk_x",
+            uuid.uuid4().hex,
+            NOW + timedelta(seconds=i),
+        )
+        for i in range(2)
+    ]
+    async with uow.tenant(ws.id) as tx:
+        for key in keys:
+            await tx.api_keys.add(key)
+        await tx.commit()
+    async with uow.tenant(ws.id) as tx:
+        revoked = await tx.api_keys.get(ws.id, keys[0].id)
+        assert revoked is not None
+        revoked.revoke(NOW)
+        await tx.api_keys.save(revoked)
+        await tx.commit()
+    async with uow.tenant(ws.id) as tx:
+        active = await tx.api_keys.list_active(ws.id, PageRequest())
+        assert [k.id for k in active.items] == [keys[1].id]
+    async with uow.system() as tx:
+        assert await tx.api_keys.find_active_by_digest(keys[0].key_hash) is None
+        found = await tx.api_keys.find_active_by_digest(keys[1].key_hash)
+        assert found is not None and found.workspace_id == ws.id
+
+
+async def test_refresh_tokens_spend_and_family_revocation(uow: UnitOfWorkFactory) -> None:
+    ws, (ann,) = await seeded(uow)
+    family = TokenFamilyId(uuid.uuid4())
+    tokens = [
+        RefreshToken(TokenId(uuid.uuid4()), family, ann.id, ws.id, NOW + timedelta(days=1), NOW)
+        for _ in range(2)
+    ]
+    async with uow.system() as tx:
+        for token in tokens:
+            await tx.refresh_tokens.add(token)
+        first = await tx.refresh_tokens.get(tokens[0].id, for_update=True)
+        assert first is not None and first.usable(NOW)
+        first.spend(NOW, tokens[1].id)
+        await tx.refresh_tokens.save(first)
+        await tx.commit()
+    async with uow.system() as tx:
+        spent = await tx.refresh_tokens.get(tokens[0].id)
+        assert spent is not None and spent.is_reuse() and spent.replaced_by == tokens[1].id
+        await tx.refresh_tokens.revoke_family(family, NOW)
+        await tx.commit()
+    async with uow.system() as tx:
+        successor = await tx.refresh_tokens.get(tokens[1].id)
+        assert successor is not None and not successor.usable(NOW)

@@ -1,0 +1,89 @@
+"""Row-level security: the database itself keeps tenants apart, whatever the SQL says."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from tests.integration.test_repository_contract import new_user, new_workspace
+
+
+async def scope_to(conn: AsyncConnection, workspace_id: uuid.UUID | None) -> None:
+    await conn.execute(
+        text("SELECT set_config('ccgpt.workspace_id', :ws, true)"),
+        {"ws": str(workspace_id) if workspace_id else ""},
+    )
+
+
+async def two_workspaces(engine: AsyncEngine) -> tuple[uuid.UUID, uuid.UUID]:
+    uow = PostgresUnitOfWorkFactory(engine)
+    ids = []
+    for _ in range(2):
+        ws = new_workspace()
+        async with uow.system() as tx:
+            await tx.workspaces.add(ws)
+            await tx.users.add(new_user(ws))
+            await tx.commit()
+        ids.append(ws.id)
+    return ids[0], ids[1]
+
+
+async def test_the_app_role_cannot_bypass_row_level_security(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            )
+        ).one()
+        assert tuple(row) == (False, False)
+        assert (await conn.execute(text("SELECT current_user"))).scalar_one() == "ccgpt_app"
+
+
+async def test_a_query_without_a_workspace_filter_sees_only_its_tenant(engine: AsyncEngine) -> None:
+    ws_a, ws_b = await two_workspaces(engine)
+    async with engine.connect() as conn, conn.begin():
+        await scope_to(conn, ws_a)
+        seen = (await conn.execute(text("SELECT DISTINCT workspace_id FROM users"))).scalars().all()
+        assert seen == [ws_a]
+        workspaces = (await conn.execute(text("SELECT id FROM workspaces"))).scalars().all()
+        assert workspaces == [ws_a]
+    assert ws_b != ws_a
+
+
+async def test_without_a_scope_nothing_is_visible(engine: AsyncEngine) -> None:
+    await two_workspaces(engine)
+    async with engine.connect() as conn, conn.begin():
+        for table in ("workspaces", "users", "api_keys", "refresh_tokens"):
+            count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
+            assert count == 0, table
+
+
+async def test_writing_into_another_tenant_is_refused(engine: AsyncEngine) -> None:
+    ws_a, ws_b = await two_workspaces(engine)
+    async with engine.connect() as conn:
+        await conn.begin()
+        await scope_to(conn, ws_a)
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await conn.execute(
+                text(
+                    "INSERT INTO api_keys (id, workspace_id, name, prefix, key_hash, created_at) "
+                    "VALUES (:id, :ws, 'x', 'p', :hash, now())"
+                ),
+                {"id": uuid.uuid4(), "ws": ws_b, "hash": uuid.uuid4().hex},
+            )
+        await conn.rollback()
+
+
+async def test_the_scope_ends_with_the_transaction(engine: AsyncEngine) -> None:
+    ws_a, _ = await two_workspaces(engine)
+    async with engine.connect() as conn:
+        async with conn.begin():
+            await scope_to(conn, ws_a)
+            assert (await conn.execute(text("SELECT count(*) FROM workspaces"))).scalar_one() == 1
+        async with conn.begin():
+            assert (await conn.execute(text("SELECT count(*) FROM workspaces"))).scalar_one() == 0
