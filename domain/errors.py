@@ -87,9 +87,11 @@ class RateLimited(DomainError):
     code = "rate_limited"
     title = "Too many requests"
 
-    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+    def __init__(
+        self, detail: str = "", retry_after: int = 1, limit: int = 0, remaining: int = 0
+    ) -> None:
         super().__init__(detail)
-        self.retry_after = retry_after
+        self.retry_after, self.limit, self.remaining = retry_after, limit, remaining
 
 
 class ServiceUnavailable(DomainError):

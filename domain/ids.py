@@ -10,6 +10,9 @@ UserId = NewType("UserId", uuid.UUID)
 ApiKeyId = NewType("ApiKeyId", uuid.UUID)
 TokenFamilyId = NewType("TokenFamilyId", uuid.UUID)
 TokenId = NewType("TokenId", uuid.UUID)
+DocumentId = NewType("DocumentId", uuid.UUID)
+ChunkId = NewType("ChunkId", uuid.UUID)
+JobId = NewType("JobId", uuid.UUID)
 
 
 def new_uuid() -> uuid.UUID:

@@ -53,7 +53,12 @@ class LogIn:
         for key in keys:
             state = await self._limiter.peek(key, self._limit)
             if state.remaining <= 0:
-                raise RateLimited("Too many failed log-ins; try again later.", state.reset_after)
+                raise RateLimited(
+                    "Too many failed log-ins; try again later.",
+                    retry_after=state.reset_after,
+                    limit=state.limit,
+                    remaining=0,
+                )
 
     async def _upgrade_hash(self, tx: UnitOfWork, user: User, password: str) -> None:
         """Re-hash with the current parameters once the password is known to be right."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -76,28 +77,47 @@ def from_domain_error(exc: DomainError) -> ProblemDetailsException:
     if isinstance(exc, ValidationFailed):
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
     if isinstance(exc, RateLimited):
+        headers.update(rate_limit_headers(exc.limit, exc.remaining, exc.retry_after))
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
     return problem(exc.code, exc.detail, errors=errors, headers=headers or None)
 
 
+def rate_limit_headers(limit: int, remaining: int, reset_after: int) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(max(0, remaining)),
+        "RateLimit-Reset": str(reset_after),
+    }
+
+
+# msgspec names the field inside the body; Litestar's `key` is only the parameter ("data").
+_BODY_FIELD = re.compile(r"`\$\.([^`\[]+)|field `([^`]+)`")
+
+
+def _field_of(item: dict[str, Any]) -> str:
+    key = item.get("key")
+    if key and key != "data":
+        return str(key)
+    match = _BODY_FIELD.search(str(item.get("message", "")))
+    return (match.group(1) or match.group(2)) if match else str(item.get("source") or "body")
+
+
 def from_validation_exception(exc: ValidationException) -> ProblemDetailsException:
     """Body, query and path decoding errors: always 422 with the offending fields."""
     raw = exc.extra if isinstance(exc.extra, list) else []
     errors = [
-        {
-            "field": str(item.get("key") or item.get("source") or "body"),
-            "message": str(item.get("message")),
-        }
+        {"field": _field_of(item), "message": str(item.get("message") or exc.detail)}
         for item in raw
         if isinstance(item, dict)
     ]
-    return problem("validation_error", str(exc.detail), errors=errors)
+    return problem("validation_error", str(exc.detail), errors=errors or None)
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
-    status = exc.status_code
+    # A body that is not even JSON is bad input like any other: 422 validation_error.
+    status = 422 if exc.status_code == 400 else exc.status_code
     if status >= 500:
         log.error("http.server_error", status=status, detail=str(exc.detail), exc_info=exc)
     code = CODE_BY_STATUS.get(status, "internal_error" if status >= 500 else "validation_error")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
@@ -31,7 +32,7 @@ class InMemoryWorkspaceRepository:
     def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
         self._store, self._scope = store, scope
 
-    def _sees(self, workspace_id: WorkspaceId) -> bool:
+    def _sees(self, workspace_id: uuid.UUID) -> bool:
         return self._scope is None or self._scope == workspace_id
 
     async def add(self, workspace: Workspace) -> None:
@@ -48,7 +49,7 @@ class InMemoryWorkspaceRepository:
         self._store.workspaces[workspace.id] = copy.deepcopy(workspace)
 
     async def usage(self, workspace_id: WorkspaceId) -> Usage:
-        seats = sum(1 for ws, _ in self._store.users if ws == workspace_id and self._sees(ws))
+        seats = len([ws for ws, _ in self._store.users if ws == workspace_id and self._sees(ws)])
         return Usage(seats=seats)
 
 
@@ -56,7 +57,7 @@ class InMemoryUserRepository:
     def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
         self._store, self._scope = store, scope
 
-    def _sees(self, workspace_id: WorkspaceId) -> bool:
+    def _sees(self, workspace_id: uuid.UUID) -> bool:
         return self._scope is None or self._scope == workspace_id
 
     async def add(self, user: User) -> None:
@@ -83,7 +84,7 @@ class InMemoryUserRepository:
         return paginate(rows, page, lambda u: Cursor(u.created_at, u.id))
 
     async def count(self, workspace_id: WorkspaceId) -> int:
-        return sum(1 for ws, _ in self._store.users if ws == workspace_id and self._sees(ws))
+        return len([ws for ws, _ in self._store.users if ws == workspace_id and self._sees(ws)])
 
     async def set_password_hash(
         self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
@@ -97,7 +98,7 @@ class InMemoryApiKeyRepository:
     def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
         self._store, self._scope = store, scope
 
-    def _sees(self, workspace_id: WorkspaceId) -> bool:
+    def _sees(self, workspace_id: uuid.UUID) -> bool:
         return self._scope is None or self._scope == workspace_id
 
     async def add(self, key: ApiKey) -> None:
@@ -131,7 +132,7 @@ class InMemoryRefreshTokenRepository:
     def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
         self._store, self._scope = store, scope
 
-    def _sees(self, workspace_id: WorkspaceId) -> bool:
+    def _sees(self, workspace_id: uuid.UUID) -> bool:
         return self._scope is None or self._scope == workspace_id
 
     async def add(self, token: RefreshToken) -> None:

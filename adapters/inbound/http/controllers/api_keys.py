@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from adapters.inbound.http import schemas as s
 from application.pagination import PageRequest
@@ -19,7 +21,10 @@ class ApiKeyController(Controller):
 
     @post(status_code=201)
     async def create(
-        self, data: s.ApiKeyBody, principal: Principal, create_api_key: CreateApiKey
+        self,
+        data: JSONBody[s.ApiKeyBody],
+        principal: NamedDependency[Principal],
+        create_api_key: NamedDependency[CreateApiKey],
     ) -> s.CreatedApiKeyOut:
         created = await create_api_key.execute(principal, data.name)
         key = created.key
@@ -34,10 +39,10 @@ class ApiKeyController(Controller):
     @get()
     async def list_keys(
         self,
-        principal: Principal,
-        list_api_keys: ListApiKeys,
-        limit: int | None = None,
-        cursor: str | None = None,
+        principal: NamedDependency[Principal],
+        list_api_keys: NamedDependency[ListApiKeys],
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
     ) -> s.ApiKeyPage:
         page = await list_api_keys.execute(principal, PageRequest.parse(limit, cursor))
         return s.ApiKeyPage(
@@ -46,6 +51,9 @@ class ApiKeyController(Controller):
 
     @delete("/{key_id:uuid}", status_code=204)
     async def revoke(
-        self, key_id: uuid.UUID, principal: Principal, revoke_api_key: RevokeApiKey
+        self,
+        key_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        revoke_api_key: NamedDependency[RevokeApiKey],
     ) -> None:
         await revoke_api_key.execute(principal, ApiKeyId(key_id))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from adapters.inbound.http import schemas as s
 from application.use_cases.log_in import LogIn, LogInInput
@@ -17,7 +19,7 @@ class AuthController(Controller):
 
     @post("/register", status_code=201)
     async def register(
-        self, data: s.RegisterBody, register_account: RegisterAccount
+        self, data: JSONBody[s.RegisterBody], register_account: NamedDependency[RegisterAccount]
     ) -> s.RegisteredOut:
         result = await register_account.execute(
             RegisterInput(data.email, data.password, data.full_name, data.workspace_name)
@@ -32,14 +34,21 @@ class AuthController(Controller):
         )
 
     @post("/login", status_code=200)
-    async def login(self, data: s.LoginBody, log_in: LogIn, client_ip: str) -> s.TokenPairOut:
+    async def login(
+        self,
+        data: JSONBody[s.LoginBody],
+        log_in: NamedDependency[LogIn],
+        client_ip: NamedDependency[str],
+    ) -> s.TokenPairOut:
         pair = await log_in.execute(LogInInput(data.email, data.password, client_ip))
         return s.token_pair_out(pair)
 
     @post("/refresh", status_code=200)
-    async def refresh(self, data: s.RefreshBody, refresh_session: RefreshSession) -> s.TokenPairOut:
+    async def refresh(
+        self, data: JSONBody[s.RefreshBody], refresh_session: NamedDependency[RefreshSession]
+    ) -> s.TokenPairOut:
         return s.token_pair_out(await refresh_session.execute(data.refresh_token))
 
     @post("/logout", status_code=204)
-    async def logout(self, data: s.RefreshBody, log_out: LogOut) -> None:
+    async def logout(self, data: JSONBody[s.RefreshBody], log_out: NamedDependency[LogOut]) -> None:
         await log_out.execute(data.refresh_token)

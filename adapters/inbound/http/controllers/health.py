@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from adapters.inbound.http import schemas as s
 from application.use_cases.check_readiness import CheckReadiness
@@ -17,7 +18,9 @@ class HealthController(Controller):
         return {"status": "alive"}
 
     @get("/ready")
-    async def ready(self, check_readiness: CheckReadiness) -> Response[s.ReadinessOut]:
+    async def ready(
+        self, check_readiness: NamedDependency[CheckReadiness]
+    ) -> Response[s.ReadinessOut]:
         readiness = await check_readiness.execute()
         body = s.ReadinessOut(
             status="ready" if readiness.ready else "unavailable",

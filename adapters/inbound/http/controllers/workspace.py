@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
 
 from adapters.inbound.http import schemas as s
 from application.pagination import PageRequest
@@ -18,7 +20,9 @@ class MeController(Controller):
     tags = ["accounts"]
 
     @get()
-    async def me(self, principal: Principal, get_profile: GetProfile) -> s.MeOut:
+    async def me(
+        self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]
+    ) -> s.MeOut:
         profile = await get_profile.execute(principal)
         return s.MeOut(
             user=s.user_out(profile.user) if profile.user else None,
@@ -32,28 +36,36 @@ class WorkspaceController(Controller):
     tags = ["workspace"]
 
     @get()
-    async def read(self, principal: Principal, get_workspace: GetWorkspace) -> s.WorkspaceOut:
+    async def read(
+        self, principal: NamedDependency[Principal], get_workspace: NamedDependency[GetWorkspace]
+    ) -> s.WorkspaceOut:
         return s.workspace_out(await get_workspace.execute(principal))
 
     @patch()
     async def rename(
-        self, data: s.WorkspacePatch, principal: Principal, rename_workspace: RenameWorkspace
+        self,
+        data: JSONBody[s.WorkspacePatch],
+        principal: NamedDependency[Principal],
+        rename_workspace: NamedDependency[RenameWorkspace],
     ) -> s.WorkspaceOut:
         return s.workspace_out(await rename_workspace.execute(principal, data.name))
 
     @put("/plan")
     async def change_plan(
-        self, data: s.PlanBody, principal: Principal, change_plan: ChangePlan
+        self,
+        data: JSONBody[s.PlanBody],
+        principal: NamedDependency[Principal],
+        change_plan: NamedDependency[ChangePlan],
     ) -> s.WorkspaceOut:
         return s.workspace_out(await change_plan.execute(principal, data.plan))
 
     @get("/members")
     async def members(
         self,
-        principal: Principal,
-        list_members: ListMembers,
-        limit: int | None = None,
-        cursor: str | None = None,
+        principal: NamedDependency[Principal],
+        list_members: NamedDependency[ListMembers],
+        limit: FromQuery[int | None] = None,
+        cursor: FromQuery[str | None] = None,
     ) -> s.MemberPage:
         page = await list_members.execute(principal, PageRequest.parse(limit, cursor))
         return s.MemberPage(
@@ -62,7 +74,10 @@ class WorkspaceController(Controller):
 
     @post("/members", status_code=201)
     async def add_member(
-        self, data: s.MemberBody, principal: Principal, add_member: AddMember
+        self,
+        data: JSONBody[s.MemberBody],
+        principal: NamedDependency[Principal],
+        add_member: NamedDependency[AddMember],
     ) -> s.MemberOut:
         inp = AddMemberInput(data.email, data.full_name, data.role, data.password)
         return s.member_out(await add_member.execute(principal, inp))
