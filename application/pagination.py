@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from domain.errors import ValidationFailed
@@ -14,12 +14,22 @@ from domain.errors import ValidationFailed
 T = TypeVar("T")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
     created_at: datetime
     id: uuid.UUID
+
+    @classmethod
+    def at_position(cls, position: int) -> Cursor:
+        """For lists ordered by a position (chunk ordinals) rather than by creation time."""
+        return cls(_EPOCH, uuid.UUID(int=position))
+
+    @property
+    def position(self) -> int:
+        return self.id.int
 
     def encode(self) -> str:
         raw = json.dumps([self.created_at.isoformat(), str(self.id)]).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,13 +17,16 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
+from adapters.inbound.http.controllers.documents import SearchController, document_controller
 from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
-from adapters.inbound.http.dependencies import dependencies
+from adapters.inbound.http.dependencies import dependencies, resolve
 from adapters.inbound.http.problems import problem_details_plugin
+from adapters.inbound.worker import IngestionWorker
 from bootstrap.container import Container, build_container
 from bootstrap.logging import configure_logging
 from bootstrap.settings import Settings, load_settings
+from domain.plans import MIB
 
 log = structlog.get_logger()
 
@@ -36,10 +40,23 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await container.init_resources()  # type: ignore[misc]
+        worker: IngestionWorker | None = None
+        embedder = await resolve(container, "embedder")
+        if hasattr(embedder, "warm_up"):
+            # Load the model now, in the background, rather than on the first question.
+            warm_up = asyncio.create_task(embedder.warm_up())
+            warm_up.add_done_callback(lambda task: task.cancelled() or task.exception())
+        if settings.run_worker:
+            worker = await resolve(container, "ingestion_worker")
+            worker.start()
         log.info("app.started", storage=settings.storage, data_dir=str(settings.data_dir))
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
+            if hasattr(embedder, "aclose"):
+                await embedder.aclose()
             await container.shutdown_resources()  # type: ignore[misc]
             log.info("app.stopped")
 
@@ -53,6 +70,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             MeController,
             WorkspaceController,
             ApiKeyController,
+            document_controller(settings.max_upload_mb * MIB + 64 * 1024),
+            SearchController,
             PrometheusController,
         ],
         dependencies=dependencies(),

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
+from adapters.outbound.embeddings.hashing import HashingEmbedder
+from adapters.outbound.embeddings.local import SentenceTransformerEmbedder
+from adapters.outbound.embeddings.openai import OpenAIEmbedder
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
+from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
+from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.parsing.isolated import IsolatedDocumentParser
+from adapters.outbound.postgres.job_queue import PostgresJobQueue
+from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from adapters.outbound.probes import DatabaseProbe, NotConfiguredProbe
+from adapters.outbound.probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
 from adapters.outbound.system_clock import SystemClock
 from application.ports.rate_limiter import RateLimit
+from application.search import HybridSearch
 from application.token_pairs import TokenPairs
+from application.use_cases.add_document import AddDocument
 from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
+from application.use_cases.ingest_document import IngestDocument
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
+from application.use_cases.manage_documents import DeleteDocument, ReadDocuments, ReindexDocument
 from application.use_cases.members import AddMember, ListMembers
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_account import RegisterAccount
+from application.use_cases.search_knowledge import SearchKnowledge
 from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
 from bootstrap.database import database_engine
 from bootstrap.plans import load_plans
@@ -37,11 +51,41 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
     engine = providers.Resource(database_engine, settings)
+    memory_store = providers.Singleton(MemoryStore)
     uow = providers.Selector(
         settings.provided.storage,
         postgres=providers.Singleton(PostgresUnitOfWorkFactory, engine),
-        memory=providers.Singleton(InMemoryUnitOfWorkFactory),
+        memory=providers.Singleton(InMemoryUnitOfWorkFactory, memory_store),
     )
+    retriever = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresRetriever, engine),
+        memory=providers.Singleton(InMemoryRetriever, memory_store),
+    )
+    job_queue = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresJobQueue, engine, clock),
+        memory=providers.Singleton(InMemoryJobQueue, memory_store, clock),
+    )
+    embedder = providers.Selector(
+        settings.provided.embedder,
+        local=providers.Singleton(
+            SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
+        ),
+        openai=providers.Singleton(
+            OpenAIEmbedder,
+            base_url=settings.provided.llm_base_url,
+            model=settings.provided.embedding_model,
+            api_key=settings.provided.llm_api_key,
+        ),
+        hashing=providers.Singleton(HashingEmbedder),
+    )
+    parser = providers.Singleton(
+        IsolatedDocumentParser,
+        timeout_seconds=settings.provided.parse_timeout_seconds,
+        memory_limit_mb=settings.provided.parse_memory_mb,
+    )
+    hybrid_search = providers.Singleton(HybridSearch, retriever, embedder)
     password_hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.password_hash_time_cost,
@@ -60,7 +104,7 @@ class Container(containers.DeclarativeContainer):
     readiness_probes = providers.Dict(
         database=providers.Factory(DatabaseProbe, uow),
         redis=providers.Factory(NotConfiguredProbe),
-        queue=providers.Factory(NotConfiguredProbe),
+        queue=providers.Factory(QueueProbe, job_queue),
     )
 
     # Use cases
@@ -79,6 +123,24 @@ class Container(containers.DeclarativeContainer):
     create_api_key = providers.Factory(CreateApiKey, uow, clock)
     list_api_keys = providers.Factory(ListApiKeys, uow)
     revoke_api_key = providers.Factory(RevokeApiKey, uow, clock)
+    add_document = providers.Factory(
+        AddDocument, uow, plans, clock, max_upload_mb=settings.provided.max_upload_mb
+    )
+    read_documents = providers.Factory(ReadDocuments, uow)
+    reindex_document = providers.Factory(ReindexDocument, uow, clock)
+    delete_document = providers.Factory(DeleteDocument, uow)
+    search_knowledge = providers.Factory(SearchKnowledge, hybrid_search)
+    ingest_document = providers.Factory(IngestDocument, uow, parser, embedder, clock)
+
+    # Inbound drivers
+    ingestion_worker = providers.Factory(
+        IngestionWorker,
+        job_queue,
+        ingest_document,
+        concurrency=settings.provided.worker_concurrency,
+        lease_seconds=settings.provided.job_lease_seconds,
+        poll_seconds=settings.provided.job_poll_seconds,
+    )
 
 
 def build_container(settings: Settings) -> Container:

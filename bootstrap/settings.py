@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    embedding_model: str = "text-embedding-3-small"
     plans_file: Path | None = None
     rate_limit_ip: str = "30/minute"
     rate_limit_embed: str = "120/minute"
@@ -44,6 +45,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password_hash_memory_kib: int = 65536
     max_json_body_kb: int = 256
     database_pool_size: int = 10
+    run_worker: bool = True
+    worker_concurrency: int = 1
+    job_lease_seconds: int = 60
+    job_poll_seconds: float = 1.0
+    parse_timeout_seconds: float = 60.0
+    parse_memory_mb: int = 1024
+    embedding_batch_size: int = 32
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool | None = None
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.errors import QuotaExceeded, ValidationFailed
+from domain.errors import PayloadTooLarge, QuotaExceeded, ValidationFailed
 
 UNLIMITED = -1
 MIB = 1024 * 1024
@@ -43,6 +43,24 @@ class PlanLimits:
 
     def check_can_add_seat(self, plan: Plan, seats_in_use: int) -> None:
         _check(plan, "seats", self.seats, seats_in_use + 1)
+
+    def check_file_size(self, plan: Plan, size_bytes: int) -> None:
+        if self.max_file_mb != UNLIMITED and size_bytes > self.max_file_mb * MIB:
+            raise PayloadTooLarge(
+                f"The {plan.value} plan accepts files up to {self.max_file_mb} MB; "
+                "upgrade the plan (PUT /api/v1/workspace/plan) for larger files."
+            )
+
+    def check_can_add_document(self, plan: Plan, usage: Usage, size_bytes: int) -> None:
+        _check(plan, "documents", self.documents, usage.documents + 1)
+        if (
+            self.storage_mb != UNLIMITED
+            and usage.storage_bytes + size_bytes > self.storage_mb * MIB
+        ):
+            raise QuotaExceeded(
+                f"The {plan.value} plan allows {self.storage_mb} MB of documents in all; "
+                "delete documents or upgrade the plan (PUT /api/v1/workspace/plan)."
+            )
 
 
 def _check(plan: Plan, name: str, limit: int, wanted: int) -> None:

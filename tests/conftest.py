@@ -19,6 +19,7 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "secret_key": TEST_SECRET,
         "log_level": "warning",
+        "embedder": "hashing",
         **FAST_HASHING,
     }
     values.update(overrides)

@@ -7,6 +7,7 @@ import asyncio
 import structlog
 
 from application.ports.health import Status
+from application.ports.job_queue import JobQueue
 from application.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger()
@@ -30,3 +31,18 @@ class NotConfiguredProbe:
 
     async def status(self) -> Status:
         return "not_configured"
+
+
+class QueueProbe:
+    """The ingestion queue answers (its backlog is in the logs and metrics)."""
+
+    def __init__(self, queue: JobQueue, timeout_seconds: float = 2.0) -> None:
+        self._queue, self._timeout = queue, timeout_seconds
+
+    async def status(self) -> Status:
+        try:
+            await asyncio.wait_for(self._queue.pending(), self._timeout)
+        except Exception as exc:
+            log.warning("health.queue_down", error=type(exc).__name__)
+            return "down"
+        return "ok"

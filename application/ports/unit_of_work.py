@@ -6,6 +6,8 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from application.ports.api_keys import ApiKeyRepository
+from application.ports.documents import ChunkRepository, DocumentRepository
+from application.ports.job_queue import JobRepository
 from application.ports.refresh_tokens import RefreshTokenRepository
 from application.ports.users import UserRepository
 from application.ports.workspaces import WorkspaceRepository
@@ -19,6 +21,9 @@ class UnitOfWork(Protocol):
     users: UserRepository
     api_keys: ApiKeyRepository
     refresh_tokens: RefreshTokenRepository
+    documents: DocumentRepository
+    chunks: ChunkRepository
+    jobs: JobRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -29,6 +29,11 @@ USE_CASES = (
     "create_api_key",
     "list_api_keys",
     "revoke_api_key",
+    "add_document",
+    "read_documents",
+    "reindex_document",
+    "delete_document",
+    "search_knowledge",
 )
 
 

@@ -50,7 +50,16 @@ class InMemoryWorkspaceRepository:
 
     async def usage(self, workspace_id: WorkspaceId) -> Usage:
         seats = len([ws for ws, _ in self._store.users if ws == workspace_id and self._sees(ws)])
-        return Usage(seats=seats)
+        documents = [
+            d
+            for (ws, _), d in self._store.documents.items()
+            if ws == workspace_id and self._sees(ws)
+        ]
+        return Usage(
+            documents=len(documents),
+            storage_bytes=sum(d.size_bytes for d in documents),
+            seats=seats,
+        )
 
 
 class InMemoryUserRepository:

@@ -16,6 +16,10 @@ class MemoryStore:
     users: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
     api_keys: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
     refresh_tokens: dict[uuid.UUID, Any] = field(default_factory=dict)
+    documents: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
+    contents: dict[tuple[uuid.UUID, uuid.UUID], bytes] = field(default_factory=dict)
+    chunks: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = field(default_factory=dict)
+    jobs: dict[uuid.UUID, Any] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         return copy.deepcopy(self.__dict__)

@@ -6,6 +6,11 @@ import asyncio
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.outbound.memory.knowledge import (
+    InMemoryChunkRepository,
+    InMemoryDocumentRepository,
+    InMemoryJobRepository,
+)
 from adapters.outbound.memory.repositories import (
     InMemoryApiKeyRepository,
     InMemoryRefreshTokenRepository,
@@ -26,6 +31,9 @@ class InMemoryUnitOfWork:
         self.users = InMemoryUserRepository(store, scope)
         self.api_keys = InMemoryApiKeyRepository(store, scope)
         self.refresh_tokens = InMemoryRefreshTokenRepository(store, scope)
+        self.documents = InMemoryDocumentRepository(store, scope)
+        self.chunks = InMemoryChunkRepository(store, scope)
+        self.jobs = InMemoryJobRepository(store, scope)
 
     async def __aenter__(self) -> Self:
         # One transaction at a time: the memory store is serialisable by construction.

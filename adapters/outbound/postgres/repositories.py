@@ -64,7 +64,15 @@ class PostgresWorkspaceRepository:
         seats = (
             select(func.count()).select_from(t.users).where(t.users.c.workspace_id == workspace_id)
         )
-        return Usage(seats=(await self._conn.execute(seats)).scalar_one())
+        documents = select(
+            func.count(), func.coalesce(func.sum(t.documents.c.size_bytes), 0)
+        ).where(t.documents.c.workspace_id == workspace_id)
+        document_count, storage = (await self._conn.execute(documents)).one()
+        return Usage(
+            documents=int(document_count),
+            storage_bytes=int(storage),
+            seats=int((await self._conn.execute(seats)).scalar_one()),
+        )
 
 
 class PostgresUserRepository:

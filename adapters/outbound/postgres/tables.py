@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -16,7 +20,9 @@ from sqlalchemy import (
 )
 
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
-from domain.ids import ApiKeyId, TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.documents import Document, DocumentStatus, MimeType
+from domain.ids import ApiKeyId, ChunkId, DocumentId, TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.knowledge import Chunk
 from domain.plans import Plan
 from domain.roles import Role
 
@@ -72,8 +78,6 @@ refresh_tokens = Table(
     Column("revoked_at", TZ),
     Column("replaced_by", Uuid),
 )
-
-TENANT_TABLES = ("workspaces", "users", "api_keys", "refresh_tokens")
 
 
 def workspace_from_row(row: Any) -> Workspace:
@@ -159,4 +163,125 @@ def refresh_token_to_row(token: RefreshToken) -> dict[str, Any]:
         "spent_at": token.spent_at,
         "revoked_at": token.revoked_at,
         "replaced_by": token.replaced_by,
+    }
+
+
+# --- knowledge base -------------------------------------------------------
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("mime_type", Text, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("checksum", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("chunk_count", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+)
+
+document_contents = Table(
+    "document_contents",
+    metadata,
+    Column("document_id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("document_id", Uuid, nullable=False),
+    Column("ordinal", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("heading", Text),
+    Column("page", Integer),
+    Column("token_count", Integer, nullable=False),
+    Column("embedding", Vector(384), nullable=False),
+)
+
+ingestion_jobs = Table(
+    "ingestion_jobs",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("document_id", Uuid, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", TZ, nullable=False),
+    Column("locked_by", Text),
+    Column("locked_until", TZ),
+    Column("last_error", Text),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+)
+
+
+def document_from_row(row: Any) -> Document:
+    return Document(
+        id=DocumentId(row.id),
+        workspace_id=WorkspaceId(row.workspace_id),
+        title=row.title,
+        filename=row.filename,
+        mime_type=MimeType(row.mime_type),
+        size_bytes=row.size_bytes,
+        checksum=row.checksum,
+        status=DocumentStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        chunk_count=row.chunk_count,
+        error=row.error,
+    )
+
+
+def document_to_row(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "workspace_id": doc.workspace_id,
+        "title": doc.title,
+        "filename": doc.filename,
+        "mime_type": doc.mime_type.value,
+        "size_bytes": doc.size_bytes,
+        "checksum": doc.checksum,
+        "status": doc.status.value,
+        "chunk_count": doc.chunk_count,
+        "error": doc.error,
+        "created_at": doc.created_at,
+        "updated_at": doc.updated_at,
+    }
+
+
+def chunk_from_row(row: Any) -> Chunk:
+    return Chunk(
+        id=ChunkId(row.id),
+        workspace_id=WorkspaceId(row.workspace_id),
+        document_id=DocumentId(row.document_id),
+        ordinal=row.ordinal,
+        text=row.text,
+        heading=row.heading,
+        page=row.page,
+        token_count=row.token_count,
+        embedding=tuple(float(x) for x in row.embedding),
+    )
+
+
+def chunk_to_row(chunk: Chunk) -> dict[str, Any]:
+    return {
+        "id": chunk.id,
+        "workspace_id": chunk.workspace_id,
+        "document_id": chunk.document_id,
+        "ordinal": chunk.ordinal,
+        "text": chunk.text,
+        "heading": chunk.heading,
+        "page": chunk.page,
+        "token_count": chunk.token_count,
+        "embedding": list(chunk.embedding),
     }

@@ -8,19 +8,19 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from adapters.outbound.postgres.knowledge import (
+    PostgresChunkRepository,
+    PostgresDocumentRepository,
+    PostgresJobRepository,
+)
 from adapters.outbound.postgres.repositories import (
     PostgresApiKeyRepository,
     PostgresRefreshTokenRepository,
     PostgresUserRepository,
     PostgresWorkspaceRepository,
 )
+from adapters.outbound.postgres.scope import scope_transaction
 from domain.ids import WorkspaceId
-
-# Transaction-local settings read by the RLS policies (see migration 0001).
-_SCOPE_SQL = text(
-    "SELECT set_config('ccgpt.workspace_id', :workspace_id, true), "
-    "set_config('ccgpt.scope', :scope, true)"
-)
 
 
 class PostgresUnitOfWork:
@@ -34,13 +34,7 @@ class PostgresUnitOfWork:
         self._conn = await self._engine.connect()
         try:
             self._tx = await self._conn.begin()
-            await self._conn.execute(
-                _SCOPE_SQL,
-                {
-                    "workspace_id": str(self._scope) if self._scope else "",
-                    "scope": "tenant" if self._scope else "system",
-                },
-            )
+            await scope_transaction(self._conn, self._scope)
         except BaseException:
             await self._conn.close()
             raise
@@ -48,6 +42,9 @@ class PostgresUnitOfWork:
         self.users = PostgresUserRepository(self._conn)
         self.api_keys = PostgresApiKeyRepository(self._conn)
         self.refresh_tokens = PostgresRefreshTokenRepository(self._conn)
+        self.documents = PostgresDocumentRepository(self._conn)
+        self.chunks = PostgresChunkRepository(self._conn)
+        self.jobs = PostgresJobRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -1,11 +1,14 @@
-"""The `ccgpt` command line: serve, migrate."""
+"""The `ccgpt` command line: serve, worker, migrate, eval."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bootstrap.settings import Settings, load_settings
 
@@ -13,15 +16,36 @@ from bootstrap.settings import Settings, load_settings
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ccgpt", description="CustomerCareGPT backend")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the HTTP/WebSocket API and the widget")
+    serve = commands.add_parser("serve", help="run the HTTP/WebSocket API, the widget and a worker")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    worker = commands.add_parser("worker", help="run ingestion workers only (scale-out)")
+    worker.add_argument("--concurrency", type=int, default=None)
     commands.add_parser("migrate", help="apply database migrations and exit")
+    evaluation = commands.add_parser("eval", help="compare hybrid, vector and keyword retrieval")
+    evaluation.add_argument(
+        "questions", type=Path, nargs="?", help='JSONL of {"question", "document"}'
+    )
+    source = evaluation.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--corpus", type=Path, help="ingest this folder into a fresh workspace first"
+    )
+    source.add_argument("--workspace", help="evaluate this workspace's knowledge base as it is")
+    source.add_argument("--faq", action="store_true", help="the zaragoza-construction-faq set")
+    evaluation.add_argument("--keep", action="store_true", help="keep the ingested corpus")
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "worker":
+        return asyncio.run(_worker(settings, args.concurrency))
+    if args.command == "eval":
+        from adapters.inbound.cli.eval_command import run_eval
+
+        return asyncio.run(
+            run_eval(settings, args.questions, args.corpus, args.workspace, args.faq, args.keep)
+        )
     return _migrate(settings)
 
 
@@ -62,6 +86,33 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+async def _worker(settings: Settings, concurrency: int | None) -> int:
+    import msgspec
+
+    from adapters.inbound.http.dependencies import resolve
+    from bootstrap.container import build_container
+    from bootstrap.logging import configure_logging
+
+    if concurrency:
+        settings = msgspec.structs.replace(settings, worker_concurrency=concurrency)
+    configure_logging(settings)
+    container = build_container(settings)
+    await container.init_resources()  # type: ignore[misc]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    worker = await resolve(container, "ingestion_worker")
+    worker.start()
+    print(f"ingestion worker {worker.name} running; Ctrl-C stops it", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+        await container.shutdown_resources()  # type: ignore[misc]
+    return 0
 
 
 def _migrate(settings: Settings) -> int:

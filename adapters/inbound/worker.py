@@ -1,0 +1,113 @@
+"""The ingestion worker: leases jobs from the queue and runs the ingest use case.
+
+It runs inside `ccgpt serve` by default and alone in `ccgpt worker` processes. A job's
+lease is extended while it runs; on shutdown the worker hands its job back at once, and
+if it dies instead, the lease runs out and any worker takes the job up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+
+import structlog
+from prometheus_client import Counter
+
+from application.ports.job_queue import JobQueue
+from application.use_cases.ingest_document import IngestDocument
+from domain.knowledge import IngestionJob
+
+log = structlog.get_logger()
+JOBS = Counter("ccgpt_ingestion_jobs_total", "Ingestion jobs by outcome", ["outcome"])
+
+
+class IngestionWorker:
+    def __init__(
+        self,
+        queue: JobQueue,
+        ingest: IngestDocument,
+        concurrency: int = 1,
+        lease_seconds: int = 60,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._queue, self._ingest = queue, ingest
+        self._concurrency, self._lease, self._poll = concurrency, lease_seconds, poll_seconds
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._loop(), name=f"ingest-{i}") for i in range(self._concurrency)
+        ]
+        log.info("worker.started", worker=self.name, concurrency=self._concurrency)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        with contextlib.suppress(Exception):
+            await self._queue.release(self.name)
+        log.info("worker.stopped", worker=self.name)
+
+    async def run_until_idle(self) -> int:
+        """Processes jobs until none is ready (tests, `ccgpt eval`); returns how many ran."""
+        done = 0
+        while (job := await self._queue.claim(self.name, self._lease)) is not None:
+            await self._process(job)
+            done += 1
+        return done
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                job = await self._queue.claim(self.name, self._lease)
+            except Exception as exc:  # the database is down: wait, never die
+                log.warning("worker.claim_failed", error=type(exc).__name__)
+                job = None
+            if job is None:
+                await asyncio.sleep(self._poll)
+                continue
+            await self._process(job)
+
+    async def _process(self, job: IngestionJob) -> None:
+        heartbeat = asyncio.create_task(self._keep_lease(job))
+        try:
+            outcome = await self._ingest.execute(job)
+            await self._queue.complete(job.id)
+            JOBS.labels(outcome.value).inc()
+            log.info("ingestion.done", document_id=str(job.document_id), outcome=outcome.value)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._after_error(job, exc)
+        finally:
+            heartbeat.cancel()
+
+    async def _after_error(self, job: IngestionJob, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        try:
+            if job.exhausted:
+                await self._ingest.give_up(job, f"Ingestion kept failing ({reason}).")
+                await self._queue.fail(job.id, reason)
+                JOBS.labels("gave_up").inc()
+            else:
+                await self._queue.retry(job.id, reason, job.backoff_seconds())
+                JOBS.labels("retried").inc()
+            log.warning(
+                "ingestion.error",
+                document_id=str(job.document_id),
+                attempt=job.attempts,
+                error=reason,
+            )
+        except Exception:  # the lease will expire and the job come back
+            log.exception("ingestion.error_not_recorded", document_id=str(job.document_id))
+
+    async def _keep_lease(self, job: IngestionJob) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self._lease / 3))
+            with contextlib.suppress(Exception):
+                await self._queue.extend(job.id, self.name, self._lease)

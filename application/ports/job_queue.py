@@ -1,0 +1,39 @@
+"""JobQueue port: the worker side of the persistent ingestion queue."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.ids import DocumentId, JobId, WorkspaceId
+from domain.knowledge import IngestionJob
+
+
+class JobQueue(Protocol):
+    """Leases jobs to workers; a lease that is not extended expires, so a crashed worker's
+    job is taken up again. Jobs are enqueued through the unit of work (`tx.jobs`)."""
+
+    async def claim(self, worker: str, lease_seconds: int) -> IngestionJob | None: ...
+
+    async def extend(self, job_id: JobId, worker: str, lease_seconds: int) -> None: ...
+
+    async def complete(self, job_id: JobId) -> None: ...
+
+    async def retry(self, job_id: JobId, error: str, delay_seconds: int) -> None: ...
+
+    async def fail(self, job_id: JobId, error: str) -> None: ...
+
+    async def release(self, worker: str) -> None:
+        """Hands back every job `worker` holds (graceful shutdown)."""
+        ...
+
+    async def pending(self) -> int: ...
+
+
+class JobRepository(Protocol):
+    """The transactional side: enqueue in the same transaction as the document."""
+
+    async def add(self, job: IngestionJob) -> None: ...
+
+    async def has_open_job(self, workspace_id: WorkspaceId, document_id: DocumentId) -> bool:
+        """A queued or running job exists for the document."""
+        ...

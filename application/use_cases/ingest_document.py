@@ -1,0 +1,121 @@
+"""Use case: turn a queued document into chunks with vectors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from enum import StrEnum
+
+import structlog
+
+from application.ports.clock import Clock
+from application.ports.document_parser import DocumentParser
+from application.ports.embedder import Embedder
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.chunking import ChunkDraft, ChunkingPolicy, chunk_blocks
+from domain.documents import Document, UnreadableDocument
+from domain.ids import ChunkId
+from domain.knowledge import Chunk, IngestionJob
+
+log = structlog.get_logger()
+
+
+class Outcome(StrEnum):
+    READY = "ready"
+    FAILED = "failed"
+    GONE = "gone"
+
+
+class IngestDocument:
+    """Parse, chunk, embed, then swap the document's chunks in one transaction.
+
+    A document that cannot be read fails for good; anything else (embedder or database
+    trouble) propagates, and the worker retries the job later. Re-running is harmless.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        parser: DocumentParser,
+        embedder: Embedder,
+        clock: Clock,
+        policy: ChunkingPolicy = ChunkingPolicy(),
+    ) -> None:
+        self._uow, self._parser, self._embedder, self._clock = uow, parser, embedder, clock
+        self._policy = policy
+
+    async def execute(self, job: IngestionJob) -> Outcome:
+        started = await self._start(job)
+        if started is None:
+            return Outcome.GONE
+        document, data = started
+        try:
+            blocks = await self._parser.parse(document.mime_type, data)
+            drafts = chunk_blocks(blocks, self._embedder.count_tokens, self._policy)
+            if not drafts:
+                raise UnreadableDocument("The document contains no text.")
+        except UnreadableDocument as unreadable:
+            return await self.give_up(job, unreadable.detail)
+        vectors = await self._embedder.embed_documents([_embedding_text(d) for d in drafts])
+        chunks = [
+            _chunk(document, draft, vector) for draft, vector in zip(drafts, vectors, strict=True)
+        ]
+        now = self._clock.now()
+        return await self._finish(
+            job, chunks, lambda doc: doc.mark_ready(len(chunks), now), Outcome.READY
+        )
+
+    async def give_up(self, job: IngestionJob, reason: str) -> Outcome:
+        """Marks the document failed with a readable reason (also after the last retry)."""
+        now = self._clock.now()
+        log.info("ingestion.failed", document_id=str(job.document_id), reason=reason)
+        return await self._finish(job, [], lambda doc: doc.mark_failed(reason, now), Outcome.FAILED)
+
+    async def _start(self, job: IngestionJob) -> tuple[Document, bytes] | None:
+        async with self._uow.tenant(job.workspace_id) as tx:
+            document = await tx.documents.get(job.workspace_id, job.document_id, for_update=True)
+            data = await tx.documents.content(job.workspace_id, job.document_id)
+            if document is None or data is None:
+                return None
+            document.start_processing(self._clock.now())
+            await tx.documents.save(document)
+            await tx.commit()
+        return document, data
+
+    async def _finish(
+        self,
+        job: IngestionJob,
+        chunks: list[Chunk],
+        settle: Callable[[Document], None],
+        outcome: Outcome,
+    ) -> Outcome:
+        async with self._uow.tenant(job.workspace_id) as tx:
+            document = await tx.documents.get(job.workspace_id, job.document_id, for_update=True)
+            if document is None:
+                return Outcome.GONE  # deleted while we worked: nothing to write
+            await tx.chunks.replace(job.workspace_id, job.document_id, chunks)
+            settle(document)
+            await tx.documents.save(document)
+            await tx.commit()
+        return outcome
+
+
+def _embedding_text(draft: ChunkDraft) -> str:
+    """The heading gives a short chunk its context."""
+    if draft.heading and not draft.text.startswith(draft.heading):
+        return f"{draft.heading}\n{draft.text}"
+    return draft.text
+
+
+def _chunk(document: Document, draft: ChunkDraft, vector: list[float]) -> Chunk:
+    return Chunk(
+        id=ChunkId(uuid.uuid5(document.id, f"{document.checksum}:{draft.ordinal}")),
+        workspace_id=document.workspace_id,
+        document_id=document.id,
+        ordinal=draft.ordinal,
+        text=draft.text,
+        heading=draft.heading,
+        page=draft.page,
+        token_count=draft.token_count,
+        embedding=tuple(vector),
+    )

@@ -1,0 +1,146 @@
+"""One contract for every Retriever: memory and PostgreSQL (exact and HNSW paths) alike."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.outbound.memory.knowledge import InMemoryRetriever
+from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.retriever import PostgresRetriever
+from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from application.ports.retriever import Retriever
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.accounts import Workspace
+from domain.documents import Document, DocumentStatus, MimeType
+from domain.ids import ChunkId, DocumentId, WorkspaceId
+from domain.knowledge import Chunk
+from domain.plans import Plan
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+DIM = 384
+
+
+@dataclass
+class Setup:
+    uow: UnitOfWorkFactory
+    retriever: Retriever
+
+
+@pytest.fixture(params=["memory", "postgres-exact", "postgres-hnsw"])
+async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
+    if request.param == "memory":
+        uow = InMemoryUnitOfWorkFactory()
+        yield Setup(uow, InMemoryRetriever(uow.store))
+        return
+    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
+    # Forcing the HNSW path for every tenant checks the filtered-index trap is handled.
+    exact_max = 0 if request.param == "postgres-hnsw" else 1_000_000
+    yield Setup(PostgresUnitOfWorkFactory(engine), PostgresRetriever(engine, exact_max))
+    await engine.dispose()
+
+
+def unit(values: list[float]) -> tuple[float, ...]:
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return tuple(v / norm for v in values)
+
+
+def random_vector(rng: random.Random) -> tuple[float, ...]:
+    return unit([rng.gauss(0, 1) for _ in range(DIM)])
+
+
+async def tenant(
+    uow: UnitOfWorkFactory, texts: list[str], vectors: list[tuple[float, ...]], title: str = "Doc"
+) -> tuple[WorkspaceId, DocumentId, list[Chunk]]:
+    ws = WorkspaceId(uuid.uuid4())
+    doc = Document(
+        DocumentId(uuid.uuid4()),
+        ws,
+        title,
+        "doc.txt",
+        MimeType.TEXT,
+        10,
+        uuid.uuid4().hex,
+        DocumentStatus.READY,
+        NOW,
+        NOW,
+        chunk_count=len(texts),
+    )
+    chunks = [
+        Chunk(ChunkId(uuid.uuid4()), ws, doc.id, i, text, "Heading", 1, 5, vector)
+        for i, (text, vector) in enumerate(zip(texts, vectors, strict=True))
+    ]
+    async with uow.system() as tx:
+        await tx.workspaces.add(Workspace(ws, "T", Plan.PRO, NOW))
+        await tx.commit()
+    async with uow.tenant(ws) as tx:
+        await tx.documents.add(doc, b"x")
+        await tx.chunks.replace(ws, doc.id, chunks)
+        await tx.commit()
+    return ws, doc.id, chunks
+
+
+async def test_a_small_tenant_beside_a_large_one_gets_all_its_nearest_rows(setup: Setup) -> None:
+    rng = random.Random(7)
+    big_vectors = [random_vector(rng) for _ in range(3000)]
+    await tenant(setup.uow, [f"big {i}" for i in range(3000)], big_vectors)
+    small_vectors = [random_vector(rng) for _ in range(5)]
+    ws, doc_id, chunks = await tenant(
+        setup.uow, [f"small {i}" for i in range(5)], small_vectors, "Small"
+    )
+    query = list(small_vectors[2])
+    found = await setup.retriever.nearest(ws, query, limit=10)
+    assert len(found) == 5, "every row of the small tenant must come back"
+    assert found[0].chunk_id == chunks[2].id and found[0].score == pytest.approx(1.0, abs=1e-4)
+    assert {f.document_id for f in found} == {doc_id}
+    assert [f.score for f in found] == sorted((f.score for f in found), reverse=True)
+    assert found[0].document_title == "Small"
+
+
+async def test_nearest_orders_by_cosine_similarity(setup: Setup) -> None:
+    base = [1.0] + [0.0] * (DIM - 1)
+    near = unit([1.0, 0.2] + [0.0] * (DIM - 2))
+    far = unit([0.0, 1.0] + [0.0] * (DIM - 2))
+    ws, _, _ = await tenant(setup.uow, ["far", "near", "same"], [far, near, unit(base)])
+    found = await setup.retriever.nearest(ws, base, limit=3)
+    assert [f.text for f in found] == ["same", "near", "far"]
+
+
+async def test_matching_finds_any_term_and_only_in_its_workspace(setup: Setup) -> None:
+    rng = random.Random(3)
+    texts = [
+        "Refunds arrive within 5 days",
+        "Shipping to Canada takes a week",
+        "Gift cards never expire",
+    ]
+    ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    other, _, _ = await tenant(setup.uow, ["Refunds elsewhere"], [random_vector(rng)])
+    found = await setup.retriever.matching(ws, ["canada", "shipping"], limit=5)
+    assert [f.text for f in found] == ["Shipping to Canada takes a week"]
+    assert {f.text for f in await setup.retriever.matching(ws, ["refunds", "gift"], limit=5)} == {
+        texts[0],
+        texts[2],
+    }
+    assert [f.text for f in await setup.retriever.matching(other, ["refunds"], limit=5)] == [
+        "Refunds elsewhere"
+    ]
+    assert await setup.retriever.matching(ws, [], limit=5) == []
+    assert await setup.retriever.matching(ws, ["nothing"], limit=5) == []
+
+
+async def test_a_deleted_document_is_never_found(setup: Setup) -> None:
+    rng = random.Random(5)
+    vectors = [random_vector(rng) for _ in range(3)]
+    ws, doc_id, _ = await tenant(setup.uow, ["alpha", "beta", "gamma"], vectors)
+    async with setup.uow.tenant(ws) as tx:
+        await tx.documents.delete(ws, doc_id)
+        await tx.commit()
+    assert await setup.retriever.nearest(ws, list(vectors[0]), limit=5) == []
+    assert await setup.retriever.matching(ws, ["alpha"], limit=5) == []
