@@ -14,7 +14,8 @@ from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.outbound.parsing.isolated import IsolatedDocumentParser
+from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
+from adapters.outbound.parsing.routing import RoutingDocumentParser
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
@@ -81,9 +82,13 @@ class Container(containers.DeclarativeContainer):
         hashing=providers.Singleton(HashingEmbedder),
     )
     parser = providers.Singleton(
-        IsolatedDocumentParser,
-        timeout_seconds=settings.provided.parse_timeout_seconds,
-        memory_limit_mb=settings.provided.parse_memory_mb,
+        RoutingDocumentParser,
+        isolated=providers.Singleton(
+            IsolatedDocumentParser,
+            timeout_seconds=settings.provided.parse_timeout_seconds,
+            memory_limit_mb=settings.provided.parse_memory_mb,
+        ),
+        inline=providers.Singleton(InlineDocumentParser),
     )
     hybrid_search = providers.Singleton(HybridSearch, retriever, embedder)
     password_hasher = providers.Singleton(

@@ -48,3 +48,27 @@ def client(postgres_settings: Settings) -> Iterator[TestClient[Any]]:
 
 def make_client(settings: Settings) -> TestClient[Any]:
     return TestClient(create_app(settings))
+
+
+def fresh_database(database_url: str) -> str:
+    """A new, migrated database on the session's server, for tests that need it empty."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        make_url(database_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def empty_database_url(database_url: str) -> str:
+    return fresh_database(database_url)

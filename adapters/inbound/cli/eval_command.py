@@ -46,7 +46,9 @@ async def run_eval(
         search = await resolve(container, "hybrid_search")
         table = await evaluate(search, principal.workspace_id, questions)
         print(format_table(table, len(questions)))
-        if not keep and not workspace:
+        if keep and not workspace:
+            print(f"kept the corpus in workspace {principal.workspace_id}", flush=True)
+        elif not workspace:
             await _clear(container, principal)
     finally:
         await container.shutdown_resources()  # type: ignore[misc]

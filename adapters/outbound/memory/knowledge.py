@@ -14,6 +14,7 @@ from adapters.outbound.memory.repositories import paginate
 from adapters.outbound.memory.store import MemoryStore
 from application.pagination import Cursor, Page, PageRequest
 from application.ports.clock import Clock
+from application.ports.retriever import TermStatistics
 from domain.documents import Document
 from domain.errors import Conflict
 from domain.ids import DocumentId, JobId, WorkspaceId
@@ -219,6 +220,14 @@ class InMemoryRetriever:
                 scored.append((score, doc, chunk))
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
         return [_found(doc, chunk, score) for score, doc, chunk in scored[:limit]]
+
+    async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
+        bags = [_words(chunk) for _, chunk in self._chunks(workspace_id)]
+        return TermStatistics(len(bags), {t: sum(1 for bag in bags if t in bag) for t in terms})
+
+
+def _words(chunk: Chunk) -> set[str]:
+    return {w.lower() for w in _WORD.findall(f"{chunk.heading or ''} {chunk.text}")}
 
 
 def _found(doc: Document, chunk: Chunk, score: float) -> FoundChunk:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres.scope import scope_transaction
+from application.ports.retriever import TermStatistics
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 
@@ -46,6 +47,21 @@ _APPROXIMATE = text(
     SELECT k.id, k.document_id, d.title, k.text, k.heading, k.page, 1 - k.distance AS score
     FROM candidates k JOIN documents d ON d.id = k.document_id
     ORDER BY k.distance, k.id
+    """
+)
+# Document frequency per term, counted through the GIN index and capped: past the cap a
+# term is so common that its IDF is close to zero whatever the exact count.
+DF_CAP = 5000
+_DOCUMENT_FREQUENCY = text(
+    """
+    SELECT t.term, (
+        SELECT count(*) FROM (
+            SELECT 1 FROM chunks c
+            WHERE c.workspace_id = :ws AND c.search_vector @@ to_tsquery('simple', t.term)
+            LIMIT :cap
+        ) hits
+    ) AS df
+    FROM unnest(CAST(:terms AS text[])) AS t(term)
     """
 )
 _MATCHING = text(
@@ -88,7 +104,7 @@ class PostgresRetriever:
     async def matching(
         self, workspace_id: WorkspaceId, terms: list[str], limit: int
     ) -> list[FoundChunk]:
-        safe = [term for term in terms if _TERM.match(term)]
+        safe = _safe_terms(terms)
         if not safe:
             return []
         async with self._engine.begin() as conn:
@@ -96,6 +112,22 @@ class PostgresRetriever:
             params = {"ws": workspace_id, "q": " | ".join(safe), "n": limit}
             rows = (await conn.execute(_MATCHING, params)).all()
         return [_found(row) for row in rows]
+
+    async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
+        safe = _safe_terms(terms)
+        async with self._engine.begin() as conn:
+            await scope_transaction(conn, workspace_id)
+            size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
+            frequency: dict[str, int] = {}
+            if safe:
+                params = {"ws": workspace_id, "terms": safe, "cap": DF_CAP}
+                for row in (await conn.execute(_DOCUMENT_FREQUENCY, params)).all():
+                    frequency[row.term] = int(row.df)
+        return TermStatistics(size, frequency)
+
+
+def _safe_terms(terms: list[str]) -> list[str]:
+    return [term for term in terms if _TERM.match(term)]
 
 
 def _vector_literal(vector: list[float]) -> str:
