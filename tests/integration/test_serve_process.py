@@ -34,14 +34,16 @@ def environment(data_dir: Path) -> dict[str, str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, cwd: Path) -> None:
+    def __init__(self, data_dir: Path, cwd: Path, extra: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # A file, not a pipe: an unread pipe fills up and blocks the server's logging.
+        self.log = cwd / f"server-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603 - our own console script
             [CCGPT, "serve", "--port", str(self.port)],
-            env=environment(data_dir),
+            env={**environment(data_dir), **(extra or {})},
             cwd=cwd,
-            stdout=subprocess.PIPE,
+            stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
             text=True,
         )
@@ -63,8 +65,8 @@ class Server:
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=30)
-        return output
+        self.process.wait(timeout=30)
+        return self.log.read_text()
 
 
 @pytest.fixture
@@ -118,3 +120,94 @@ def test_migrate_command_prepares_the_embedded_database(data_dir: Path, tmp_path
     assert done.returncode == 0, done.stderr
     assert "migrations applied" in done.stdout
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+def upload_guides(server: Server, count: int) -> tuple[dict[str, str], list[str]]:
+    body = {
+        "email": "kb@example.com",
+        "password": "a-good-password",
+        "full_name": "K",
+        "workspace_name": "K",
+    }
+    token = httpx.post(f"{server.url}/api/v1/auth/register", json=body, timeout=10).json()[
+        "access_token"
+    ]
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.put(
+        f"{server.url}/api/v1/workspace/plan", json={"plan": "pro"}, headers=headers, timeout=10
+    )
+    ids = []
+    for n in range(count):
+        text = f"# Guide {n}\n\n" + " ".join(f"Step {n}.{i}: tighten bolt {i}." for i in range(200))
+        files = {"file": (f"guide-{n}.md", text.encode())}
+        response = httpx.post(
+            f"{server.url}/api/v1/documents", files=files, headers=headers, timeout=10
+        )
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["id"])
+    return headers, ids
+
+
+def wait_all_ready(server: Server, headers: dict[str, str], ids: list[str]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        states = [
+            httpx.get(f"{server.url}/api/v1/documents/{i}", headers=headers, timeout=10).json()[
+                "status"
+            ]
+            for i in ids
+        ]
+        if all(state == "ready" for state in states):
+            return
+        assert "failed" not in states, states
+        time.sleep(0.3)
+    raise AssertionError(f"not all documents became ready: {states}")
+
+
+def kill_leftover_postgres(data_dir: Path) -> None:
+    import psutil
+
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] == "postgres" and str(data_dir) in " ".join(
+            process.info["cmdline"] or []
+        ):
+            process.kill()
+
+
+def leave_a_crashed_workers_lease(data_dir: Path, document_id: str) -> None:
+    """What a worker killed mid-job leaves behind: its job running under a lease that has
+    not run out yet, and the document marked processing."""
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@/postgres?host={data_dir / 'postgres'}") as conn:
+        conn.execute(
+            "UPDATE ingestion_jobs SET status = 'running', attempts = 1, "
+            "locked_by = 'dead-worker', locked_until = now() + interval '3 seconds' "
+            "WHERE document_id = %s",
+            (document_id,),
+        )
+        conn.execute("UPDATE documents SET status = 'processing' WHERE id = %s", (document_id,))
+
+
+def test_a_server_killed_mid_ingestion_finishes_every_document_after_restart(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    fast = {
+        "CCGPT_EMBEDDER": "hashing",
+        "CCGPT_JOB_LEASE_SECONDS": "3",
+        "CCGPT_JOB_POLL_SECONDS": "0.2",
+    }
+    server = Server(data_dir, tmp_path, {**fast, "CCGPT_RUN_WORKER": "false"})
+    try:
+        headers, ids = upload_guides(server, 6)
+        server.process.kill()  # SIGKILL: no shutdown at all; PostgreSQL is left running
+        server.process.wait(timeout=10)
+        leave_a_crashed_workers_lease(data_dir, ids[0])
+        again = Server(data_dir, tmp_path, fast)
+        try:
+            wait_all_ready(again, headers, ids)
+        finally:
+            again.stop()
+        assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL left running"
+    finally:
+        kill_leftover_postgres(data_dir)
