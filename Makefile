@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format bench eval clean
 
 install: $(STAMP)
 
@@ -26,6 +26,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/pytest benchmarks --benchmark-only -p no:cacheprovider -s
+	$(BIN)/python -m benchmarks.search_latency
+
+eval: $(STAMP)
+	$(BIN)/ccgpt eval benchmarks/support_corpus/questions.jsonl --corpus benchmarks/support_corpus/docs
+	$(BIN)/ccgpt eval --faq
 
 format: $(STAMP)
 	$(BIN)/ruff format .

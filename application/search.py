@@ -96,6 +96,14 @@ class Scoring:
         return [replace(found[cid], score=scored[cid]) for cid in ordered]
 
 
+def informative(terms: list[str], stats: TermStatistics) -> list[str]:
+    """Terms in at most half of the chunks. A term in more has an IDF near zero, adds almost
+    nothing to BM25, and would make the full-text query rank most of the workspace."""
+    half = stats.chunks / 2
+    kept = [t for t in terms if stats.document_frequency.get(t, 0) <= half]
+    return kept or terms
+
+
 class HybridSearch:
     """The one search the API, the chat pipeline and `ccgpt eval` share."""
 
@@ -115,9 +123,9 @@ class HybridSearch:
         if mode is SearchMode.VECTOR:
             return (await self._nearest(workspace_id, query, pool))[:top_k]
         terms = query_terms(query)
-        keyword = await self._retriever.matching(workspace_id, terms, pool)
-        vector = await self._nearest(workspace_id, query, pool) if mode is SearchMode.HYBRID else []
         stats = await self._retriever.term_statistics(workspace_id, terms)
+        keyword = await self._retriever.matching(workspace_id, informative(terms, stats), pool)
+        vector = await self._nearest(workspace_id, query, pool) if mode is SearchMode.HYBRID else []
         lexical = self._scoring.lexical(terms, [*keyword, *vector], stats)
         if mode is SearchMode.KEYWORD:
             ranked = sorted(keyword, key=lambda c: (-lexical.get(c.chunk_id, 0.0), str(c.chunk_id)))

@@ -56,7 +56,7 @@ class IngestDocument:
                 raise UnreadableDocument("The document contains no text.")
         except UnreadableDocument as unreadable:
             return await self.give_up(job, unreadable.detail)
-        vectors = await self._embedder.embed_documents([_embedding_text(d) for d in drafts])
+        vectors = await self._embedder.embed_documents([embedding_text(d) for d in drafts])
         chunks = [
             _chunk(document, draft, vector) for draft, vector in zip(drafts, vectors, strict=True)
         ]
@@ -100,7 +100,7 @@ class IngestDocument:
         return outcome
 
 
-def _embedding_text(draft: ChunkDraft) -> str:
+def embedding_text(draft: ChunkDraft) -> str:
     """The heading gives a short chunk its context."""
     if draft.heading and not draft.text.startswith(draft.heading):
         return f"{draft.heading}\n{draft.text}"

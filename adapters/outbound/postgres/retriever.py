@@ -67,7 +67,7 @@ _DOCUMENT_FREQUENCY = text(
 _MATCHING = text(
     """
     SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page,
-           ts_rank_cd(c.search_vector, q, 32) AS score
+           ts_rank(c.search_vector, q) AS score
     FROM chunks c JOIN documents d ON d.id = c.document_id,
          to_tsquery('simple', :q) AS q
     WHERE c.workspace_id = :ws AND c.search_vector @@ q

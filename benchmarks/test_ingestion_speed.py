@@ -1,0 +1,116 @@
+"""Ingestion throughput against the raw embedder on the same chunks.
+
+`pytest benchmarks/test_ingestion_speed.py --benchmark-only` (real MiniLM, embedded
+PostgreSQL). The pipeline (sniff, store, queue, parse, chunk, embed, write) is reported
+as chunks/s next to what the embedder alone does on exactly those chunk texts; the ratio
+is the pipeline's overhead.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.inbound.http.dependencies import resolve
+from application.pagination import PageRequest
+from application.principal import Principal
+from application.use_cases.add_document import UploadInput
+from application.use_cases.ingest_document import embedding_text
+from application.use_cases.register_account import RegisterInput
+from benchmarks.loop_thread import LoopThread
+from bootstrap.container import Container, build_container
+from bootstrap.embedded_postgres import EmbeddedPostgres
+from bootstrap.settings import load_settings
+from domain.chunking import chunk_blocks
+from domain.file_types import sniff
+
+CORPUS = Path(__file__).parent / "support_corpus" / "docs"
+RESULTS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[LoopThread]:
+    runner = LoopThread()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="module")
+def container(tmp_path_factory: pytest.TempPathFactory, loop: LoopThread) -> Iterator[Container]:
+    data_dir = tmp_path_factory.mktemp("bench")
+    server = EmbeddedPostgres(data_dir)
+    url = server.start()
+    settings = load_settings(
+        {"CCGPT_DATABASE_URL": url, "CCGPT_DATA_DIR": str(data_dir), "CCGPT_LOG_LEVEL": "warning"},
+        None,
+    )
+    built = build_container(settings)
+    loop.run(lambda: built.init_resources())  # type: ignore[func-returns-value]
+    embedder = loop.run(lambda: resolve(built, "embedder"))
+    loop.run(lambda: embedder.embed_query("warm up"))  # load the model outside timings
+    yield built
+    loop.run(lambda: built.shutdown_resources())  # type: ignore[func-returns-value]
+    server.stop()
+
+
+def corpus() -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted(CORPUS.iterdir())]
+
+
+def chunk_texts(loop: LoopThread, container: Container) -> list[str]:
+    parser = loop.run(lambda: resolve(container, "parser"))
+    embedder = loop.run(lambda: resolve(container, "embedder"))
+    texts = []
+    for name, data in corpus():
+        kind = sniff(data, name)
+        blocks = loop.run(lambda kind=kind, data=data: parser.parse(kind, data))
+        texts += [embedding_text(d) for d in chunk_blocks(blocks, embedder.count_tokens)]
+    return texts
+
+
+def test_raw_embedder_on_the_corpus_chunks(
+    benchmark: Any, container: Container, loop: LoopThread
+) -> None:
+    texts = chunk_texts(loop, container)
+    embedder = loop.run(lambda: resolve(container, "embedder"))
+    started = time.perf_counter()
+    benchmark.pedantic(
+        lambda: loop.run(lambda: embedder.embed_documents(texts)), rounds=3, iterations=1
+    )
+    RESULTS["raw_chunks_per_s"] = len(texts) / benchmark.stats.stats.mean
+    RESULTS["chunks"] = len(texts)
+    assert time.perf_counter() > started
+
+
+def test_ingestion_pipeline_on_the_corpus(
+    benchmark: Any, container: Container, loop: LoopThread
+) -> None:
+    async def ingest_all() -> int:
+        register = await resolve(container, "register_account")
+        email = f"bench-{uuid.uuid4().hex[:10]}@bench.invalid"
+        result = await register.execute(RegisterInput(email, "benchmark-password", "B", "Bench"))
+        owner = Principal(result.workspace.id, result.user.role, user_id=result.user.id)
+        await (await resolve(container, "change_plan")).execute(owner, "enterprise")
+        add = await resolve(container, "add_document")
+        for name, data in corpus():
+            await add.upload(owner, UploadInput(name, data))
+        await (await resolve(container, "ingestion_worker")).run_until_idle()
+        page = await (await resolve(container, "read_documents")).list(
+            owner, PageRequest(limit=100)
+        )
+        return sum(d.chunk_count for d in page.items)
+
+    chunks = benchmark.pedantic(lambda: loop.run(lambda: ingest_all()), rounds=3, iterations=1)
+    RESULTS["pipeline_chunks_per_s"] = chunks / benchmark.stats.stats.mean
+    raw = RESULTS.get("raw_chunks_per_s")
+    ratio = f"{RESULTS['pipeline_chunks_per_s'] / raw:.2f}" if raw else "n/a"
+    print(
+        f"\n{chunks} chunks from {len(corpus())} documents: pipeline "
+        f"{RESULTS['pipeline_chunks_per_s']:.1f} chunks/s, raw embedder {raw or 0:.1f} chunks/s, "
+        f"pipeline/raw = {ratio}"
+    )
