@@ -9,6 +9,7 @@ and for a large one HNSW with iterative scanning and a larger candidate list.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from sqlalchemy import text
@@ -77,11 +78,36 @@ _MATCHING = text(
 )
 
 
+class FrequencyCache:
+    """Document frequencies per (workspace, term) for a few minutes: counting a common term
+    in a large workspace visits thousands of rows, and an IDF a little stale barely moves
+    a ranking. Per process, bounded; cleared wholesale when full."""
+
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 50_000) -> None:
+        self._ttl, self._max = ttl_seconds, max_entries
+        self._entries: dict[tuple[WorkspaceId, str], tuple[float, int]] = {}
+
+    def get(self, workspace_id: WorkspaceId, term: str) -> int | None:
+        entry = self._entries.get((workspace_id, term))
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def put(self, workspace_id: WorkspaceId, term: str, frequency: int) -> None:
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[(workspace_id, term)] = (time.monotonic(), frequency)
+
+
 class PostgresRetriever:
     def __init__(
-        self, engine: AsyncEngine, exact_scan_max_chunks: int = EXACT_SCAN_MAX_CHUNKS
+        self,
+        engine: AsyncEngine,
+        exact_scan_max_chunks: int = EXACT_SCAN_MAX_CHUNKS,
+        frequencies: FrequencyCache | None = None,
     ) -> None:
         self._engine, self._exact_max = engine, exact_scan_max_chunks
+        self._frequencies = frequencies or FrequencyCache()
 
     async def nearest(
         self, workspace_id: WorkspaceId, vector: list[float], limit: int
@@ -114,15 +140,22 @@ class PostgresRetriever:
         return [_found(row) for row in rows]
 
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
-        safe = _safe_terms(terms)
+        frequency: dict[str, int] = {}
+        missing = []
+        for term in _safe_terms(terms):
+            known = self._frequencies.get(workspace_id, term)
+            if known is None:
+                missing.append(term)
+            else:
+                frequency[term] = known
         async with self._engine.begin() as conn:
             await scope_transaction(conn, workspace_id)
             size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
-            frequency: dict[str, int] = {}
-            if safe:
-                params = {"ws": workspace_id, "terms": safe, "cap": DF_CAP}
+            if missing:
+                params = {"ws": workspace_id, "terms": missing, "cap": DF_CAP}
                 for row in (await conn.execute(_DOCUMENT_FREQUENCY, params)).all():
                     frequency[row.term] = int(row.df)
+                    self._frequencies.put(workspace_id, row.term, int(row.df))
         return TermStatistics(size, frequency)
 
 
