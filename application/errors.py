@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from domain.errors import ServiceUnavailable
 
-class EmbeddingUnavailable(Exception):
+
+class EmbeddingUnavailable(ServiceUnavailable):
     """The embedding service failed or is unreachable; the work may be retried."""
 
-    code = "embedding_unavailable"
+    title = "Embedding service unavailable"

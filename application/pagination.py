@@ -40,7 +40,10 @@ class Cursor:
         try:
             padded = text + "=" * (-len(text) % 4)
             stamp, ident = json.loads(base64.urlsafe_b64decode(padded))
-            return cls(datetime.fromisoformat(stamp), uuid.UUID(ident))
+            moment = datetime.fromisoformat(stamp)
+            if moment.tzinfo is None:
+                raise ValueError("a cursor's time has a time zone")
+            return cls(moment, uuid.UUID(ident))
         except (ValueError, TypeError):
             raise ValidationFailed.on("cursor", "is not a valid cursor") from None
 

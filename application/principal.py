@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.errors import Forbidden
 from domain.ids import ApiKeyId, UserId, WorkspaceId
 from domain.roles import Permission, Role
+
+NOT_FOR_API_KEYS = frozenset(
+    {
+        Permission.MANAGE_API_KEYS,
+        Permission.ADD_MEMBER,
+        Permission.ASSIGN_ADMIN,
+        Permission.CHANGE_PLAN,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,4 +26,7 @@ class Principal:
     api_key_id: ApiKeyId | None = None
 
     def require(self, permission: Permission) -> None:
+        if self.api_key_id is not None and permission in NOT_FOR_API_KEYS:
+            # A leaked key must not be able to outlive its own revocation.
+            raise Forbidden("A secret API key cannot manage keys, members or the plan.")
         self.role.require(permission)

@@ -85,12 +85,16 @@ def _split(block: Block, count: TokenCounter, max_tokens: int) -> list[_Piece]:
 
 
 def _words(sentence: str, count: TokenCounter, max_tokens: int) -> Iterator[str]:
+    """Word by word: tokenizers split at spaces first, so the counts add up (linear time)."""
     window: list[str] = []
+    size = 0
     for word in sentence.split():
-        if window and count(" ".join([*window, word])) > max_tokens:
+        tokens = count(word)
+        if window and size + tokens > max_tokens:
             yield " ".join(window)
-            window = []
+            window, size = [], 0
         window.append(word)
+        size += tokens
     if window:
         yield " ".join(window)
 

@@ -80,5 +80,13 @@ class Document:
         self.status, self.chunk_count, self.error = DocumentStatus.FAILED, 0, reason[:500]
         self.updated_at = now
 
+    def mark_retries_exhausted(self, reason: str, now: datetime) -> None:
+        """Ingestion kept failing for reasons outside the file: chunks from an earlier
+        run, if any, keep serving; the reason is recorded either way."""
+        if self.chunk_count > 0:
+            self.status, self.error, self.updated_at = DocumentStatus.READY, reason[:500], now
+        else:
+            self.mark_failed(reason, now)
+
     def requeue(self, now: datetime) -> None:
         self.status, self.error, self.updated_at = DocumentStatus.QUEUED, None, now

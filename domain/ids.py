@@ -13,6 +13,8 @@ TokenId = NewType("TokenId", uuid.UUID)
 DocumentId = NewType("DocumentId", uuid.UUID)
 ChunkId = NewType("ChunkId", uuid.UUID)
 JobId = NewType("JobId", uuid.UUID)
+SessionId = NewType("SessionId", uuid.UUID)
+MessageId = NewType("MessageId", uuid.UUID)
 
 
 def new_uuid() -> uuid.UUID:

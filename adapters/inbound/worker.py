@@ -55,6 +55,7 @@ class IngestionWorker:
 
     async def run_until_idle(self) -> int:
         """Processes jobs until none is ready (tests, `ccgpt eval`); returns how many ran."""
+        await self._reap()
         done = 0
         while (job := await self._queue.claim(self.name, self._lease)) is not None:
             await self._process(job)
@@ -69,15 +70,29 @@ class IngestionWorker:
                 log.warning("worker.claim_failed", error=type(exc).__name__)
                 job = None
             if job is None:
+                await self._reap()
                 await asyncio.sleep(self._poll)
                 continue
             await self._process(job)
+
+    async def _reap(self) -> None:
+        """Jobs whose worker died on every attempt: their documents fail, readably."""
+        try:
+            for job in await self._queue.reap():
+                JOBS.labels("reaped").inc()
+                await self._ingest.retries_exhausted(
+                    job, "Ingestion stopped its worker on every attempt; try a different file."
+                )
+        except Exception as exc:
+            log.warning("worker.reap_failed", error=type(exc).__name__)
 
     async def _process(self, job: IngestionJob) -> None:
         heartbeat = asyncio.create_task(self._keep_lease(job))
         try:
             outcome = await self._ingest.execute(job)
-            await self._queue.complete(job.id)
+            if not await self._queue.complete(job.id, self.name):
+                log.warning("ingestion.lease_lost", document_id=str(job.document_id))
+                return
             JOBS.labels(outcome.value).inc()
             log.info("ingestion.done", document_id=str(job.document_id), outcome=outcome.value)
         except asyncio.CancelledError:
@@ -90,12 +105,12 @@ class IngestionWorker:
     async def _after_error(self, job: IngestionJob, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"[:300]
         try:
+            # Only the lease holder settles a job: a worker that lost its lease stops here.
             if job.exhausted:
-                await self._ingest.give_up(job, f"Ingestion kept failing ({reason}).")
-                await self._queue.fail(job.id, reason)
-                JOBS.labels("gave_up").inc()
-            else:
-                await self._queue.retry(job.id, reason, job.backoff_seconds())
+                if await self._queue.fail(job.id, self.name, reason):
+                    await self._ingest.retries_exhausted(job, f"Ingestion kept failing ({reason}).")
+                    JOBS.labels("gave_up").inc()
+            elif await self._queue.retry(job.id, self.name, reason, job.backoff_seconds()):
                 JOBS.labels("retried").inc()
             log.warning(
                 "ingestion.error",

@@ -56,7 +56,11 @@ class AddDocument:
         clean_title = clean_name(title, "title")
         data = content.encode("utf-8")
         return await self._store(
-            principal, clean_title, f"{clean_title[:80]}.txt", MimeType.TEXT, data
+            principal,
+            clean_title,
+            sanitise_filename(f"{clean_title[:80]}.txt"),
+            MimeType.TEXT,
+            data,
         )
 
     async def _store(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from enum import StrEnum
@@ -51,7 +52,10 @@ class IngestDocument:
         document, data = started
         try:
             blocks = await self._parser.parse(document.mime_type, data)
-            drafts = chunk_blocks(blocks, self._embedder.count_tokens, self._policy)
+            # Tokenising a large document takes seconds: never on the event loop.
+            drafts = await asyncio.to_thread(
+                chunk_blocks, blocks, self._embedder.count_tokens, self._policy
+            )
             if not drafts:
                 raise UnreadableDocument("The document contains no text.")
         except UnreadableDocument as unreadable:
@@ -66,10 +70,18 @@ class IngestDocument:
         )
 
     async def give_up(self, job: IngestionJob, reason: str) -> Outcome:
-        """Marks the document failed with a readable reason (also after the last retry)."""
+        """The file cannot be read: the document fails and loses any chunks."""
         now = self._clock.now()
         log.info("ingestion.failed", document_id=str(job.document_id), reason=reason)
         return await self._finish(job, [], lambda doc: doc.mark_failed(reason, now), Outcome.FAILED)
+
+    async def retries_exhausted(self, job: IngestionJob, reason: str) -> Outcome:
+        """Every attempt failed for reasons outside the file: earlier chunks keep serving."""
+        now = self._clock.now()
+        log.warning("ingestion.retries_exhausted", document_id=str(job.document_id), reason=reason)
+        return await self._finish(
+            job, None, lambda doc: doc.mark_retries_exhausted(reason, now), Outcome.FAILED
+        )
 
     async def _start(self, job: IngestionJob) -> tuple[Document, bytes] | None:
         async with self._uow.tenant(job.workspace_id) as tx:
@@ -85,15 +97,17 @@ class IngestDocument:
     async def _finish(
         self,
         job: IngestionJob,
-        chunks: list[Chunk],
+        chunks: list[Chunk] | None,
         settle: Callable[[Document], None],
         outcome: Outcome,
     ) -> Outcome:
+        """`chunks` None keeps the document's chunks as they are."""
         async with self._uow.tenant(job.workspace_id) as tx:
             document = await tx.documents.get(job.workspace_id, job.document_id, for_update=True)
             if document is None:
                 return Outcome.GONE  # deleted while we worked: nothing to write
-            await tx.chunks.replace(job.workspace_id, job.document_id, chunks)
+            if chunks is not None:
+                await tx.chunks.replace(job.workspace_id, job.document_id, chunks)
             settle(document)
             await tx.documents.save(document)
             await tx.commit()

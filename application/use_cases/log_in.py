@@ -20,7 +20,8 @@ class LogInInput:
 
 
 class LogIn:
-    """Checks credentials; repeated failures per IP or per account are refused for a while."""
+    """Checks credentials. Every attempt counts against limits per IP and per account,
+    taken before the slow password check, so a burst of parallel guesses cannot outrun it."""
 
     def __init__(
         self,
@@ -28,20 +29,17 @@ class LogIn:
         hasher: PasswordHasher,
         pairs: TokenPairs,
         limiter: RateLimiter,
-        failure_limit: RateLimit,
+        attempt_limit: RateLimit,
     ) -> None:
         self._uow, self._hasher, self._pairs = uow, hasher, pairs
-        self._limiter, self._limit = limiter, failure_limit
+        self._limiter, self._limit = limiter, attempt_limit
 
     async def execute(self, inp: LogInInput) -> TokenPair:
         email = inp.email.strip().lower()
-        keys = (f"login:ip:{inp.client_ip}", f"login:account:{email}")
-        await self._refuse_when_exhausted(keys)
+        await self._count_attempt((f"login:ip:{inp.client_ip}", f"login:account:{email}"))
         async with self._uow.system() as tx:
             user = await tx.users.find_by_email(email)
             if not await self._hasher.verify(user.password_hash if user else None, inp.password):
-                for key in keys:
-                    await self._limiter.hit(key, self._limit)
                 raise InvalidCredentials("Email or password is wrong.")
             assert user is not None
             await self._upgrade_hash(tx, user, inp.password)
@@ -49,14 +47,14 @@ class LogIn:
             await tx.commit()
         return tokens
 
-    async def _refuse_when_exhausted(self, keys: tuple[str, ...]) -> None:
+    async def _count_attempt(self, keys: tuple[str, ...]) -> None:
         for key in keys:
-            state = await self._limiter.peek(key, self._limit)
-            if state.remaining <= 0:
+            decision = await self._limiter.hit(key, self._limit)
+            if not decision.allowed:
                 raise RateLimited(
-                    "Too many failed log-ins; try again later.",
-                    retry_after=state.reset_after,
-                    limit=state.limit,
+                    "Too many log-in attempts; try again later.",
+                    retry_after=decision.reset_after,
+                    limit=decision.limit,
                     remaining=0,
                 )
 

@@ -505,12 +505,13 @@ def test_login_limit_per_ip_holds_for_other_accounts(
     assert from_elsewhere.status_code == 200
 
 
-def test_login_successes_do_not_count_towards_the_limit(
+def test_every_login_attempt_counts_so_bursts_cannot_outrun_the_limit(
     rate_limited_client: TestClient[Any],
 ) -> None:
     account = register(rate_limited_client)
-    for _ in range(5):
+    for _ in range(3):
         assert login(rate_limited_client, account["user"]["email"]).status_code == 200
+    assert login(rate_limited_client, account["user"]["email"]).status_code == 429
 
 
 # --- refresh and logout ------------------------------------------------------
@@ -992,11 +993,15 @@ def test_api_key_with_unknown_secret_is_401(client: TestClient[Any]) -> None:
     assert_unauthorized(client, auth("ccgpt_sk_" + "x" * 43))
 
 
-def test_api_key_can_manage_api_keys(client: TestClient[Any]) -> None:
+def test_a_leaked_api_key_cannot_outlive_its_revocation(client: TestClient[Any]) -> None:
     owner = register(client)
     key = create_key(client, owner["access_token"])["key"]
-    second = create_key(client, key, "made by a key")
-    assert client.get("/api/v1/me", headers=auth(second["key"])).status_code == 200
+    made = client.post("/api/v1/api-keys", json={"name": "made by a key"}, headers=auth(key))
+    assert_problem(made, 403, "forbidden")
+    member = {"email": unique_email(), "full_name": "M", "role": "agent", "password": PASSWORD}
+    added = client.post("/api/v1/workspace/members", json=member, headers=auth(key))
+    assert_problem(added, 403, "forbidden")
+    assert client.get("/api/v1/workspace", headers=auth(key)).status_code == 200
 
 
 # --- tenancy -----------------------------------------------------------------

@@ -106,7 +106,7 @@ async def test_extending_a_lease_keeps_the_job(q: Queue) -> None:
 async def test_a_retried_job_waits_for_its_delay(q: Queue) -> None:
     (job,) = await enqueue(q)
     await q.queue.claim("w", lease_seconds=60)
-    await q.queue.retry(job.id, "embedder down", delay_seconds=10)
+    assert await q.queue.retry(job.id, "w", "embedder down", delay_seconds=10)
     assert await q.queue.claim("w", lease_seconds=60) is None
     q.clock.advance(10)
     again = await q.queue.claim("w", lease_seconds=60)
@@ -117,8 +117,8 @@ async def test_completed_and_failed_jobs_are_never_claimed_again(q: Queue) -> No
     done, failed = await enqueue(q, 2)
     await q.queue.claim("w", 60)
     await q.queue.claim("w", 60)
-    await q.queue.complete(done.id)
-    await q.queue.fail(failed.id, "gave up")
+    assert await q.queue.complete(done.id, "w")
+    assert await q.queue.fail(failed.id, "w", "gave up")
     q.clock.advance(3600)
     assert await q.queue.claim("w", 60) is None
     assert await q.queue.pending() == 0
@@ -134,3 +134,28 @@ async def test_released_jobs_are_free_at_once_without_costing_an_attempt(q: Queu
     assert again is not None and again.id == job.id and again.attempts == 1
     async with q.uow.tenant(job.workspace_id) as tx:
         assert await tx.jobs.has_open_job(job.workspace_id, job.document_id)
+
+
+async def test_a_worker_that_lost_its_lease_settles_nothing(q: Queue) -> None:
+    (job,) = await enqueue(q)
+    await q.queue.claim("slow", lease_seconds=10)
+    q.clock.advance(11)
+    taken = await q.queue.claim("fresh", lease_seconds=60)
+    assert taken is not None and taken.id == job.id
+    assert not await q.queue.complete(job.id, "slow")
+    assert not await q.queue.fail(job.id, "slow", "late")
+    assert not await q.queue.retry(job.id, "slow", "late", 0)
+    assert await q.queue.complete(job.id, "fresh")
+
+
+async def test_a_job_whose_worker_died_on_every_attempt_is_reaped(q: Queue) -> None:
+    (job,) = await enqueue(q)
+    for attempt in range(job.max_attempts):
+        claimed = await q.queue.claim(f"doomed-{attempt}", lease_seconds=5)
+        assert claimed is not None and claimed.attempts == attempt + 1
+        q.clock.advance(6)  # the worker died: its lease runs out
+    assert await q.queue.claim("next", lease_seconds=5) is None
+    reaped = await q.queue.reap()
+    assert [r.id for r in reaped] == [job.id]
+    assert await q.queue.reap() == []
+    assert await q.queue.pending() == 0

@@ -183,3 +183,15 @@ async def test_refresh_tokens_spend_and_family_revocation(uow: UnitOfWorkFactory
     async with uow.system() as tx:
         successor = await tx.refresh_tokens.get(tokens[1].id)
         assert successor is not None and not successor.usable(NOW)
+
+
+async def test_a_tenant_scope_cannot_write_into_another_workspace(uow: UnitOfWorkFactory) -> None:
+    ws_a, _ = await seeded(uow)
+    ws_b, _ = await seeded(uow)
+    stray = ApiKey(ApiKeyId(uuid.uuid4()), ws_a.id, "k", "ccgpt_sk_x", uuid.uuid4().hex, NOW)
+    with pytest.raises(Exception, match="(?i)row-level security"):
+        async with uow.tenant(ws_b.id) as tx:
+            await tx.api_keys.add(stray)
+            await tx.commit()
+    async with uow.system() as tx:
+        assert await tx.api_keys.find_active_by_digest(stray.key_hash) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -10,6 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from domain.accounts import ApiKey, RefreshToken
+from domain.documents import Document, DocumentStatus, MimeType
+from domain.ids import ApiKeyId, ChunkId, DocumentId, JobId, TokenFamilyId, TokenId
+from domain.knowledge import Chunk, IngestionJob
 from tests.integration.test_repository_contract import new_user, new_workspace
 
 
@@ -20,14 +25,56 @@ async def scope_to(conn: AsyncConnection, workspace_id: uuid.UUID | None) -> Non
     )
 
 
+TENANT_TABLES = (
+    "workspaces",
+    "users",
+    "api_keys",
+    "refresh_tokens",
+    "documents",
+    "document_contents",
+    "chunks",
+    "ingestion_jobs",
+)
+
+
 async def two_workspaces(engine: AsyncEngine) -> tuple[uuid.UUID, uuid.UUID]:
+    """Two workspaces with a row in every tenant table."""
     uow = PostgresUnitOfWorkFactory(engine)
     ids = []
     for _ in range(2):
         ws = new_workspace()
+        user = new_user(ws)
+        now = datetime.now(UTC)
+        doc = Document(
+            DocumentId(uuid.uuid4()),
+            ws.id,
+            "D",
+            "d.txt",
+            MimeType.TEXT,
+            1,
+            uuid.uuid4().hex,
+            DocumentStatus.READY,
+            now,
+            now,
+            chunk_count=1,
+        )
+        chunk = Chunk(
+            ChunkId(uuid.uuid4()), ws.id, doc.id, 0, "text", None, None, 1, (1.0,) + (0.0,) * 383
+        )
         async with uow.system() as tx:
             await tx.workspaces.add(ws)
-            await tx.users.add(new_user(ws))
+            await tx.users.add(user)
+            await tx.api_keys.add(
+                ApiKey(ApiKeyId(uuid.uuid4()), ws.id, "k", "p", uuid.uuid4().hex, now)
+            )
+            await tx.refresh_tokens.add(
+                RefreshToken(
+                    TokenId(uuid.uuid4()), TokenFamilyId(uuid.uuid4()), user.id, ws.id, now, now
+                )
+            )
+            await tx.documents.add(doc, b"x")
+            await tx.chunks.replace(ws.id, doc.id, [chunk])
+            await tx.jobs.add(IngestionJob(JobId(uuid.uuid4()), ws.id, doc.id, now))
             await tx.commit()
         ids.append(ws.id)
     return ids[0], ids[1]
@@ -48,6 +95,13 @@ async def test_a_query_without_a_workspace_filter_sees_only_its_tenant(engine: A
     ws_a, ws_b = await two_workspaces(engine)
     async with engine.connect() as conn, conn.begin():
         await scope_to(conn, ws_a)
+        for table in TENANT_TABLES[1:]:
+            seen_here = (
+                (await conn.execute(text(f"SELECT DISTINCT workspace_id FROM {table}")))
+                .scalars()
+                .all()
+            )
+            assert seen_here == [ws_a], table
         seen = (await conn.execute(text("SELECT DISTINCT workspace_id FROM users"))).scalars().all()
         assert seen == [ws_a]
         workspaces = (await conn.execute(text("SELECT id FROM workspaces"))).scalars().all()
@@ -58,7 +112,7 @@ async def test_a_query_without_a_workspace_filter_sees_only_its_tenant(engine: A
 async def test_without_a_scope_nothing_is_visible(engine: AsyncEngine) -> None:
     await two_workspaces(engine)
     async with engine.connect() as conn, conn.begin():
-        for table in ("workspaces", "users", "api_keys", "refresh_tokens"):
+        for table in TENANT_TABLES:
             count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
             assert count == 0, table
 

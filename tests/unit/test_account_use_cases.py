@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -92,6 +93,18 @@ async def test_repeated_failed_logins_are_refused_for_a_while(container: Contain
     with pytest.raises(RateLimited) as caught:
         await log_in.execute(LogInInput("target@example.com", PASSWORD, "198.51.100.1"))
     assert caught.value.retry_after >= 1
+
+
+async def test_a_burst_of_parallel_guesses_cannot_outrun_the_limit(container: Container) -> None:
+    await register(container, "burst@example.com")
+    log_in = container.log_in()  # 10/minute per account by default
+    attempts = [
+        log_in.execute(LogInInput("burst@example.com", f"guess-{n:04d}-x", f"198.51.100.{n}"))
+        for n in range(30)
+    ]
+    outcomes = await asyncio.gather(*attempts, return_exceptions=True)
+    assert sum(isinstance(o, InvalidCredentials) for o in outcomes) == 10
+    assert sum(isinstance(o, RateLimited) for o in outcomes) == 20
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(container: Container) -> None:

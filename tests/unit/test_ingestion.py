@@ -152,3 +152,21 @@ async def test_reindexing_never_duplicates_chunks(container: Container, clock: F
     again = await container.read_documents().chunks(principal, document.id, PageRequest())
     assert [c.id for c in again.items] == [c.id for c in first.items]
     assert len(await container.search_knowledge().execute(principal, "returned Canada", 50)) == 2
+
+
+async def test_a_reindex_that_keeps_failing_leaves_the_old_chunks_serving(
+    container: Container, clock: FixedClock
+) -> None:
+    principal = await owner(container)
+    document = await add_guide(container, principal)
+    await worker(container).run_until_idle()
+    container.embedder.override(FlakyEmbedder(failures=100))
+    await container.reindex_document().execute(principal, document.id)
+    for _ in range(5):
+        await worker(container).run_until_idle()
+        clock.advance(600)
+    after = await status(container, principal, document)
+    assert after.status is DocumentStatus.READY and after.chunk_count == 2
+    assert after.error is not None and "kept failing" in after.error
+    found = await container.search_knowledge().execute(principal, "ship to Canada", 3)
+    assert found and found[0].document_id == document.id

@@ -51,16 +51,19 @@ def test_a_rare_term_outweighs_a_common_one() -> None:
 def test_cosine_leads_and_lexical_evidence_breaks_near_ties() -> None:
     clear = chunk("semantic winner", score=0.80)
     tie_a, tie_b = chunk("a", score=0.60), chunk("b", score=0.61)
-    lexical = {tie_a.chunk_id: 1.0, clear.chunk_id: 0.0}
+    lexical = {tie_a.chunk_id: 0.25, clear.chunk_id: 0.0}  # a: 0.60 + 0.2 * 0.25 = 0.65
     ranked = Scoring(lexical_weight=0.2).combine([clear, tie_b, tie_a], [], lexical)
     assert [c.chunk_id for c in ranked] == [clear.chunk_id, tie_a.chunk_id, tie_b.chunk_id]
 
 
 def test_a_keyword_only_find_starts_from_the_lowest_cosine() -> None:
-    dense = [chunk("x", score=0.7), chunk("y", score=0.5)]
+    dense = [chunk("x", score=0.75), chunk("y", score=0.5)]
     only_keyword = chunk("exact error code E42")
-    ranked = Scoring(lexical_weight=0.2).combine(
-        dense, [only_keyword], {only_keyword.chunk_id: 1.0}
-    )
-    assert ranked[0].score == pytest.approx(0.7)
-    assert ranked[1].chunk_id == only_keyword.chunk_id and ranked[1].score == pytest.approx(0.7)
+    lexical = {only_keyword.chunk_id: 1.0}
+    ranked = Scoring(lexical_weight=0.2).combine(dense, [only_keyword], lexical)
+    assert [c.chunk_id for c in ranked] == [
+        dense[0].chunk_id,
+        only_keyword.chunk_id,
+        dense[1].chunk_id,
+    ]
+    assert ranked[1].score == pytest.approx(0.5 + 0.2)  # the lowest cosine plus its full bonus

@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import math
 import re
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.outbound.memory.repositories import paginate
-from adapters.outbound.memory.store import MemoryStore
+from adapters.outbound.memory.store import MemoryStore, ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.retriever import TermStatistics
@@ -23,16 +22,9 @@ from domain.knowledge import Chunk, FoundChunk, IngestionJob
 _WORD = re.compile(r"\w+")
 
 
-class _Scoped:
-    def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
-        self._store, self._scope = store, scope
-
-    def _sees(self, workspace_id: uuid.UUID) -> bool:
-        return self._scope is None or self._scope == workspace_id
-
-
-class InMemoryDocumentRepository(_Scoped):
+class InMemoryDocumentRepository(ScopedRepository):
     async def add(self, document: Document, content: bytes) -> None:
+        self._check(document.workspace_id)
         if await self.find_by_checksum(document.workspace_id, document.checksum):
             raise Conflict("This workspace already has a document with identical content.")
         key = (document.workspace_id, document.id)
@@ -84,7 +76,7 @@ class InMemoryDocumentRepository(_Scoped):
             del self._store.jobs[job_id]
 
 
-class InMemoryChunkRepository(_Scoped):
+class InMemoryChunkRepository(ScopedRepository):
     async def replace(
         self, workspace_id: WorkspaceId, document_id: DocumentId, chunks: list[Chunk]
     ) -> None:
@@ -116,8 +108,9 @@ class _QueuedJob:
         return self.job.id
 
 
-class InMemoryJobRepository(_Scoped):
+class InMemoryJobRepository(ScopedRepository):
     async def add(self, job: IngestionJob) -> None:
+        self._check(job.workspace_id)
         self._store.jobs[job.id] = _QueuedJob(copy.deepcopy(job), run_after=job.created_at)
 
     async def has_open_job(self, workspace_id: WorkspaceId, document_id: DocumentId) -> bool:
@@ -129,57 +122,95 @@ class InMemoryJobRepository(_Scoped):
 
 
 class InMemoryJobQueue:
+    """Takes the store's transaction lock, so a unit of work rolling back never undoes
+    a claim or a completion that happened while it was open."""
+
     def __init__(self, store: MemoryStore, clock: Clock) -> None:
         self._store, self._clock = store, clock
 
     async def claim(self, worker: str, lease_seconds: int) -> IngestionJob | None:
-        now = self._clock.now()
-        ready: list[_QueuedJob] = [
-            q
-            for q in self._store.jobs.values()
-            if (q.status == "queued" and q.run_after is not None and q.run_after <= now)
-            or (q.status == "running" and q.locked_until is not None and q.locked_until < now)
-        ]
-        if not ready:
-            return None
-        queued = min(ready, key=lambda q: (q.run_after or now, q.job.created_at))
-        queued.status, queued.locked_by = "running", worker
-        queued.locked_until = now + timedelta(seconds=lease_seconds)
-        queued.job.attempts += 1
-        return copy.deepcopy(queued.job)
+        async with self._store.lock:
+            now = self._clock.now()
+            ready: list[_QueuedJob] = [
+                q
+                for q in self._store.jobs.values()
+                if (q.status == "queued" and q.run_after is not None and q.run_after <= now)
+                or (q.status == "running" and _expired(q, now) and not q.job.exhausted)
+            ]
+            if not ready:
+                return None
+            queued = min(ready, key=lambda q: (q.run_after or now, q.job.created_at))
+            queued.status, queued.locked_by = "running", worker
+            queued.locked_until = now + timedelta(seconds=lease_seconds)
+            queued.job.attempts += 1
+            return copy.deepcopy(queued.job)
 
     async def extend(self, job_id: JobId, worker: str, lease_seconds: int) -> None:
-        queued = self._store.jobs.get(job_id)
-        if queued is not None and queued.locked_by == worker:
-            queued.locked_until = self._clock.now() + timedelta(seconds=lease_seconds)
+        async with self._store.lock:
+            queued = self._held(job_id, worker)
+            if queued is not None:
+                queued.locked_until = self._clock.now() + timedelta(seconds=lease_seconds)
 
-    async def complete(self, job_id: JobId) -> None:
-        self._settle(job_id, "done", None)
+    async def complete(self, job_id: JobId, worker: str) -> bool:
+        return await self._settle(job_id, worker, "done", None)
 
-    async def retry(self, job_id: JobId, error: str, delay_seconds: int) -> None:
-        queued = self._settle(job_id, "queued", error)
-        if queued is not None:
-            queued.run_after = self._clock.now() + timedelta(seconds=delay_seconds)
+    async def retry(self, job_id: JobId, worker: str, error: str, delay_seconds: int) -> bool:
+        run_after = self._clock.now() + timedelta(seconds=delay_seconds)
+        return await self._settle(job_id, worker, "queued", error, run_after)
 
-    async def fail(self, job_id: JobId, error: str) -> None:
-        self._settle(job_id, "failed", error)
+    async def fail(self, job_id: JobId, worker: str, error: str) -> bool:
+        return await self._settle(job_id, worker, "failed", error)
+
+    async def reap(self) -> list[IngestionJob]:
+        async with self._store.lock:
+            now = self._clock.now()
+            dead = [
+                q
+                for q in self._store.jobs.values()
+                if q.status == "running" and _expired(q, now) and q.job.exhausted
+            ]
+            for queued in dead:
+                queued.status, queued.locked_by, queued.locked_until = "failed", None, None
+                queued.last_error = "the worker died on every attempt"
+            return [copy.deepcopy(q.job) for q in dead]
 
     async def release(self, worker: str) -> None:
-        for queued in self._store.jobs.values():
-            if queued.locked_by == worker and queued.status == "running":
-                queued.job.attempts = max(0, queued.job.attempts - 1)
-                self._settle(queued.id, "queued", None)
-                queued.run_after = self._clock.now()
+        async with self._store.lock:
+            for queued in self._store.jobs.values():
+                if queued.locked_by == worker and queued.status == "running":
+                    queued.job.attempts = max(0, queued.job.attempts - 1)
+                    queued.status, queued.locked_by, queued.locked_until = "queued", None, None
+                    queued.run_after = self._clock.now()
 
     async def pending(self) -> int:
         return sum(1 for q in self._store.jobs.values() if q.status in ("queued", "running"))
 
-    def _settle(self, job_id: JobId, status: str, error: str | None) -> _QueuedJob | None:
-        queued = self._store.jobs.get(job_id)
-        if queued is not None:
+    def _held(self, job_id: JobId, worker: str) -> _QueuedJob | None:
+        queued: _QueuedJob | None = self._store.jobs.get(job_id)
+        if queued is None or queued.locked_by != worker or queued.status != "running":
+            return None
+        return queued
+
+    async def _settle(
+        self,
+        job_id: JobId,
+        worker: str,
+        status: str,
+        error: str | None,
+        run_after: datetime | None = None,
+    ) -> bool:
+        async with self._store.lock:
+            queued = self._held(job_id, worker)
+            if queued is None:
+                return False
             queued.status, queued.locked_by, queued.locked_until = status, None, None
             queued.last_error = error or queued.last_error
-        return queued
+            queued.run_after = run_after or queued.run_after
+            return True
+
+
+def _expired(queued: _QueuedJob, now: datetime) -> bool:
+    return queued.locked_until is not None and queued.locked_until < now
 
 
 class InMemoryRetriever:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from adapters.outbound.memory.store import MemoryStore
+from adapters.outbound.memory.store import ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
 from domain.errors import EmailTaken
@@ -28,14 +27,9 @@ def paginate(rows: Iterable[T], page: PageRequest, key: Callable[[T], Cursor]) -
     return Page(items, key(items[-1]).encode() if more and items else None)
 
 
-class InMemoryWorkspaceRepository:
-    def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
-        self._store, self._scope = store, scope
-
-    def _sees(self, workspace_id: uuid.UUID) -> bool:
-        return self._scope is None or self._scope == workspace_id
-
+class InMemoryWorkspaceRepository(ScopedRepository):
     async def add(self, workspace: Workspace) -> None:
+        self._check(workspace.id)
         self._store.workspaces[workspace.id] = copy.deepcopy(workspace)
 
     async def get(self, workspace_id: WorkspaceId, *, for_update: bool = False) -> Workspace | None:
@@ -46,7 +40,8 @@ class InMemoryWorkspaceRepository:
         )
 
     async def save(self, workspace: Workspace) -> None:
-        self._store.workspaces[workspace.id] = copy.deepcopy(workspace)
+        if self._sees(workspace.id):
+            self._store.workspaces[workspace.id] = copy.deepcopy(workspace)
 
     async def usage(self, workspace_id: WorkspaceId) -> Usage:
         seats = len([ws for ws, _ in self._store.users if ws == workspace_id and self._sees(ws)])
@@ -62,14 +57,9 @@ class InMemoryWorkspaceRepository:
         )
 
 
-class InMemoryUserRepository:
-    def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
-        self._store, self._scope = store, scope
-
-    def _sees(self, workspace_id: uuid.UUID) -> bool:
-        return self._scope is None or self._scope == workspace_id
-
+class InMemoryUserRepository(ScopedRepository):
     async def add(self, user: User) -> None:
+        self._check(user.workspace_id)
         if any(u.email == user.email for u in self._store.users.values()):
             raise EmailTaken("An account with this email already exists.")
         self._store.users[(user.workspace_id, user.id)] = copy.deepcopy(user)
@@ -99,18 +89,13 @@ class InMemoryUserRepository:
         self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
     ) -> None:
         user = self._store.users.get((workspace_id, user_id))
-        if user is not None:
+        if user is not None and self._sees(workspace_id):
             user.password_hash = password_hash
 
 
-class InMemoryApiKeyRepository:
-    def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
-        self._store, self._scope = store, scope
-
-    def _sees(self, workspace_id: uuid.UUID) -> bool:
-        return self._scope is None or self._scope == workspace_id
-
+class InMemoryApiKeyRepository(ScopedRepository):
     async def add(self, key: ApiKey) -> None:
+        self._check(key.workspace_id)
         self._store.api_keys[(key.workspace_id, key.id)] = copy.deepcopy(key)
 
     async def get(self, workspace_id: WorkspaceId, key_id: ApiKeyId) -> ApiKey | None:
@@ -129,7 +114,8 @@ class InMemoryApiKeyRepository:
         return paginate(rows, page, lambda k: Cursor(k.created_at, k.id))
 
     async def save(self, key: ApiKey) -> None:
-        self._store.api_keys[(key.workspace_id, key.id)] = copy.deepcopy(key)
+        if self._sees(key.workspace_id) and (key.workspace_id, key.id) in self._store.api_keys:
+            self._store.api_keys[(key.workspace_id, key.id)] = copy.deepcopy(key)
 
     async def find_active_by_digest(self, key_hash: str) -> ApiKey | None:
         keys = (k for k in self._store.api_keys.values() if self._sees(k.workspace_id))
@@ -137,13 +123,7 @@ class InMemoryApiKeyRepository:
         return copy.deepcopy(next(found, None))
 
 
-class InMemoryRefreshTokenRepository:
-    def __init__(self, store: MemoryStore, scope: WorkspaceId | None = None) -> None:
-        self._store, self._scope = store, scope
-
-    def _sees(self, workspace_id: uuid.UUID) -> bool:
-        return self._scope is None or self._scope == workspace_id
-
+class InMemoryRefreshTokenRepository(ScopedRepository):
     async def add(self, token: RefreshToken) -> None:
         self._store.refresh_tokens[token.id] = copy.deepcopy(token)
 

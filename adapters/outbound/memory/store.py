@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -21,8 +22,29 @@ class MemoryStore:
     chunks: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = field(default_factory=dict)
     jobs: dict[uuid.UUID, Any] = field(default_factory=dict)
 
+    # One transaction at a time: the memory store is serialisable by construction.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
     def snapshot(self) -> dict[str, Any]:
-        return copy.deepcopy(self.__dict__)
+        return {
+            f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "lock"
+        }
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        self.__dict__.update(snapshot)
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
+
+class ScopedRepository:
+    """A memory repository seeing one workspace (tenant scope) or all (system scope)."""
+
+    def __init__(self, store: MemoryStore, scope: uuid.UUID | None = None) -> None:
+        self._store, self._scope = store, scope
+
+    def _sees(self, workspace_id: uuid.UUID) -> bool:
+        return self._scope is None or self._scope == workspace_id
+
+    def _check(self, workspace_id: uuid.UUID) -> None:
+        """Like PostgreSQL's row-level security WITH CHECK: no row into another tenant."""
+        if not self._sees(workspace_id):
+            raise PermissionError("row-level security: the row belongs to another workspace")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
 from typing import Any, Self
 
@@ -22,10 +21,10 @@ from domain.ids import WorkspaceId
 
 
 class InMemoryUnitOfWork:
-    def __init__(self, store: MemoryStore, lock: asyncio.Lock, scope: WorkspaceId | None) -> None:
+    def __init__(self, store: MemoryStore, scope: WorkspaceId | None) -> None:
         self.scope = scope
         self.committed = False
-        self._store, self._lock = store, lock
+        self._store = store
         self._snapshot: dict[str, Any] | None = None
         self.workspaces = InMemoryWorkspaceRepository(store, scope)
         self.users = InMemoryUserRepository(store, scope)
@@ -36,8 +35,7 @@ class InMemoryUnitOfWork:
         self.jobs = InMemoryJobRepository(store, scope)
 
     async def __aenter__(self) -> Self:
-        # One transaction at a time: the memory store is serialisable by construction.
-        await self._lock.acquire()
+        await self._store.lock.acquire()
         self._snapshot = self._store.snapshot()
         return self
 
@@ -51,7 +49,7 @@ class InMemoryUnitOfWork:
             if not self.committed and self._snapshot is not None:
                 self._store.restore(self._snapshot)
         finally:
-            self._lock.release()
+            self._store.lock.release()
 
     async def commit(self) -> None:
         self.committed = True
@@ -60,7 +58,6 @@ class InMemoryUnitOfWork:
 class InMemoryUnitOfWorkFactory:
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = store or MemoryStore()
-        self._lock = asyncio.Lock()
         self.last: InMemoryUnitOfWork | None = None
 
     def tenant(self, workspace_id: WorkspaceId) -> InMemoryUnitOfWork:
@@ -70,7 +67,7 @@ class InMemoryUnitOfWorkFactory:
         return self._open(None)
 
     def _open(self, scope: WorkspaceId | None) -> InMemoryUnitOfWork:
-        uow = InMemoryUnitOfWork(self.store, self._lock, scope)
+        uow = InMemoryUnitOfWork(self.store, scope)
         self.last = uow
         return uow
 

@@ -3,11 +3,13 @@
 A job row is written in the same transaction as its document, so a document is never
 queued without its job nor the other way round. A worker leases a job for a while and
 extends the lease as it works; a crashed worker's lease runs out and another takes over.
+Settling a job needs the lease, so a late worker cannot override the one now holding it.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,19 +20,28 @@ from application.ports.clock import Clock
 from domain.ids import DocumentId, JobId, WorkspaceId
 from domain.knowledge import IngestionJob
 
-_CLAIM = text(
-    """
+_RETURNING = "id, workspace_id, document_id, attempts, max_attempts, created_at"
+_CLAIM = text(  # noqa: S608 - only constants are interpolated
+    f"""
     UPDATE ingestion_jobs SET status = 'running', attempts = attempts + 1,
            locked_by = :worker, locked_until = :until, updated_at = :now
     WHERE id = (
         SELECT id FROM ingestion_jobs
         WHERE (status = 'queued' AND run_after <= :now)
-           OR (status = 'running' AND locked_until < :now)
+           OR (status = 'running' AND locked_until < :now AND attempts < max_attempts)
         ORDER BY run_after
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
-    RETURNING id, workspace_id, document_id, attempts, max_attempts, created_at
+    RETURNING {_RETURNING}
+    """
+)
+_REAP = text(  # noqa: S608 - only constants are interpolated
+    f"""
+    UPDATE ingestion_jobs SET status = 'failed', locked_by = NULL, locked_until = NULL,
+           last_error = 'the worker died on every attempt', updated_at = :now
+    WHERE status = 'running' AND locked_until < :now AND attempts >= max_attempts
+    RETURNING {_RETURNING}
     """
 )
 
@@ -41,36 +52,32 @@ class PostgresJobQueue:
 
     async def claim(self, worker: str, lease_seconds: int) -> IngestionJob | None:
         now = self._clock.now()
+        params = {"worker": worker, "now": now, "until": now + timedelta(seconds=lease_seconds)}
         async with self._engine.begin() as conn:
             await scope_transaction(conn, None)
-            params = {"worker": worker, "now": now, "until": now + timedelta(seconds=lease_seconds)}
             row = (await conn.execute(_CLAIM, params)).first()
-        if row is None:
-            return None
-        return IngestionJob(
-            JobId(row.id),
-            WorkspaceId(row.workspace_id),
-            DocumentId(row.document_id),
-            row.created_at,
-            row.attempts,
-            row.max_attempts,
-        )
+        return _job(row) if row is not None else None
 
     async def extend(self, job_id: JobId, worker: str, lease_seconds: int) -> None:
         until = self._clock.now() + timedelta(seconds=lease_seconds)
-        await self._update(job_id, {"locked_until": until}, worker=worker)
+        await self._settle(job_id, worker, {"locked_until": until}, keep_lease=True)
 
-    async def complete(self, job_id: JobId) -> None:
-        await self._update(job_id, {"status": "done", "locked_by": None, "locked_until": None})
+    async def complete(self, job_id: JobId, worker: str) -> bool:
+        return await self._settle(job_id, worker, {"status": "done"})
 
-    async def retry(self, job_id: JobId, error: str, delay_seconds: int) -> None:
+    async def retry(self, job_id: JobId, worker: str, error: str, delay_seconds: int) -> bool:
         run_after = self._clock.now() + timedelta(seconds=delay_seconds)
         values = {"status": "queued", "run_after": run_after, "last_error": error[:1000]}
-        await self._update(job_id, {**values, "locked_by": None, "locked_until": None})
+        return await self._settle(job_id, worker, values)
 
-    async def fail(self, job_id: JobId, error: str) -> None:
-        values = {"status": "failed", "last_error": error[:1000]}
-        await self._update(job_id, {**values, "locked_by": None, "locked_until": None})
+    async def fail(self, job_id: JobId, worker: str, error: str) -> bool:
+        return await self._settle(job_id, worker, {"status": "failed", "last_error": error[:1000]})
+
+    async def reap(self) -> list[IngestionJob]:
+        async with self._engine.begin() as conn:
+            await scope_transaction(conn, None)
+            rows = (await conn.execute(_REAP, {"now": self._clock.now()})).all()
+        return [_job(row) for row in rows]
 
     async def release(self, worker: str) -> None:
         jobs = t.ingestion_jobs
@@ -95,15 +102,29 @@ class PostgresJobQueue:
             query = select(func.count()).where(jobs.c.status.in_(("queued", "running")))
             return int((await conn.execute(query)).scalar_one())
 
-    async def _update(
-        self, job_id: JobId, values: dict[str, object], worker: str | None = None
-    ) -> None:
+    async def _settle(
+        self, job_id: JobId, worker: str, values: dict[str, object], keep_lease: bool = False
+    ) -> bool:
+        """Updates the job only while `worker` holds it; says whether it did."""
         jobs = t.ingestion_jobs
-        condition = [jobs.c.id == job_id]
-        if worker is not None:
-            condition.append(jobs.c.locked_by == worker)
+        if not keep_lease:
+            values = {**values, "locked_by": None, "locked_until": None}
         async with self._engine.begin() as conn:
             await scope_transaction(conn, None)
-            await conn.execute(
-                update(jobs).where(*condition).values(**values, updated_at=self._clock.now())
+            result = await conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.status == "running")
+                .values(**values, updated_at=self._clock.now())
             )
+        return bool(result.rowcount)
+
+
+def _job(row: Any) -> IngestionJob:
+    return IngestionJob(
+        JobId(row.id),
+        WorkspaceId(row.workspace_id),
+        DocumentId(row.document_id),
+        row.created_at,
+        row.attempts,
+        row.max_attempts,
+    )

@@ -11,11 +11,11 @@ config = context.config
 engine = admin_engine(config.attributes["url"])
 
 with engine.connect() as connection:
-    context.configure(
-        connection=connection, target_metadata=metadata, transaction_per_migration=True
-    )
+    # One transaction for all migrations: the advisory lock below is transaction-scoped,
+    # so it must be held until the last migration has run, or two processes starting
+    # together on a new database would both run the later ones.
+    context.configure(connection=connection, target_metadata=metadata)
     with context.begin_transaction():
-        # Serialise concurrent starts (several workers, tests) on one advisory lock.
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(726354190)")
         context.run_migrations()
 engine.dispose()

@@ -1,0 +1,110 @@
+"""Chat sessions (conversations), their messages, and what an answer is made of."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import Conflict, PayloadTooLarge, ValidationFailed
+from domain.ids import DocumentId, MessageId, SessionId, UserId, WorkspaceId
+
+MAX_MESSAGE_CHARS = 4000
+# Control characters go, except line breaks and tabs; everything else is kept as sent.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+class ConversationStatus(StrEnum):
+    BOT = "bot"
+    HANDOFF = "handoff"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    VISITOR = "visitor"
+    ASSISTANT = "assistant"
+    AGENT = "agent"
+
+
+class Action(StrEnum):
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    HANDOFF = "handoff"
+
+
+def clean_message(raw: str) -> str:
+    """Visitor or agent text: control characters stripped, length capped, otherwise as sent."""
+    text = _CONTROL.sub("", raw.replace("\r\n", "\n"))
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise PayloadTooLarge(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
+    if not text.strip():
+        raise ValidationFailed.on("text", "must not be empty")
+    return text
+
+
+def normalise_query(text: str) -> str:
+    """For analytics: case, spacing and punctuation do not make a different question."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    document_id: DocumentId
+    title: str
+    snippet: str
+    page: int | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    id: MessageId
+    workspace_id: WorkspaceId
+    session_id: SessionId
+    role: Role
+    text: str
+    created_at: datetime
+    sources: list[Source] = field(default_factory=list)
+    confidence: float | None = None
+    action: Action | None = None
+    latency_ms: int | None = None
+    client_message_id: str | None = None
+    reply_to: MessageId | None = None
+    author_id: UserId | None = None
+    model: str | None = None
+    query: str | None = None  # the normalised question, on visitor messages
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: SessionId
+    workspace_id: WorkspaceId
+    started_at: datetime
+    last_message_at: datetime
+    embed_code_id: str | None = None
+    visitor_id: str | None = None
+    status: ConversationStatus = ConversationStatus.BOT
+    message_count: int = 0
+    agent_id: UserId | None = None
+
+    @property
+    def bot_answers(self) -> bool:
+        return self.status is ConversationStatus.BOT
+
+    def record(self, message: Message) -> None:
+        self.message_count += 1
+        self.last_message_at = message.created_at
+
+    def take_over(self, agent: UserId | None) -> None:
+        if self.status is ConversationStatus.CLOSED:
+            raise Conflict("This conversation is closed.")
+        self.status, self.agent_id = ConversationStatus.HANDOFF, agent
+
+    def release(self) -> None:
+        if self.status is ConversationStatus.CLOSED:
+            raise Conflict("This conversation is closed.")
+        self.status, self.agent_id = ConversationStatus.BOT, None
