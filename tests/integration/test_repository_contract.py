@@ -189,7 +189,7 @@ async def test_a_tenant_scope_cannot_write_into_another_workspace(uow: UnitOfWor
     ws_a, _ = await seeded(uow)
     ws_b, _ = await seeded(uow)
     stray = ApiKey(ApiKeyId(uuid.uuid4()), ws_a.id, "k", "ccgpt_sk_x", uuid.uuid4().hex, NOW)
-    with pytest.raises(Exception, match="(?i)row-level security"):
+    with pytest.raises(Exception, match=r"(?i)row-level security"):
         async with uow.tenant(ws_b.id) as tx:
             await tx.api_keys.add(stray)
             await tx.commit()

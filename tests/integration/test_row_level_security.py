@@ -113,7 +113,7 @@ async def test_without_a_scope_nothing_is_visible(engine: AsyncEngine) -> None:
     await two_workspaces(engine)
     async with engine.connect() as conn, conn.begin():
         for table in TENANT_TABLES:
-            count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
+            count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
             assert count == 0, table
 
 

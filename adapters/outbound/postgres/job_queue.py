@@ -20,9 +20,8 @@ from application.ports.clock import Clock
 from domain.ids import DocumentId, JobId, WorkspaceId
 from domain.knowledge import IngestionJob
 
-_RETURNING = "id, workspace_id, document_id, attempts, max_attempts, created_at"
-_CLAIM = text(  # noqa: S608 - only constants are interpolated
-    f"""
+_CLAIM = text(
+    """
     UPDATE ingestion_jobs SET status = 'running', attempts = attempts + 1,
            locked_by = :worker, locked_until = :until, updated_at = :now
     WHERE id = (
@@ -33,15 +32,15 @@ _CLAIM = text(  # noqa: S608 - only constants are interpolated
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
-    RETURNING {_RETURNING}
+    RETURNING id, workspace_id, document_id, attempts, max_attempts, created_at
     """
 )
-_REAP = text(  # noqa: S608 - only constants are interpolated
-    f"""
+_REAP = text(
+    """
     UPDATE ingestion_jobs SET status = 'failed', locked_by = NULL, locked_until = NULL,
            last_error = 'the worker died on every attempt', updated_at = :now
     WHERE status = 'running' AND locked_until < :now AND attempts >= max_attempts
-    RETURNING {_RETURNING}
+    RETURNING id, workspace_id, document_id, attempts, max_attempts, created_at
     """
 )
 
