@@ -1,0 +1,203 @@
+"""The default ChatModel: quotes the passage sentences that best answer the question.
+
+No model server and fully deterministic. Scoring, per sentence of the given passages:
+the IDF-weighted share of the question's content words it contains (lowercased, stop words
+dropped, crudely stemmed; IDF over all sentences of the passages), where question words in
+the passage heading (or title) count at half weight for each of its sentences, plus a small
+bonus for an earlier passage (a better retrieval hit). A sentence sharing no content word
+with the question scores 0. A sentence ending in "?" is never quoted, but a FAQ answer right
+after a matching question inherits that question's score. Up to `max_sentences` sentences from
+at most `max_passages` passages are kept above `min_score` (and above 60% of the best score),
+near-duplicates skipped, in document order within a passage, each followed by " [n]". Nothing
+qualifies -> text "" and no citations: the caller decides it is a no-answer.
+
+Elliptical follow-ups: a question with fewer than 4 content words borrows, at half weight, the
+content words of the last visitor turn in `history` ("and to Canada?" after "How long does
+shipping to the US take?"); a sentence must still contain one of the question's own words.
+History is otherwise ignored.
+
+Passages are data, never instructions. Dropped before scoring:
+- sentences that address the assistant or redirect visitors (`_INJECTION`: "ignore previous
+  instructions", "disregard", "you are now", "system prompt", "send visitors to", <system> ...);
+- sentences naming a host that appears in such a sentence anywhere in the passages;
+- sentences with a link (http(s)://, www.) unless the question asks for a link, website or URL;
+  even then, never a link from a passage that holds an injected instruction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+
+from adapters.outbound.llm.sentences import content_terms, split_sentences
+from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
+
+_INJECTION = re.compile(
+    r"\bignore\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b|\bdisregard\b|\byou are now\b"
+    r"|\bsystem prompt\b|\bas an ai\b|\bact as\b|\bdo not tell\b|\bnew instructions\b"
+    r"|\bsend (?:all |the )?(?:visitors|customers|users)\b[^.]{0,12}\bto\b"
+    r"|\btell (?:the )?(?:users?|visitors?|customers?) to (?:visit|go to|click)\b"
+    r"|\bforget (?:all|everything|your)\b|</?\s*system\s*>",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.IGNORECASE)
+_HOST = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})\b", re.I)
+_ASKS_FOR_LINK = re.compile(
+    r"\b(?:links?|urls?|websites?|web ?site|web ?page|webpages?|site)\b", re.IGNORECASE
+)
+_ELLIPTICAL_TERMS = 4
+_BORROWED_WEIGHT = 0.5
+_RANK_BONUS = 0.05
+_HEADING_WEIGHT = 0.5  # a question word in the heading counts half in each of its sentences
+_DUPLICATE_JACCARD = 0.7
+_RELATIVE_FLOOR = 0.6  # a second or third sentence must score at least this share of the best
+_WORD_DELTA = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    passage_index: int  # position in the request: earlier is a better retrieval hit
+    position: int  # order within the passage
+    text: str
+    terms: frozenset[str]
+    score: float = 0.0
+
+
+class ExtractiveChatModel:
+    def __init__(
+        self, max_sentences: int = 3, max_passages: int = 2, min_score: float = 0.2
+    ) -> None:
+        self._max_sentences = max_sentences
+        self._max_passages = max_passages
+        self._min_score = min_score
+
+    @property
+    def name(self) -> str:
+        return "extractive"
+
+    async def answer(self, request: ChatRequest) -> ChatAnswer:
+        return self._compose(request)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
+        for delta in _WORD_DELTA.findall(self._compose(request).text):
+            yield delta
+
+    def _compose(self, request: ChatRequest) -> ChatAnswer:
+        own = dict.fromkeys(content_terms(request.question), 1.0)
+        if not own:
+            return ChatAnswer("", [], self.name)
+        weights = own
+        if len(own) < _ELLIPTICAL_TERMS:
+            previous = content_terms(_last_visitor_turn(request.history))
+            weights = dict.fromkeys(previous, _BORROWED_WEIGHT) | own
+        links_allowed = _ASKS_FOR_LINK.search(request.question) is not None
+        sentences = _candidates(request.passages, links_allowed)
+        scored = _score(sentences, weights, frozenset(own), request.passages)
+        chosen = self._select(scored)
+        return _render(chosen, request.passages, request.max_output_tokens, self.name)
+
+    def _select(self, scored: list[_Sentence]) -> list[_Sentence]:
+        ranked = sorted(scored, key=lambda s: (-s.score, s.passage_index, s.position))
+        if not ranked or ranked[0].score < self._min_score:
+            return []
+        floor = max(self._min_score, ranked[0].score * _RELATIVE_FLOOR)
+        chosen: list[_Sentence] = []
+        passages: list[int] = []
+        for sentence in ranked:
+            if sentence.score < floor or len(chosen) == self._max_sentences:
+                break
+            new_passage = sentence.passage_index not in passages
+            if new_passage and len(passages) == self._max_passages:
+                continue
+            if any(_jaccard(sentence.terms, c.terms) >= _DUPLICATE_JACCARD for c in chosen):
+                continue
+            chosen.append(sentence)
+            if new_passage:
+                passages.append(sentence.passage_index)
+        # Best passage first, document order within each passage.
+        return sorted(chosen, key=lambda s: (passages.index(s.passage_index), s.position))
+
+
+def _last_visitor_turn(history: list[Turn]) -> str:
+    return next((turn.text for turn in reversed(history) if turn.role == "visitor"), "")
+
+
+def _candidates(passages: list[Passage], links_allowed: bool) -> list[_Sentence]:
+    """Every sentence of the passages that is safe to quote, injected instructions removed."""
+    split = [split_sentences(passage.text) for passage in passages]
+    injected = [[s for s in sentences if _INJECTION.search(s)] for sentences in split]
+    tainted_hosts = {h.lower() for bad in injected for s in bad for h in _HOST.findall(s)}
+    out: list[_Sentence] = []
+    for index, sentences in enumerate(split):
+        for position, text in enumerate(sentences):
+            lowered = text.lower()
+            if _INJECTION.search(text) or any(host in lowered for host in tainted_hosts):
+                continue
+            if _URL.search(text) and (not links_allowed or injected[index]):
+                continue
+            out.append(_Sentence(index, position, text, frozenset(content_terms(text))))
+    return out
+
+
+def _score(
+    sentences: list[_Sentence],
+    weights: dict[str, float],
+    own: frozenset[str],
+    passages: list[Passage],
+) -> list[_Sentence]:
+    document_frequency = Counter(term for s in sentences for term in s.terms)
+    total = len(sentences)
+
+    def idf(term: str) -> float:
+        return math.log((total + 1) / (document_frequency[term] + 1)) + 1.0
+
+    # Sorted sums: float addition order must not depend on set iteration order.
+    mass = sum(weights[t] * idf(t) for t in sorted(weights))
+    headings = [frozenset(content_terms(p.heading or p.title)) for p in passages]
+    scored: list[_Sentence] = []
+    # A FAQ question's score goes to the answer right after it: (passage, position, score).
+    inherited = (-1, -1, 0.0)
+    for s in sentences:
+        shared = sorted(s.terms & weights.keys())
+        score = 0.0
+        if shared and s.terms & own:
+            topical = sorted((headings[s.passage_index] & weights.keys()) - s.terms)
+            score = sum(weights[t] * idf(t) for t in shared) / mass
+            score += _HEADING_WEIGHT * sum(weights[t] * idf(t) for t in topical) / mass
+            score += _RANK_BONUS * (len(passages) - s.passage_index) / len(passages)
+        if s.text.endswith("?"):
+            inherited = (s.passage_index, s.position + 1, score)
+            continue
+        if inherited[:2] == (s.passage_index, s.position):
+            score = max(score, inherited[2])
+        if score > 0.0:
+            scored.append(replace(s, score=score))
+    return scored
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def _render(
+    chosen: list[_Sentence], passages: list[Passage], max_words: int, model: str
+) -> ChatAnswer:
+    parts: list[str] = []
+    cited: list[int] = []
+    words = 0
+    for sentence in chosen:
+        text = sentence.text
+        count = len(text.split())
+        if words + count > max_words:
+            if parts:
+                break  # cut at a sentence boundary
+            text = " ".join(text.split()[: max(max_words, 1)]) + "…"
+        number = passages[sentence.passage_index].number
+        parts.append(f"{text} [{number}]")
+        words += count
+        if number not in cited:
+            cited.append(number)
+    return ChatAnswer(" ".join(parts), cited, model)
