@@ -93,7 +93,9 @@ class Scoring:
             for cid in found
         }
         ordered = sorted(scored, key=lambda cid: (-scored[cid], str(cid)))
-        return [replace(found[cid], score=scored[cid]) for cid in ordered]
+        return [
+            replace(found[cid], score=scored[cid], similarity=cosine.get(cid)) for cid in ordered
+        ]
 
 
 def informative(terms: list[str], stats: TermStatistics) -> list[str]:
@@ -121,7 +123,8 @@ class HybridSearch:
     ) -> list[FoundChunk]:
         pool = max(self._scoring.candidates_per_list, top_k)
         if mode is SearchMode.VECTOR:
-            return (await self._nearest(workspace_id, query, pool))[:top_k]
+            nearest = (await self._nearest(workspace_id, query, pool))[:top_k]
+            return [replace(c, similarity=c.score) for c in nearest]
         terms = query_terms(query)
         stats = await self._retriever.term_statistics(workspace_id, terms)
         keyword = await self._retriever.matching(workspace_id, informative(terms, stats), pool)

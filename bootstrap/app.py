@@ -17,6 +17,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
+from adapters.inbound.http.controllers.chat import ChatController, ConversationController
 from adapters.inbound.http.controllers.documents import SearchController, document_controller
 from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ApiKeyController,
             document_controller(settings.max_upload_mb * MIB + 64 * 1024),
             SearchController,
+            ChatController,
+            ConversationController,
             PrometheusController,
         ],
         dependencies=dependencies(),

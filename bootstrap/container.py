@@ -11,6 +11,9 @@ from adapters.outbound.embeddings.local import SentenceTransformerEmbedder
 from adapters.outbound.embeddings.openai import OpenAIEmbedder
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
+from adapters.outbound.llm.extractive import ExtractiveChatModel
+from adapters.outbound.llm.fallback import FallbackChatModel
+from adapters.outbound.llm.openai_chat import OpenAIChatModel
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
@@ -21,13 +24,16 @@ from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
 from adapters.outbound.system_clock import SystemClock
+from application.answering import AnswerPolicy
 from application.ports.rate_limiter import RateLimit
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
 from application.use_cases.add_document import AddDocument
+from application.use_cases.answer_message import AnswerMessage
 from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.check_readiness import CheckReadiness
+from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.ingest_document import IngestDocument
@@ -91,6 +97,25 @@ class Container(containers.DeclarativeContainer):
         inline=providers.Singleton(InlineDocumentParser),
     )
     hybrid_search = providers.Singleton(HybridSearch, retriever, embedder)
+    extractive_model = providers.Singleton(ExtractiveChatModel)
+    chat_model = providers.Selector(
+        settings.provided.llm,
+        extractive=extractive_model,
+        openai=providers.Singleton(
+            FallbackChatModel,
+            primary=providers.Singleton(
+                OpenAIChatModel,
+                base_url=settings.provided.llm_base_url,
+                model=settings.provided.llm_model,
+                api_key=settings.provided.llm_api_key,
+                timeout=settings.provided.llm_timeout_seconds,
+            ),
+            fallback=extractive_model,
+        ),
+    )
+    answer_policy = providers.Singleton(
+        AnswerPolicy, min_similarity=settings.provided.answer_min_similarity
+    )
     password_hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.password_hash_time_cost,
@@ -136,6 +161,12 @@ class Container(containers.DeclarativeContainer):
     delete_document = providers.Factory(DeleteDocument, uow)
     search_knowledge = providers.Factory(SearchKnowledge, hybrid_search)
     ingest_document = providers.Factory(IngestDocument, uow, parser, embedder, clock)
+    answer_message = providers.Factory(
+        AnswerMessage, uow, hybrid_search, chat_model, clock, answer_policy
+    )
+    read_conversations = providers.Factory(ReadConversations, uow)
+    hand_over = providers.Factory(HandOver, uow)
+    post_agent_message = providers.Factory(PostAgentMessage, uow, clock)
 
     # Inbound drivers
     ingestion_worker = providers.Factory(

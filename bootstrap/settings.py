@@ -29,6 +29,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     llm_model: str | None = None
     llm_api_key: str | None = None
     embedding_model: str = "text-embedding-3-small"
+    llm_timeout_seconds: float = 20.0
+    # Calibrated for all-MiniLM-L6-v2 (README, "Chat"); another embedder needs its own.
+    answer_min_similarity: float = 0.32
     plans_file: Path | None = None
     rate_limit_ip: str = "30/minute"
     rate_limit_embed: str = "120/minute"
@@ -64,6 +67,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             self.trusted_networks()
         except ValueError as exc:
             raise ValueError(f"CCGPT_TRUSTED_PROXIES: {exc}") from None
+        if self.llm == "openai" and not (self.llm_base_url and self.llm_model):
+            raise ValueError("CCGPT_LLM=openai needs CCGPT_LLM_BASE_URL and CCGPT_LLM_MODEL")
         for name in (
             "rate_limit_ip",
             "rate_limit_embed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -85,7 +86,7 @@ class Conversation:
     workspace_id: WorkspaceId
     started_at: datetime
     last_message_at: datetime
-    embed_code_id: str | None = None
+    embed_code_id: uuid.UUID | None = None
     visitor_id: str | None = None
     status: ConversationStatus = ConversationStatus.BOT
     message_count: int = 0

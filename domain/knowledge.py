@@ -32,6 +32,7 @@ class FoundChunk:
     heading: str | None
     page: int | None
     score: float
+    similarity: float | None = None  # cosine to the question, when the vector search found it
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from domain.errors import ServiceUnavailable
 from domain.ids import ChunkId, DocumentId
 
 
@@ -43,8 +44,10 @@ class ChatAnswer:
     model: str
 
 
-class ChatModelUnavailable(Exception):
+class ChatModelUnavailable(ServiceUnavailable):
     """The model failed, timed out or is switched off by its circuit breaker."""
+
+    title = "Chat model unavailable"
 
 
 class ChatModel(Protocol):

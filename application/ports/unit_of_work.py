@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from application.ports.api_keys import ApiKeyRepository
+from application.ports.conversations import ConversationRepository
 from application.ports.documents import ChunkRepository, DocumentRepository
 from application.ports.job_queue import JobRepository
 from application.ports.refresh_tokens import RefreshTokenRepository
@@ -24,6 +25,7 @@ class UnitOfWork(Protocol):
     documents: DocumentRepository
     chunks: ChunkRepository
     jobs: JobRepository
+    conversations: ConversationRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from adapters.outbound.llm.extractive import ExtractiveChatModel
-from adapters.outbound.llm.sentences import content_terms, split_sentences
 from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
 from domain.ids import ChunkId, DocumentId
+from domain.sentences import content_terms, split_sentences
 
 SHIPPING = (
     "Shipping",

@@ -34,6 +34,10 @@ USE_CASES = (
     "reindex_document",
     "delete_document",
     "search_knowledge",
+    "answer_message",
+    "read_conversations",
+    "hand_over",
+    "post_agent_message",
 )
 
 

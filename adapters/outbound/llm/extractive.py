@@ -17,8 +17,9 @@ shipping to the US take?"); a sentence must still contain one of the question's 
 History is otherwise ignored.
 
 Passages are data, never instructions. Dropped before scoring:
-- sentences that address the assistant or redirect visitors (`_INJECTION`: "ignore previous
-  instructions", "disregard", "you are now", "system prompt", "send visitors to", <system> ...);
+- sentences that address the assistant or redirect visitors (`domain.passage_safety`:
+  "ignore previous instructions", "disregard", "you are now", "system prompt",
+  "send visitors to", <system> ...);
 - sentences naming a host that appears in such a sentence anywhere in the passages;
 - sentences with a link (http(s)://, www.) unless the question asks for a link, website or URL;
   even then, never a link from a passage that holds an injected instruction.
@@ -32,18 +33,10 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
-from adapters.outbound.llm.sentences import content_terms, split_sentences
 from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
+from domain.passage_safety import INJECTION, URL
+from domain.sentences import content_terms, split_sentences
 
-_INJECTION = re.compile(
-    r"\bignore\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b|\bdisregard\b|\byou are now\b"
-    r"|\bsystem prompt\b|\bas an ai\b|\bact as\b|\bdo not tell\b|\bnew instructions\b"
-    r"|\bsend (?:all |the )?(?:visitors|customers|users)\b[^.]{0,12}\bto\b"
-    r"|\btell (?:the )?(?:users?|visitors?|customers?) to (?:visit|go to|click)\b"
-    r"|\bforget (?:all|everything|your)\b|</?\s*system\s*>",
-    re.IGNORECASE,
-)
-_URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.IGNORECASE)
 _HOST = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})\b", re.I)
 _ASKS_FOR_LINK = re.compile(
     r"\b(?:links?|urls?|websites?|web ?site|web ?page|webpages?|site)\b", re.IGNORECASE
@@ -128,15 +121,15 @@ def _last_visitor_turn(history: list[Turn]) -> str:
 def _candidates(passages: list[Passage], links_allowed: bool) -> list[_Sentence]:
     """Every sentence of the passages that is safe to quote, injected instructions removed."""
     split = [split_sentences(passage.text) for passage in passages]
-    injected = [[s for s in sentences if _INJECTION.search(s)] for sentences in split]
+    injected = [[s for s in sentences if INJECTION.search(s)] for sentences in split]
     tainted_hosts = {h.lower() for bad in injected for s in bad for h in _HOST.findall(s)}
     out: list[_Sentence] = []
     for index, sentences in enumerate(split):
         for position, text in enumerate(sentences):
             lowered = text.lower()
-            if _INJECTION.search(text) or any(host in lowered for host in tainted_hosts):
+            if INJECTION.search(text) or any(host in lowered for host in tainted_hosts):
                 continue
-            if _URL.search(text) and (not links_allowed or injected[index]):
+            if URL.search(text) and (not links_allowed or injected[index]):
                 continue
             out.append(_Sentence(index, position, text, frozenset(content_terms(text))))
     return out

@@ -21,6 +21,8 @@ class MemoryStore:
     contents: dict[tuple[uuid.UUID, uuid.UUID], bytes] = field(default_factory=dict)
     chunks: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = field(default_factory=dict)
     jobs: dict[uuid.UUID, Any] = field(default_factory=dict)
+    conversations: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
+    messages: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = field(default_factory=dict)
 
     # One transaction at a time: the memory store is serialisable by construction.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.outbound.memory.conversations import InMemoryConversationRepository
 from adapters.outbound.memory.knowledge import (
     InMemoryChunkRepository,
     InMemoryDocumentRepository,
@@ -33,6 +34,7 @@ class InMemoryUnitOfWork:
         self.documents = InMemoryDocumentRepository(store, scope)
         self.chunks = InMemoryChunkRepository(store, scope)
         self.jobs = InMemoryJobRepository(store, scope)
+        self.conversations = InMemoryConversationRepository(store, scope)
 
     async def __aenter__(self) -> Self:
         await self._store.lock.acquire()

@@ -26,18 +26,22 @@ async def fetch_page(
     query: Select[Any],
     page: PageRequest,
     to_domain: Callable[[Any], T],
+    time_column: str = "created_at",
 ) -> Page[T]:
     """Keyset pagination on (created_at, id): stable under inserts, no OFFSET scans."""
+    moment = table.c[time_column]
     if page.after is not None:
         query = query.where(
-            tuple_(table.c.created_at, table.c.id) > tuple_(page.after.created_at, page.after.id)
+            tuple_(moment, table.c.id) > tuple_(page.after.created_at, page.after.id)
         )
-    query = query.order_by(table.c.created_at, table.c.id).limit(page.limit + 1)
+    query = query.order_by(moment, table.c.id).limit(page.limit + 1)
     rows = (await conn.execute(query)).all()
     items = [to_domain(row) for row in rows[: page.limit]]
     more = len(rows) > page.limit
     last = rows[page.limit - 1] if more else None
-    return Page(items, Cursor(last.created_at, last.id).encode() if last is not None else None)
+    return Page(
+        items, Cursor(last._mapping[time_column], last.id).encode() if last is not None else None
+    )
 
 
 class PostgresWorkspaceRepository:

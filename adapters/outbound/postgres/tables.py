@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pgvector.sqlalchemy import Vector
@@ -9,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -18,10 +20,23 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
+from domain.conversations import Action, Conversation, ConversationStatus, Message, Source
+from domain.conversations import Role as MessageRole
 from domain.documents import Document, DocumentStatus, MimeType
-from domain.ids import ApiKeyId, ChunkId, DocumentId, TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.ids import (
+    ApiKeyId,
+    ChunkId,
+    DocumentId,
+    MessageId,
+    SessionId,
+    TokenFamilyId,
+    TokenId,
+    UserId,
+    WorkspaceId,
+)
 from domain.knowledge import Chunk
 from domain.plans import Plan
 from domain.roles import Role
@@ -284,4 +299,130 @@ def chunk_to_row(chunk: Chunk) -> dict[str, Any]:
         "page": chunk.page,
         "token_count": chunk.token_count,
         "embedding": list(chunk.embedding),
+    }
+
+
+# --- conversations --------------------------------------------------------
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("embed_code_id", Uuid),
+    Column("visitor_id", Text),
+    Column("status", Text, nullable=False),
+    Column("message_count", Integer, nullable=False),
+    Column("agent_id", Uuid),
+    Column("started_at", TZ, nullable=False),
+    Column("last_message_at", TZ, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("seq", BigInteger),
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("session_id", Uuid, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sources", JSONB, nullable=False),
+    Column("confidence", Float),
+    Column("action", Text),
+    Column("latency_ms", Integer),
+    Column("client_message_id", Text),
+    Column("reply_to", Uuid),
+    Column("author_id", Uuid),
+    Column("model", Text),
+    Column("query", Text),
+    Column("created_at", TZ, nullable=False),
+)
+
+
+def conversation_from_row(row: Any) -> Conversation:
+    return Conversation(
+        id=SessionId(row.id),
+        workspace_id=WorkspaceId(row.workspace_id),
+        started_at=row.started_at,
+        last_message_at=row.last_message_at,
+        embed_code_id=row.embed_code_id,
+        visitor_id=row.visitor_id,
+        status=ConversationStatus(row.status),
+        message_count=row.message_count,
+        agent_id=UserId(row.agent_id) if row.agent_id else None,
+    )
+
+
+def conversation_to_row(c: Conversation) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "workspace_id": c.workspace_id,
+        "embed_code_id": c.embed_code_id,
+        "visitor_id": c.visitor_id,
+        "status": c.status.value,
+        "message_count": c.message_count,
+        "agent_id": c.agent_id,
+        "started_at": c.started_at,
+        "last_message_at": c.last_message_at,
+    }
+
+
+def message_from_row(row: Any) -> Message:
+    return Message(
+        id=MessageId(row.id),
+        workspace_id=WorkspaceId(row.workspace_id),
+        session_id=SessionId(row.session_id),
+        role=MessageRole(row.role),
+        text=row.text,
+        created_at=row.created_at,
+        sources=[
+            Source(DocumentId(uuid.UUID(s["document_id"])), s["title"], s["snippet"], s.get("page"))
+            for s in row.sources
+        ],
+        confidence=row.confidence,
+        action=Action(row.action) if row.action else None,
+        latency_ms=row.latency_ms,
+        client_message_id=row.client_message_id,
+        reply_to=MessageId(row.reply_to) if row.reply_to else None,
+        author_id=UserId(row.author_id) if row.author_id else None,
+        model=row.model,
+        query=row.query,
+    )
+
+
+def message_to_row(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "workspace_id": m.workspace_id,
+        "session_id": m.session_id,
+        "role": m.role.value,
+        "text": m.text,
+        "sources": [
+            {
+                "document_id": str(s.document_id),
+                "title": s.title,
+                "snippet": s.snippet,
+                "page": s.page,
+            }
+            for s in m.sources
+        ],
+        "confidence": m.confidence,
+        "action": m.action.value if m.action else None,
+        "latency_ms": m.latency_ms,
+        "client_message_id": m.client_message_id,
+        "reply_to": m.reply_to,
+        "author_id": m.author_id,
+        "model": m.model,
+        "query": m.query,
+        "created_at": m.created_at,
+    }
+
+
+def _source_json(source: Source) -> dict[str, Any]:
+    return {
+        "document_id": str(source.document_id),
+        "title": source.title,
+        "snippet": source.snippet,
+        "page": source.page,
     }

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from adapters.outbound.postgres.conversations import PostgresConversationRepository
 from adapters.outbound.postgres.knowledge import (
     PostgresChunkRepository,
     PostgresDocumentRepository,
@@ -45,6 +46,7 @@ class PostgresUnitOfWork:
         self.documents = PostgresDocumentRepository(self._conn)
         self.chunks = PostgresChunkRepository(self._conn)
         self.jobs = PostgresJobRepository(self._conn)
+        self.conversations = PostgresConversationRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -1,0 +1,119 @@
+"""Request and response bodies of chat and conversations (the shared message shape)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import Meta
+
+from adapters.inbound.http.schemas import Request, Response
+from application.use_cases.answer_message import Reply
+from domain.conversations import Conversation, Message, Source
+
+# A little above the 4,000-character limit: the domain answers longer text with a clear 413.
+MessageText = Annotated[str, Meta(max_length=16_000)]
+
+
+class ChatBody(Request):
+    message: MessageText
+    session_id: uuid.UUID | None = None
+    client_message_id: Annotated[str, Meta(max_length=128)] | None = None
+
+
+class AgentMessageBody(Request):
+    text: MessageText
+
+
+class SourceOut(Response):
+    document_id: uuid.UUID
+    title: str
+    snippet: str
+    page: int | None
+
+
+class ChatOut(Response):
+    session_id: uuid.UUID
+    message_id: uuid.UUID
+    answer: str
+    sources: list[SourceOut]
+    confidence: float | None
+    action: str
+
+
+class MessageOut(Response):
+    id: uuid.UUID
+    role: str
+    text: str
+    sources: list[SourceOut]
+    confidence: float | None
+    action: str | None
+    created_at: datetime
+
+
+class ConversationOut(Response):
+    id: uuid.UUID
+    embed_code_id: uuid.UUID | None
+    status: str
+    message_count: int
+    started_at: datetime
+    last_message_at: datetime
+
+
+class ConversationPage(Response):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class ThreadOut(ConversationOut, kw_only=True):
+    visitor_id: str | None
+    messages: list[MessageOut]
+
+
+def source_out(source: Source) -> SourceOut:
+    return SourceOut(
+        document_id=source.document_id, title=source.title, snippet=source.snippet, page=source.page
+    )
+
+
+def chat_out(reply: Reply) -> ChatOut:
+    return ChatOut(
+        session_id=reply.session_id,
+        message_id=reply.message_id,
+        answer=reply.answer,
+        sources=[source_out(s) for s in reply.sources],
+        confidence=reply.confidence,
+        action=reply.action.value,
+    )
+
+
+def message_out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        role=message.role.value,
+        text=message.text,
+        sources=[source_out(s) for s in message.sources],
+        confidence=message.confidence,
+        action=message.action.value if message.action else None,
+        created_at=message.created_at,
+    )
+
+
+def conversation_out(c: Conversation) -> ConversationOut:
+    return ConversationOut(
+        id=c.id,
+        embed_code_id=c.embed_code_id,
+        status=c.status.value,
+        message_count=c.message_count,
+        started_at=c.started_at,
+        last_message_at=c.last_message_at,
+    )
+
+
+def thread_out(c: Conversation, messages: list[Message]) -> ThreadOut:
+    return ThreadOut(
+        **{f: getattr(conversation_out(c), f) for f in ConversationOut.__struct_fields__},
+        visitor_id=c.visitor_id,
+        messages=[message_out(m) for m in messages],
+    )

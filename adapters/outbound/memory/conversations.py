@@ -1,0 +1,68 @@
+"""In-memory conversations and messages, with the same contract as PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+
+from adapters.outbound.memory.repositories import paginate
+from adapters.outbound.memory.store import ScopedRepository
+from application.pagination import Cursor, Page, PageRequest
+from application.ports.conversations import ConversationFilter
+from domain.conversations import Conversation, Message
+from domain.errors import Conflict
+from domain.ids import SessionId, WorkspaceId
+
+
+class InMemoryConversationRepository(ScopedRepository):
+    async def add(self, conversation: Conversation) -> None:
+        self._check(conversation.workspace_id)
+        key = (conversation.workspace_id, conversation.id)
+        self._store.conversations[key] = copy.deepcopy(conversation)
+        self._store.messages[key] = []
+
+    async def get(
+        self, workspace_id: WorkspaceId, session_id: SessionId, *, for_update: bool = False
+    ) -> Conversation | None:
+        if not self._sees(workspace_id):
+            return None
+        return copy.deepcopy(self._store.conversations.get((workspace_id, session_id)))
+
+    async def save(self, conversation: Conversation) -> None:
+        key = (conversation.workspace_id, conversation.id)
+        if self._sees(conversation.workspace_id) and key in self._store.conversations:
+            self._store.conversations[key] = copy.deepcopy(conversation)
+
+    async def add_message(self, message: Message) -> None:
+        self._check(message.workspace_id)
+        thread = self._store.messages.setdefault((message.workspace_id, message.session_id), [])
+        if message.client_message_id and any(
+            m.client_message_id == message.client_message_id for m in thread
+        ):
+            raise Conflict("This client_message_id was already used in this session.")
+        thread.append(copy.deepcopy(message))
+
+    async def messages(
+        self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
+    ) -> list[Message]:
+        if not self._sees(workspace_id):
+            return []
+        return copy.deepcopy(self._store.messages.get((workspace_id, session_id), [])[-limit:])
+
+    async def find_by_client_id(
+        self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
+    ) -> Message | None:
+        thread = await self.messages(workspace_id, session_id)
+        return next((m for m in thread if m.client_message_id == client_message_id), None)
+
+    async def list(
+        self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest
+    ) -> Page[Conversation]:
+        rows = [
+            c
+            for (ws, _), c in self._store.conversations.items()
+            if ws == workspace_id
+            and self._sees(ws)
+            and (where.status is None or c.status is where.status)
+            and (where.embed_code_id is None or c.embed_code_id == where.embed_code_id)
+        ]
+        return paginate(rows, page, lambda c: Cursor(c.started_at, c.id))

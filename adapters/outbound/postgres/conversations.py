@@ -1,0 +1,91 @@
+"""PostgreSQL repository of conversations and their messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.outbound.postgres import tables as t
+from adapters.outbound.postgres.repositories import fetch_page
+from application.pagination import Page, PageRequest
+from application.ports.conversations import ConversationFilter
+from domain.conversations import Conversation, Message
+from domain.errors import Conflict
+from domain.ids import SessionId, WorkspaceId
+
+
+class PostgresConversationRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, conversation: Conversation) -> None:
+        await self._conn.execute(
+            t.conversations.insert().values(**t.conversation_to_row(conversation))
+        )
+
+    async def get(
+        self, workspace_id: WorkspaceId, session_id: SessionId, *, for_update: bool = False
+    ) -> Conversation | None:
+        c = t.conversations.c
+        query = select(t.conversations).where(c.workspace_id == workspace_id, c.id == session_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return t.conversation_from_row(row) if row else None
+
+    async def save(self, conversation: Conversation) -> None:
+        c = t.conversations.c
+        await self._conn.execute(
+            update(t.conversations)
+            .where(c.workspace_id == conversation.workspace_id, c.id == conversation.id)
+            .values(**t.conversation_to_row(conversation))
+        )
+
+    async def add_message(self, message: Message) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(t.messages.insert().values(**t.message_to_row(message)))
+        except IntegrityError as exc:
+            if "messages_client_message_key" in str(exc.orig):
+                raise Conflict("This client_message_id was already used in this session.") from None
+            raise
+
+    async def messages(
+        self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
+    ) -> list[Message]:
+        m = t.messages.c
+        query = (
+            select(t.messages)
+            .where(m.workspace_id == workspace_id, m.session_id == session_id)
+            .order_by(m.seq.desc())
+            .limit(limit)
+        )
+        rows = (await self._conn.execute(query)).all()
+        return [t.message_from_row(row) for row in reversed(rows)]
+
+    async def find_by_client_id(
+        self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
+    ) -> Message | None:
+        m = t.messages.c
+        query = select(t.messages).where(
+            m.workspace_id == workspace_id,
+            m.session_id == session_id,
+            m.client_message_id == client_message_id,
+        )
+        row = (await self._conn.execute(query)).first()
+        return t.message_from_row(row) if row else None
+
+    async def list(
+        self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest
+    ) -> Page[Conversation]:
+        c = t.conversations.c
+        query = select(t.conversations).where(c.workspace_id == workspace_id)
+        if where.status is not None:
+            query = query.where(c.status == where.status.value)
+        if where.embed_code_id is not None:
+            query = query.where(c.embed_code_id == where.embed_code_id)
+        # Conversations page by start time: the (created_at, id) keyset of fetch_page.
+        return await fetch_page(
+            self._conn, t.conversations, query, page, t.conversation_from_row, "started_at"
+        )

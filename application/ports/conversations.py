@@ -1,0 +1,50 @@
+"""ConversationRepository port."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from application.pagination import Page, PageRequest
+from domain.conversations import Conversation, ConversationStatus, Message
+from domain.ids import SessionId, WorkspaceId
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationFilter:
+    status: ConversationStatus | None = None
+    embed_code_id: uuid.UUID | None = None
+
+
+class ConversationRepository(Protocol):
+    """Chat sessions and their messages, in the order they were written."""
+
+    async def add(self, conversation: Conversation) -> None: ...
+
+    async def get(
+        self, workspace_id: WorkspaceId, session_id: SessionId, *, for_update: bool = False
+    ) -> Conversation | None:
+        """With `for_update`, messages to this session wait for this transaction."""
+        ...
+
+    async def save(self, conversation: Conversation) -> None: ...
+
+    async def add_message(self, message: Message) -> None: ...
+
+    async def messages(
+        self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
+    ) -> list[Message]:
+        """Oldest first."""
+        ...
+
+    async def find_by_client_id(
+        self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
+    ) -> Message | None:
+        """The visitor message sent with this client id, for idempotent retries."""
+        ...
+
+    # Last: a method named `list` would shadow the builtin for the annotations below it.
+    async def list(
+        self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest
+    ) -> Page[Conversation]: ...

@@ -1,0 +1,189 @@
+"""Use case: answer a visitor's message from the knowledge base (widget, WebSocket, API)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from application.answering import (
+    DEFAULT_NO_ANSWER,
+    AnswerPolicy,
+    passages_of,
+    retrieval_query,
+    sources_of,
+)
+from application.ports.chat_model import ChatModel, ChatRequest, Turn
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.search import HybridSearch
+from domain.conversations import (
+    Action,
+    Conversation,
+    Message,
+    Role,
+    Source,
+    clean_message,
+    normalise_query,
+)
+from domain.errors import NotFound
+from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
+
+
+@dataclass(frozen=True, slots=True)
+class AskInput:
+    text: str
+    session_id: SessionId | None = None
+    client_message_id: str | None = None
+    embed_code_id: uuid.UUID | None = None
+    visitor_id: str | None = None
+    no_answer_message: str = DEFAULT_NO_ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    session_id: SessionId
+    message_id: MessageId
+    answer: str
+    sources: list[Source]
+    confidence: float | None
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    text: str
+    sources: list[Source]
+    confidence: float
+    action: Action
+    model: str | None
+
+
+class AnswerMessage:
+    """Store the question first (it is never lost), retrieve, decide, answer, store the answer."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        search: HybridSearch,
+        model: ChatModel,
+        clock: Clock,
+        policy: AnswerPolicy = AnswerPolicy(),
+    ) -> None:
+        self._uow, self._search, self._model, self._clock = uow, search, model, clock
+        self._policy = policy
+
+    async def execute(self, workspace_id: WorkspaceId, inp: AskInput) -> Reply:
+        started = time.perf_counter()
+        text = clean_message(inp.text)
+        conversation, question, history, earlier_reply = await self._record_question(
+            workspace_id, inp, text
+        )
+        if earlier_reply is not None:  # a retry of a message already answered
+            return _reply(conversation.id, earlier_reply)
+        if not conversation.bot_answers:  # a person holds the conversation
+            return Reply(conversation.id, question.id, "", [], None, Action.HANDOFF)
+        draft = await self._draft(workspace_id, question.text, history, inp.no_answer_message)
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        answer = await self._record_answer(
+            workspace_id, conversation.id, question, draft, latency_ms
+        )
+        return _reply(conversation.id, answer)
+
+    async def _record_question(
+        self, workspace_id: WorkspaceId, inp: AskInput, text: str
+    ) -> tuple[Conversation, Message, list[Message], Message | None]:
+        async with self._uow.tenant(workspace_id) as tx:
+            conversation = await self._conversation(tx, workspace_id, inp)
+            history = await tx.conversations.messages(workspace_id, conversation.id, 50)
+            if inp.client_message_id:
+                earlier = next(
+                    (m for m in history if m.client_message_id == inp.client_message_id), None
+                )
+                if earlier is not None:
+                    reply = next((m for m in history if m.reply_to == earlier.id), None)
+                    return conversation, earlier, history, reply
+            question = Message(
+                MessageId(new_uuid()),
+                workspace_id,
+                conversation.id,
+                Role.VISITOR,
+                text,
+                self._clock.now(),
+                client_message_id=inp.client_message_id,
+                query=normalise_query(text),
+            )
+            await tx.conversations.add_message(question)
+            conversation.record(question)
+            await tx.conversations.save(conversation)
+            await tx.commit()
+        return conversation, question, history, None
+
+    async def _conversation(
+        self, tx: UnitOfWork, workspace_id: WorkspaceId, inp: AskInput
+    ) -> Conversation:
+        if inp.session_id is not None:
+            found = await tx.conversations.get(workspace_id, inp.session_id, for_update=True)
+            if found is None:
+                raise NotFound("Conversation not found.")
+            return found
+        now = self._clock.now()
+        conversation = Conversation(
+            SessionId(new_uuid()), workspace_id, now, now, inp.embed_code_id, inp.visitor_id
+        )
+        await tx.conversations.add(conversation)
+        return conversation
+
+    async def _draft(
+        self, workspace_id: WorkspaceId, question: str, history: list[Message], no_answer: str
+    ) -> _Draft:
+        query = retrieval_query(question, history)
+        found = await self._search.search(workspace_id, query, self._policy.top_k)
+        confidence = self._policy.confidence(found)
+        if not self._policy.grounded(found):
+            return _Draft(no_answer, [], confidence, Action.NO_ANSWER, None)
+        passages = passages_of(found)
+        turns = [Turn(m.role.value, m.text) for m in history[-self._policy.history_turns :]]
+        answer = await self._model.answer(ChatRequest(question, passages, turns))
+        if not answer.text.strip():
+            return _Draft(no_answer, [], confidence, Action.NO_ANSWER, answer.model)
+        return _Draft(
+            answer.text, sources_of(answer, passages), confidence, Action.ANSWERED, answer.model
+        )
+
+    async def _record_answer(
+        self,
+        workspace_id: WorkspaceId,
+        session_id: SessionId,
+        question: Message,
+        draft: _Draft,
+        latency_ms: int,
+    ) -> Message:
+        answer = Message(
+            MessageId(new_uuid()),
+            workspace_id,
+            session_id,
+            Role.ASSISTANT,
+            draft.text,
+            self._clock.now(),
+            sources=draft.sources,
+            confidence=draft.confidence,
+            action=draft.action,
+            latency_ms=latency_ms,
+            reply_to=question.id,
+            model=draft.model,
+        )
+        async with self._uow.tenant(workspace_id) as tx:
+            conversation = await tx.conversations.get(workspace_id, session_id, for_update=True)
+            if conversation is None:
+                raise NotFound("Conversation not found.")
+            await tx.conversations.add_message(answer)
+            conversation.record(answer)
+            await tx.conversations.save(conversation)
+            await tx.commit()
+        return answer
+
+
+def _reply(session_id: SessionId, message: Message) -> Reply:
+    action = message.action or Action.ANSWERED
+    return Reply(session_id, message.id, message.text, message.sources, message.confidence, action)
