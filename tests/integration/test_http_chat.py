@@ -230,3 +230,27 @@ def test_with_the_real_model_questions_get_facts_and_off_topic_gets_no_answer(
         for question in ("What's the weather on Mars?", "Who won the 1998 football world cup?"):
             reply = chat(client, headers, question).json()
             assert reply["action"] == "no_answer", (question, reply)
+
+
+def test_agents_handle_conversations(client: TestClient[Any]) -> None:
+    headers = with_documents(client)
+    email = f"agent-{time.monotonic_ns()}@example.org"
+    member = {"email": email, "full_name": "Al", "role": "agent", "password": "a-good-password"}
+    assert client.post("/api/v1/workspace/members", json=member, headers=headers).status_code == 201
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": "a-good-password"})
+    agent = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    session = chat(client, headers, "How long does shipping to Canada take?").json()["session_id"]
+    assert client.get("/api/v1/conversations", headers=agent).json()["items"][0]["id"] == session
+    assert (
+        client.post(f"/api/v1/conversations/{session}/takeover", headers=agent).status_code == 200
+    )
+    sent = client.post(
+        f"/api/v1/conversations/{session}/messages", json={"text": "Hello!"}, headers=agent
+    )
+    assert sent.status_code == 201
+    assert (
+        client.post(
+            "/api/v1/documents/text", json={"title": "t", "content": "c"}, headers=agent
+        ).status_code
+        == 403
+    )
