@@ -299,32 +299,20 @@ def test_uploads_over_the_hard_cap_are_413(database_url: str, tmp_path: Path) ->
         assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
 
 
-def zip_bomb_docx() -> bytes:
-    import io
-    import zipfile
-
-    from tests.unit.test_parsing import build_docx
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(build_docx())) as source, zipfile.ZipFile(out, "w") as bomb:
-        for member in source.infolist():
-            bomb.writestr(member, source.read(member))
-        info = zipfile.ZipInfo("word/media/zeros.bin")
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with bomb.open(info, "w", force_zip64=True) as zeros:
-            for _ in range(200):
-                zeros.write(bytes(1024 * 1024))
-    return out.getvalue()
-
-
 def test_hostile_files_fail_cleanly_and_ingestion_goes_on(kb_client: TestClient[Any]) -> None:
-    from tests.unit.test_parsing import BILLION_LAUGHS, build_docx, encrypt, replace_parts
+    from tests.unit.test_parsing import (
+        BILLION_LAUGHS,
+        build_docx,
+        build_zip_bomb_docx,
+        encrypt,
+        replace_parts,
+    )
 
     headers = owner(kb_client)
     hostile = {
         "locked.pdf": encrypt(pdf_bytes([("Secret", "Hidden text.")]), "secret"),
         "laughs.docx": replace_parts(build_docx(), **{"word/document.xml": BILLION_LAUGHS}),
-        "bomb.docx": zip_bomb_docx(),
+        "bomb.docx": build_zip_bomb_docx(),
     }
     for name, data in hostile.items():
         response = upload(kb_client, headers, name, data)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.outbound.postgres import mappers
 from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
 from application.pagination import Page, PageRequest
@@ -21,7 +22,7 @@ class PostgresConversationRepository:
 
     async def add(self, conversation: Conversation) -> None:
         await self._conn.execute(
-            t.conversations.insert().values(**t.conversation_to_row(conversation))
+            t.conversations.insert().values(**mappers.conversation_to_row(conversation))
         )
 
     async def get(
@@ -32,20 +33,22 @@ class PostgresConversationRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return t.conversation_from_row(row) if row else None
+        return mappers.conversation_from_row(row) if row else None
 
     async def save(self, conversation: Conversation) -> None:
         c = t.conversations.c
         await self._conn.execute(
             update(t.conversations)
             .where(c.workspace_id == conversation.workspace_id, c.id == conversation.id)
-            .values(**t.conversation_to_row(conversation))
+            .values(**mappers.conversation_to_row(conversation))
         )
 
     async def add_message(self, message: Message) -> None:
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(t.messages.insert().values(**t.message_to_row(message)))
+                await self._conn.execute(
+                    t.messages.insert().values(**mappers.message_to_row(message))
+                )
         except IntegrityError as exc:
             if "messages_client_message_key" in str(exc.orig):
                 raise Conflict("This client_message_id was already used in this session.") from None
@@ -62,7 +65,7 @@ class PostgresConversationRepository:
             .limit(limit)
         )
         rows = (await self._conn.execute(query)).all()
-        return [t.message_from_row(row) for row in reversed(rows)]
+        return [mappers.message_from_row(row) for row in reversed(rows)]
 
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
@@ -74,7 +77,7 @@ class PostgresConversationRepository:
             m.client_message_id == client_message_id,
         )
         row = (await self._conn.execute(query)).first()
-        return t.message_from_row(row) if row else None
+        return mappers.message_from_row(row) if row else None
 
     async def list(
         self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest
@@ -87,5 +90,5 @@ class PostgresConversationRepository:
             query = query.where(c.embed_code_id == where.embed_code_id)
         # Conversations page by start time: the (created_at, id) keyset of fetch_page.
         return await fetch_page(
-            self._conn, t.conversations, query, page, t.conversation_from_row, "started_at"
+            self._conn, t.conversations, query, page, mappers.conversation_from_row, "started_at"
         )

@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.outbound.postgres import mappers
 from adapters.outbound.postgres import tables as t
 from application.pagination import Cursor, Page, PageRequest
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
@@ -49,17 +50,19 @@ class PostgresWorkspaceRepository:
         self._conn = conn
 
     async def add(self, workspace: Workspace) -> None:
-        await self._conn.execute(t.workspaces.insert().values(**t.workspace_to_row(workspace)))
+        await self._conn.execute(
+            t.workspaces.insert().values(**mappers.workspace_to_row(workspace))
+        )
 
     async def get(self, workspace_id: WorkspaceId, *, for_update: bool = False) -> Workspace | None:
         query = select(t.workspaces).where(t.workspaces.c.id == workspace_id)
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return t.workspace_from_row(row) if row else None
+        return mappers.workspace_from_row(row) if row else None
 
     async def save(self, workspace: Workspace) -> None:
-        values = t.workspace_to_row(workspace)
+        values = mappers.workspace_to_row(workspace)
         await self._conn.execute(
             update(t.workspaces).where(t.workspaces.c.id == workspace.id).values(**values)
         )
@@ -86,7 +89,8 @@ class PostgresUserRepository:
     async def add(self, user: User) -> None:
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(t.users.insert().values(**t.user_to_row(user)))
+                row = mappers.user_to_row(user)
+                await self._conn.execute(t.users.insert().values(**row))
         except IntegrityError as exc:
             if "users_email_key" in str(exc.orig):
                 raise EmailTaken("An account with this email already exists.") from None
@@ -97,15 +101,15 @@ class PostgresUserRepository:
             t.users.c.workspace_id == workspace_id, t.users.c.id == user_id
         )
         row = (await self._conn.execute(query)).first()
-        return t.user_from_row(row) if row else None
+        return mappers.user_from_row(row) if row else None
 
     async def find_by_email(self, email: str) -> User | None:
         row = (await self._conn.execute(select(t.users).where(t.users.c.email == email))).first()
-        return t.user_from_row(row) if row else None
+        return mappers.user_from_row(row) if row else None
 
     async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[User]:
         query = select(t.users).where(t.users.c.workspace_id == workspace_id)
-        return await fetch_page(self._conn, t.users, query, page, t.user_from_row)
+        return await fetch_page(self._conn, t.users, query, page, mappers.user_from_row)
 
     async def count(self, workspace_id: WorkspaceId) -> int:
         query = (
@@ -128,26 +132,27 @@ class PostgresApiKeyRepository:
         self._conn = conn
 
     async def add(self, key: ApiKey) -> None:
-        await self._conn.execute(t.api_keys.insert().values(**t.api_key_to_row(key)))
+        row = mappers.api_key_to_row(key)
+        await self._conn.execute(t.api_keys.insert().values(**row))
 
     async def get(self, workspace_id: WorkspaceId, key_id: ApiKeyId) -> ApiKey | None:
         query = select(t.api_keys).where(
             t.api_keys.c.workspace_id == workspace_id, t.api_keys.c.id == key_id
         )
         row = (await self._conn.execute(query)).first()
-        return t.api_key_from_row(row) if row else None
+        return mappers.api_key_from_row(row) if row else None
 
     async def list_active(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[ApiKey]:
         query = select(t.api_keys).where(
             t.api_keys.c.workspace_id == workspace_id, t.api_keys.c.revoked_at.is_(None)
         )
-        return await fetch_page(self._conn, t.api_keys, query, page, t.api_key_from_row)
+        return await fetch_page(self._conn, t.api_keys, query, page, mappers.api_key_from_row)
 
     async def save(self, key: ApiKey) -> None:
         await self._conn.execute(
             update(t.api_keys)
             .where(t.api_keys.c.workspace_id == key.workspace_id, t.api_keys.c.id == key.id)
-            .values(**t.api_key_to_row(key))
+            .values(**mappers.api_key_to_row(key))
         )
 
     async def find_active_by_digest(self, key_hash: str) -> ApiKey | None:
@@ -155,7 +160,7 @@ class PostgresApiKeyRepository:
             t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None)
         )
         row = (await self._conn.execute(query)).first()
-        return t.api_key_from_row(row) if row else None
+        return mappers.api_key_from_row(row) if row else None
 
 
 class PostgresRefreshTokenRepository:
@@ -163,20 +168,22 @@ class PostgresRefreshTokenRepository:
         self._conn = conn
 
     async def add(self, token: RefreshToken) -> None:
-        await self._conn.execute(t.refresh_tokens.insert().values(**t.refresh_token_to_row(token)))
+        await self._conn.execute(
+            t.refresh_tokens.insert().values(**mappers.refresh_token_to_row(token))
+        )
 
     async def get(self, token_id: TokenId, *, for_update: bool = False) -> RefreshToken | None:
         query = select(t.refresh_tokens).where(t.refresh_tokens.c.id == token_id)
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return t.refresh_token_from_row(row) if row else None
+        return mappers.refresh_token_from_row(row) if row else None
 
     async def save(self, token: RefreshToken) -> None:
         await self._conn.execute(
             update(t.refresh_tokens)
             .where(t.refresh_tokens.c.id == token.id)
-            .values(**t.refresh_token_to_row(token))
+            .values(**mappers.refresh_token_to_row(token))
         )
 
     async def revoke_family(self, family_id: TokenFamilyId, now: datetime) -> None:
