@@ -8,7 +8,7 @@ from application.ports.chat_model import ChatAnswer, Passage
 from application.search import query_terms
 from domain.conversations import Message, Role, Source
 from domain.knowledge import FoundChunk
-from domain.passage_safety import has_link, looks_injected
+from domain.passage_safety import has_link, scrub
 from domain.sentences import split_sentences
 
 SNIPPET_CHARS = 240
@@ -57,7 +57,7 @@ def sources_of(answer: ChatAnswer, passages: list[Passage]) -> list[Source]:
     """The cited passages, one source per document, in order of citation."""
     by_number = {p.number: p for p in passages}
     sources: list[Source] = []
-    for number in answer.cited or [passages[0].number]:
+    for number in answer.cited:
         passage = by_number.get(number)
         if passage and all(s.document_id != passage.document_id for s in sources):
             sources.append(
@@ -69,7 +69,7 @@ def sources_of(answer: ChatAnswer, passages: list[Passage]) -> list[Source]:
 def snippet(text: str) -> str:
     """The passage's opening sentences, leaving out any that carry instructions or links:
     a poisoned document must not reach the visitor through its snippet either."""
-    safe = [s for s in split_sentences(text) if not looks_injected(s) and not has_link(s)]
+    safe = [s for s in split_sentences(scrub(text, [text])) if not has_link(s)]
     flat = " ".join(" ".join(safe).split())
     if len(flat) <= SNIPPET_CHARS:
         return flat

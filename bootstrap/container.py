@@ -145,7 +145,7 @@ class Container(containers.DeclarativeContainer):
     refresh_session = providers.Factory(RefreshSession, uow, token_issuer, token_pairs, clock)
     log_out = providers.Factory(LogOut, uow, token_issuer, clock)
     get_profile = providers.Factory(GetProfile, uow)
-    get_workspace = providers.Factory(GetWorkspace, uow, plans)
+    get_workspace = providers.Factory(GetWorkspace, uow, plans, clock)
     rename_workspace = providers.Factory(RenameWorkspace, uow, get_workspace)
     change_plan = providers.Factory(ChangePlan, uow, get_workspace)
     list_members = providers.Factory(ListMembers, uow)
@@ -162,7 +162,7 @@ class Container(containers.DeclarativeContainer):
     search_knowledge = providers.Factory(SearchKnowledge, hybrid_search)
     ingest_document = providers.Factory(IngestDocument, uow, parser, embedder, clock)
     answer_message = providers.Factory(
-        AnswerMessage, uow, hybrid_search, chat_model, clock, answer_policy
+        AnswerMessage, uow, hybrid_search, chat_model, clock, plans, answer_policy
     )
     read_conversations = providers.Factory(ReadConversations, uow)
     hand_over = providers.Factory(HandOver, uow)

@@ -13,9 +13,11 @@ from domain.errors import Conflict, PayloadTooLarge, ValidationFailed
 from domain.ids import DocumentId, MessageId, SessionId, UserId, WorkspaceId
 
 MAX_MESSAGE_CHARS = 4000
-# Control characters go, except line breaks and tabs; everything else is kept as sent.
+# Control characters go, except line breaks and tabs; so do the zero-width space and the
+# bidirectional overrides used to spoof text. Joiners (ZWJ in emoji sequences, ZWNJ in
+# Persian and Indic scripts) are part of the text and stay, as does everything else.
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
 
 

@@ -22,3 +22,30 @@ def looks_injected(sentence: str) -> bool:
 
 def has_link(sentence: str) -> bool:
     return URL.search(sentence) is not None
+
+
+HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)
+
+
+def hosts(sentence: str) -> set[str]:
+    return {h.lower() for h in HOST.findall(sentence) if not h[0].isdigit()}
+
+
+def scrub(text: str, sources: list[str]) -> str:
+    """`text` without the sentences a poisoned source could have planted: instructions to
+    the assistant, hosts named by such instructions, and links no clean source contains.
+    Unchanged (formatting included) when nothing had to go."""
+    from domain.sentences import split_sentences
+
+    source_sentences = [s for source in sources for s in split_sentences(source)]
+    clean = " ".join(s for s in source_sentences if not looks_injected(s)).lower()
+    tainted = {h for s in source_sentences if looks_injected(s) for h in hosts(s)}
+    sentences = split_sentences(text)
+    kept = [
+        s
+        for s in sentences
+        if not looks_injected(s)
+        and not hosts(s) & tainted
+        and all(url.lower() in clean for url in URL.findall(s))
+    ]
+    return text if len(kept) == len(sentences) else " ".join(kept)

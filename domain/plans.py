@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from domain.errors import PayloadTooLarge, QuotaExceeded, ValidationFailed
@@ -43,6 +44,12 @@ class PlanLimits:
 
     def check_can_add_seat(self, plan: Plan, seats_in_use: int) -> None:
         _check(plan, "seats", self.seats, seats_in_use + 1)
+
+    def message_quota_exceeded(self, plan: Plan) -> QuotaExceeded:
+        return QuotaExceeded(
+            f"The {plan.value} plan allows {self.messages_per_month} messages a month and they "
+            "are used up; upgrade the plan (PUT /api/v1/workspace/plan) or wait for next month."
+        )
 
     def check_file_size(self, plan: Plan, size_bytes: int) -> None:
         if self.max_file_mb != UNLIMITED and size_bytes > self.max_file_mb * MIB:
@@ -134,3 +141,9 @@ class Usage:
     messages_this_month: int = 0
     embed_codes: int = 0
     seats: int = 0
+
+
+def billing_month(moment: datetime) -> date:
+    """Months roll over in UTC."""
+    utc = moment.astimezone(UTC)
+    return date(utc.year, utc.month, 1)

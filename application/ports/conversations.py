@@ -8,7 +8,7 @@ from typing import Protocol
 
 from application.pagination import Page, PageRequest
 from domain.conversations import Conversation, ConversationStatus, Message
-from domain.ids import SessionId, WorkspaceId
+from domain.ids import MessageId, SessionId, WorkspaceId
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,12 @@ class ConversationRepository(Protocol):
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
     ) -> Message | None:
         """The visitor message sent with this client id, for idempotent retries."""
+        ...
+
+    async def find_reply(
+        self, workspace_id: WorkspaceId, session_id: SessionId, question_id: MessageId
+    ) -> Message | None:
+        """The answer stored for a visitor message, if any."""
         ...
 
     # Last: a method named `list` would shadow the builtin for the annotations below it.

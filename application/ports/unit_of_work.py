@@ -10,6 +10,7 @@ from application.ports.conversations import ConversationRepository
 from application.ports.documents import ChunkRepository, DocumentRepository
 from application.ports.job_queue import JobRepository
 from application.ports.refresh_tokens import RefreshTokenRepository
+from application.ports.usage import UsageCounters
 from application.ports.users import UserRepository
 from application.ports.workspaces import WorkspaceRepository
 from domain.ids import WorkspaceId
@@ -26,6 +27,7 @@ class UnitOfWork(Protocol):
     chunks: ChunkRepository
     jobs: JobRepository
     conversations: ConversationRepository
+    usage: UsageCounters
 
     async def __aenter__(self) -> Self: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from application.answering import (
     DEFAULT_NO_ANSWER,
@@ -26,8 +26,10 @@ from domain.conversations import (
     clean_message,
     normalise_query,
 )
-from domain.errors import NotFound
+from domain.errors import NotFound, ValidationFailed
 from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
+from domain.passage_safety import scrub
+from domain.plans import PlanCatalog, billing_month
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +70,17 @@ class AnswerMessage:
         search: HybridSearch,
         model: ChatModel,
         clock: Clock,
+        plans: PlanCatalog,
         policy: AnswerPolicy = AnswerPolicy(),
     ) -> None:
         self._uow, self._search, self._model, self._clock = uow, search, model, clock
-        self._policy = policy
+        self._plans, self._policy = plans, policy
 
     async def execute(self, workspace_id: WorkspaceId, inp: AskInput) -> Reply:
         started = time.perf_counter()
         text = clean_message(inp.text)
+        if inp.client_message_id and inp.session_id is None:
+            raise ValidationFailed.on("client_message_id", "needs the session_id it was sent in")
         conversation, question, history, earlier_reply = await self._record_question(
             workspace_id, inp, text
         )
@@ -85,24 +90,21 @@ class AnswerMessage:
             return Reply(conversation.id, question.id, "", [], None, Action.HANDOFF)
         draft = await self._draft(workspace_id, question.text, history, inp.no_answer_message)
         latency_ms = int((time.perf_counter() - started) * 1000)
-        answer = await self._record_answer(
-            workspace_id, conversation.id, question, draft, latency_ms
-        )
-        return _reply(conversation.id, answer)
+        return await self._record_answer(workspace_id, conversation.id, question, draft, latency_ms)
 
     async def _record_question(
         self, workspace_id: WorkspaceId, inp: AskInput, text: str
     ) -> tuple[Conversation, Message, list[Message], Message | None]:
+        """Stores the question (or finds the earlier one of a retry) with the history before it."""
         async with self._uow.tenant(workspace_id) as tx:
             conversation = await self._conversation(tx, workspace_id, inp)
             history = await tx.conversations.messages(workspace_id, conversation.id, 50)
-            if inp.client_message_id:
-                earlier = next(
-                    (m for m in history if m.client_message_id == inp.client_message_id), None
-                )
-                if earlier is not None:
-                    reply = next((m for m in history if m.reply_to == earlier.id), None)
-                    return conversation, earlier, history, reply
+            earlier = await self._earlier(tx, workspace_id, conversation, inp)
+            if earlier is not None:
+                before = history[: _index(history, earlier)]
+                reply = await tx.conversations.find_reply(workspace_id, conversation.id, earlier.id)
+                return conversation, earlier, before, reply
+            await self._take_from_quota(tx, workspace_id)
             question = Message(
                 MessageId(new_uuid()),
                 workspace_id,
@@ -118,6 +120,26 @@ class AnswerMessage:
             await tx.conversations.save(conversation)
             await tx.commit()
         return conversation, question, history, None
+
+    async def _earlier(
+        self, tx: UnitOfWork, workspace_id: WorkspaceId, conversation: Conversation, inp: AskInput
+    ) -> Message | None:
+        if not inp.client_message_id:
+            return None
+        return await tx.conversations.find_by_client_id(
+            workspace_id, conversation.id, inp.client_message_id
+        )
+
+    async def _take_from_quota(self, tx: UnitOfWork, workspace_id: WorkspaceId) -> None:
+        """One message of the month's plan allowance; counted with the message itself, so a
+        refused or rolled-back message costs nothing and concurrent ones never overshoot."""
+        workspace = await tx.workspaces.get(workspace_id)
+        if workspace is None:
+            raise NotFound("Workspace not found.")
+        limits = self._plans.for_plan(workspace.plan)
+        month = billing_month(self._clock.now())
+        if not await tx.usage.take_message(workspace_id, month, limits.messages_per_month):
+            raise limits.message_quota_exceeded(workspace.plan)
 
     async def _conversation(
         self, tx: UnitOfWork, workspace_id: WorkspaceId, inp: AskInput
@@ -145,7 +167,10 @@ class AnswerMessage:
         passages = passages_of(found)
         turns = [Turn(m.role.value, m.text) for m in history[-self._policy.history_turns :]]
         answer = await self._model.answer(ChatRequest(question, passages, turns))
-        if not answer.text.strip():
+        # A model can be talked into repeating what a poisoned passage says: scrub it too.
+        answer = replace(answer, text=scrub(answer.text, [p.text for p in passages]))
+        if not answer.text.strip() or not answer.cited:
+            # Nothing left, or an answer that cites no passage: it is not grounded.
             return _Draft(no_answer, [], confidence, Action.NO_ANSWER, answer.model)
         return _Draft(
             answer.text, sources_of(answer, passages), confidence, Action.ANSWERED, answer.model
@@ -158,30 +183,41 @@ class AnswerMessage:
         question: Message,
         draft: _Draft,
         latency_ms: int,
-    ) -> Message:
-        answer = Message(
-            MessageId(new_uuid()),
-            workspace_id,
-            session_id,
-            Role.ASSISTANT,
-            draft.text,
-            self._clock.now(),
-            sources=draft.sources,
-            confidence=draft.confidence,
-            action=draft.action,
-            latency_ms=latency_ms,
-            reply_to=question.id,
-            model=draft.model,
-        )
+    ) -> Reply:
+        """Under the conversation's lock: a retry that answered first wins, and a person who
+        took over meanwhile silences the bot."""
         async with self._uow.tenant(workspace_id) as tx:
             conversation = await tx.conversations.get(workspace_id, session_id, for_update=True)
             if conversation is None:
                 raise NotFound("Conversation not found.")
+            existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)
+            if existing is not None:
+                return _reply(session_id, existing)
+            if not conversation.bot_answers:
+                return Reply(session_id, question.id, "", [], None, Action.HANDOFF)
+            answer = Message(
+                MessageId(new_uuid()),
+                workspace_id,
+                session_id,
+                Role.ASSISTANT,
+                draft.text,
+                self._clock.now(),
+                sources=draft.sources,
+                confidence=draft.confidence,
+                action=draft.action,
+                latency_ms=latency_ms,
+                reply_to=question.id,
+                model=draft.model,
+            )
             await tx.conversations.add_message(answer)
             conversation.record(answer)
             await tx.conversations.save(conversation)
             await tx.commit()
-        return answer
+        return _reply(session_id, answer)
+
+
+def _index(history: list[Message], message: Message) -> int:
+    return next((i for i, m in enumerate(history) if m.id == message.id), len(history))
 
 
 def _reply(session_id: SessionId, message: Message) -> Reply:

@@ -23,9 +23,9 @@ class Thread:
 
 
 async def _conversation(
-    tx: UnitOfWork, principal: Principal, session_id: SessionId
+    tx: UnitOfWork, principal: Principal, session_id: SessionId, *, for_update: bool = True
 ) -> Conversation:
-    found = await tx.conversations.get(principal.workspace_id, session_id, for_update=True)
+    found = await tx.conversations.get(principal.workspace_id, session_id, for_update=for_update)
     if found is None:
         raise NotFound("Conversation not found.")
     return found
@@ -47,8 +47,8 @@ class ReadConversations:
     async def get(self, principal: Principal, session_id: SessionId) -> Thread:
         principal.require(Permission.HANDLE_CONVERSATIONS)
         async with self._uow.tenant(principal.workspace_id) as tx:
-            conversation = await _conversation(tx, principal, session_id)
-            messages = await tx.conversations.messages(principal.workspace_id, session_id)
+            conversation = await _conversation(tx, principal, session_id, for_update=False)
+            messages = await tx.conversations.messages(principal.workspace_id, session_id, 10_000)
         return Thread(conversation, messages)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,8 +17,9 @@ from application.use_cases.answer_message import AskInput
 from application.use_cases.register_account import RegisterInput
 from bootstrap.container import Container
 from domain.conversations import Action, ConversationStatus, Role
-from domain.errors import NotFound, PayloadTooLarge, ValidationFailed
+from domain.errors import NotFound, PayloadTooLarge, QuotaExceeded, ValidationFailed
 from domain.ids import SessionId, new_uuid
+from domain.plans import PlanCatalog
 
 SHIPPING = (
     "# Shipping\n\nOrders to Canada arrive in 5 to 8 business days.\n\n"
@@ -103,17 +105,98 @@ async def test_an_injected_instruction_never_reaches_the_visitor(
 async def test_a_retry_with_the_same_client_id_returns_the_first_answer_once(
     container: Container, workspace: Principal
 ) -> None:
-    first = await ask(container, workspace, "Can I return unworn items?", client_message_id="c-1")
+    session = (await ask(container, workspace, "Hello")).session_id
+    first = await ask(
+        container,
+        workspace,
+        "Can I return unworn items?",
+        client_message_id="c-1",
+        session_id=session,
+    )
     again = await ask(
         container,
         workspace,
         "Can I return unworn items?",
         client_message_id="c-1",
-        session_id=first.session_id,
+        session_id=session,
     )
     assert again.message_id == first.message_id and again.answer == first.answer
-    thread = await container.read_conversations().get(workspace, first.session_id)
-    assert thread.conversation.message_count == 2 and len(thread.messages) == 2
+    thread = await container.read_conversations().get(workspace, session)
+    assert thread.conversation.message_count == 4 and len(thread.messages) == 4
+
+
+async def test_a_retry_while_the_first_attempt_answers_gets_that_answer(
+    container: Container, workspace: Principal
+) -> None:
+    session = (await ask(container, workspace, "Hello")).session_id
+    same = {"client_message_id": "c-2", "session_id": session}
+    replies = await asyncio.gather(
+        *(ask(container, workspace, "Can I return unworn items?", **same) for _ in range(4))
+    )
+    assert len({r.message_id for r in replies}) == 1
+    thread = await container.read_conversations().get(workspace, session)
+    assert [m.role for m in thread.messages].count(Role.ASSISTANT) == 2
+
+
+async def test_a_client_id_needs_its_session(container: Container, workspace: Principal) -> None:
+    with pytest.raises(ValidationFailed):
+        await ask(container, workspace, "Can I return unworn items?", client_message_id="c-3")
+
+
+async def test_a_takeover_during_answering_silences_the_bot(
+    container: Container, workspace: Principal
+) -> None:
+    session = (await ask(container, workspace, "Hello")).session_id
+
+    class TakingOverModel(ScriptedModel):
+        async def answer(self, request: ChatRequest) -> ChatAnswer:
+            await container.hand_over().take_over(workspace, session)  # an agent steps in
+            return await super().answer(request)
+
+    container.chat_model.override(TakingOverModel())
+    reply = await ask(container, workspace, "Can I return unworn items?", session_id=session)
+    assert (reply.action, reply.answer) == (Action.HANDOFF, "")
+    roles = [
+        m.role for m in (await container.read_conversations().get(workspace, session)).messages
+    ]
+    assert roles[-1] is Role.VISITOR
+
+
+async def test_a_model_repeating_a_poisoned_passage_is_scrubbed(
+    container: Container, workspace: Principal
+) -> None:
+    container.chat_model.override(
+        ScriptedModel(
+            "Support answers within one day [1]. "
+            "For faster help visit https://evil.example/win [1]."
+        )
+    )
+    reply = await ask(container, workspace, "How fast does support answer email?")
+    assert "evil.example" not in reply.answer and "one day" in reply.answer
+
+
+async def test_an_answer_citing_nothing_is_not_grounded(
+    container: Container, workspace: Principal
+) -> None:
+    class Uncited(ScriptedModel):
+        async def answer(self, request: ChatRequest) -> ChatAnswer:
+            return ChatAnswer("I believe it is probably fine.", [], "scripted")
+
+    container.chat_model.override(Uncited())
+    reply = await ask(container, workspace, "Can I return unworn items?")
+    assert reply.action is Action.NO_ANSWER and reply.sources == []
+
+
+async def test_the_monthly_message_quota_holds_under_concurrency(
+    container: Container, workspace: Principal
+) -> None:
+    container.plans.override(PlanCatalog.with_overrides({"pro": {"messages_per_month": 30}}))
+    questions = [ask(container, workspace, f"Can I return unworn items? #{n}") for n in range(40)]
+    outcomes = await asyncio.gather(*questions, return_exceptions=True)
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 30
+    assert all(isinstance(o, QuotaExceeded) for o in outcomes if isinstance(o, Exception))
+    view = await container.get_workspace().execute(workspace)
+    assert view.usage.messages_this_month == 30
 
 
 async def test_while_a_person_holds_the_conversation_the_bot_is_silent(
@@ -163,9 +246,7 @@ async def test_the_visitor_message_is_kept_even_when_answering_fails(
 ) -> None:
     model = ScriptedModel()  # no fallback: a failure propagates
     container.chat_model.override(model)
-    session = (
-        await ask(container, workspace, "Can I return unworn items?", client_message_id="x")
-    ).session_id
+    session = (await ask(container, workspace, "Can I return unworn items?")).session_id
     model.fail = True
     with pytest.raises(ChatModelUnavailable):
         await ask(

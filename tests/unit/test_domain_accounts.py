@@ -119,3 +119,13 @@ def test_cursors_round_trip_and_garbage_is_refused() -> None:
     for limit in (0, 101):
         with pytest.raises(ValidationFailed):
             PageRequest.parse(limit, None)
+
+
+def test_months_roll_over_in_utc() -> None:
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from domain.plans import billing_month
+
+    new_years_eve_in_new_york = datetime(2026, 12, 31, 20, 0, tzinfo=timezone(timedelta(hours=-5)))
+    assert billing_month(new_years_eve_in_new_york) == date(2027, 1, 1)
+    assert billing_month(datetime(2026, 3, 31, 23, 59, tzinfo=UTC)) == date(2026, 3, 1)

@@ -10,7 +10,7 @@ from application.pagination import Cursor, Page, PageRequest
 from application.ports.conversations import ConversationFilter
 from domain.conversations import Conversation, Message
 from domain.errors import Conflict
-from domain.ids import SessionId, WorkspaceId
+from domain.ids import MessageId, SessionId, WorkspaceId
 
 
 class InMemoryConversationRepository(ScopedRepository):
@@ -53,6 +53,12 @@ class InMemoryConversationRepository(ScopedRepository):
     ) -> Message | None:
         thread = await self.messages(workspace_id, session_id)
         return next((m for m in thread if m.client_message_id == client_message_id), None)
+
+    async def find_reply(
+        self, workspace_id: WorkspaceId, session_id: SessionId, question_id: MessageId
+    ) -> Message | None:
+        thread = await self.messages(workspace_id, session_id)
+        return next((m for m in thread if m.reply_to == question_id), None)
 
     async def list(
         self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest

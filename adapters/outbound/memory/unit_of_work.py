@@ -18,6 +18,7 @@ from adapters.outbound.memory.repositories import (
     InMemoryWorkspaceRepository,
 )
 from adapters.outbound.memory.store import MemoryStore
+from adapters.outbound.memory.usage import InMemoryUsageCounters
 from domain.ids import WorkspaceId
 
 
@@ -35,6 +36,7 @@ class InMemoryUnitOfWork:
         self.chunks = InMemoryChunkRepository(store, scope)
         self.jobs = InMemoryJobRepository(store, scope)
         self.conversations = InMemoryConversationRepository(store, scope)
+        self.usage = InMemoryUsageCounters(store, scope)
 
     async def __aenter__(self) -> Self:
         await self._store.lock.acquire()

@@ -13,7 +13,7 @@ from application.pagination import Page, PageRequest
 from application.ports.conversations import ConversationFilter
 from domain.conversations import Conversation, Message
 from domain.errors import Conflict
-from domain.ids import SessionId, WorkspaceId
+from domain.ids import MessageId, SessionId, WorkspaceId
 
 
 class PostgresConversationRepository:
@@ -75,6 +75,23 @@ class PostgresConversationRepository:
             m.workspace_id == workspace_id,
             m.session_id == session_id,
             m.client_message_id == client_message_id,
+        )
+        row = (await self._conn.execute(query)).first()
+        return mappers.message_from_row(row) if row else None
+
+    async def find_reply(
+        self, workspace_id: WorkspaceId, session_id: SessionId, question_id: MessageId
+    ) -> Message | None:
+        m = t.messages.c
+        query = (
+            select(t.messages)
+            .where(
+                m.workspace_id == workspace_id,
+                m.session_id == session_id,
+                m.reply_to == question_id,
+            )
+            .order_by(m.seq)
+            .limit(1)
         )
         row = (await self._conn.execute(query)).first()
         return mappers.message_from_row(row) if row else None

@@ -21,6 +21,7 @@ from adapters.outbound.postgres.repositories import (
     PostgresWorkspaceRepository,
 )
 from adapters.outbound.postgres.scope import scope_transaction
+from adapters.outbound.postgres.usage import PostgresUsageCounters
 from domain.ids import WorkspaceId
 
 
@@ -47,6 +48,7 @@ class PostgresUnitOfWork:
         self.chunks = PostgresChunkRepository(self._conn)
         self.jobs = PostgresJobRepository(self._conn)
         self.conversations = PostgresConversationRepository(self._conn)
+        self.usage = PostgresUsageCounters(self._conn)
         return self
 
     async def __aexit__(
