@@ -83,6 +83,11 @@ class IngestionWorker:
                 await self._ingest.retries_exhausted(
                     job, "Ingestion stopped its worker on every attempt; try a different file."
                 )
+            for job in await self._queue.stranded(older_than_seconds=self._lease):
+                JOBS.labels("stranded").inc()
+                await self._ingest.retries_exhausted(
+                    job, "Ingestion was interrupted; reindex the document to try again."
+                )
         except Exception as exc:
             log.warning("worker.reap_failed", error=type(exc).__name__)
 

@@ -29,6 +29,11 @@ class JobQueue(Protocol):
         dying on them) and returns them, so their documents can be marked failed."""
         ...
 
+    async def stranded(self, older_than_seconds: int) -> list[IngestionJob]:
+        """Documents left `processing` with no open job (a worker died between settling
+        its job and its document), as jobs to settle; their ids are fresh."""
+        ...
+
     async def release(self, worker: str) -> None:
         """Hands back every job `worker` holds (graceful shutdown)."""
         ...

@@ -159,3 +159,21 @@ async def test_a_job_whose_worker_died_on_every_attempt_is_reaped(q: Queue) -> N
     assert [r.id for r in reaped] == [job.id]
     assert await q.queue.reap() == []
     assert await q.queue.pending() == 0
+
+
+async def test_a_document_left_processing_without_an_open_job_is_found(q: Queue) -> None:
+    (job,) = await enqueue(q)
+    await q.queue.claim("w", lease_seconds=60)
+    async with q.uow.tenant(job.workspace_id) as tx:
+        document = await tx.documents.get(job.workspace_id, job.document_id, for_update=True)
+        assert document is not None
+        document.start_processing(q.clock.now())
+        await tx.documents.save(document)
+        await tx.commit()
+    assert await q.queue.stranded(older_than_seconds=60) == []  # its job is still open
+    assert await q.queue.fail(job.id, "w", "died before settling the document")
+    q.clock.advance(61)
+    stranded = await q.queue.stranded(older_than_seconds=60)
+    assert [(s.workspace_id, s.document_id) for s in stranded] == [
+        (job.workspace_id, job.document_id)
+    ]

@@ -170,3 +170,25 @@ async def test_a_reindex_that_keeps_failing_leaves_the_old_chunks_serving(
     assert after.error is not None and "kept failing" in after.error
     found = await container.search_knowledge().execute(principal, "ship to Canada", 3)
     assert found and found[0].document_id == document.id
+
+
+async def test_a_document_stranded_in_processing_is_settled_readably(
+    container: Container, clock: FixedClock
+) -> None:
+    principal = await owner(container)
+    document = await add_guide(container, principal)
+    queue = container.job_queue()
+    job = await queue.claim("dying-worker", lease_seconds=60)
+    assert job is not None
+    async with container.uow().tenant(principal.workspace_id) as tx:
+        stuck = await tx.documents.get(principal.workspace_id, document.id, for_update=True)
+        assert stuck is not None
+        stuck.start_processing(clock.now())
+        await tx.documents.save(stuck)
+        await tx.commit()
+    await queue.fail(job.id, "dying-worker", "died before settling its document")
+    clock.advance(120)
+    await worker(container).run_until_idle()
+    settled = await status(container, principal, document)
+    assert settled.status is DocumentStatus.FAILED
+    assert settled.error is not None and "interrupted" in settled.error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from adapters.outbound.memory.store import MemoryStore, ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.retriever import TermStatistics
-from domain.documents import Document
+from domain.documents import Document, DocumentStatus
 from domain.errors import Conflict
 from domain.ids import DocumentId, JobId, WorkspaceId
 from domain.knowledge import Chunk, FoundChunk, IngestionJob
@@ -173,6 +174,21 @@ class InMemoryJobQueue:
                 queued.status, queued.locked_by, queued.locked_until = "failed", None, None
                 queued.last_error = "the worker died on every attempt"
             return [copy.deepcopy(q.job) for q in dead]
+
+    async def stranded(self, older_than_seconds: int) -> list[IngestionJob]:
+        cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
+        open_documents = {
+            q.job.document_id
+            for q in self._store.jobs.values()
+            if q.status in ("queued", "running")
+        }
+        return [
+            IngestionJob(JobId(uuid.uuid4()), doc.workspace_id, doc.id, doc.created_at)
+            for doc in self._store.documents.values()
+            if doc.status is DocumentStatus.PROCESSING
+            and doc.updated_at < cutoff
+            and doc.id not in open_documents
+        ]
 
     async def release(self, worker: str) -> None:
         async with self._store.lock:

@@ -8,6 +8,7 @@ Settling a job needs the lease, so a late worker cannot override the one now hol
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -44,6 +45,18 @@ _REAP = text(
     """
 )
 
+_STRANDED = text(
+    """
+    SELECT d.workspace_id, d.id, d.created_at FROM documents d
+    WHERE d.status = 'processing' AND d.updated_at < :cutoff
+      AND NOT EXISTS (
+          SELECT 1 FROM ingestion_jobs j
+          WHERE j.document_id = d.id AND j.status IN ('queued', 'running')
+      )
+    LIMIT 100
+    """
+)
+
 
 class PostgresJobQueue:
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
@@ -77,6 +90,18 @@ class PostgresJobQueue:
             await scope_transaction(conn, None)
             rows = (await conn.execute(_REAP, {"now": self._clock.now()})).all()
         return [_job(row) for row in rows]
+
+    async def stranded(self, older_than_seconds: int) -> list[IngestionJob]:
+        cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
+        async with self._engine.begin() as conn:
+            await scope_transaction(conn, None)
+            rows = (await conn.execute(_STRANDED, {"cutoff": cutoff})).all()
+        return [
+            IngestionJob(
+                JobId(uuid.uuid4()), WorkspaceId(r.workspace_id), DocumentId(r.id), r.created_at
+            )
+            for r in rows
+        ]
 
     async def release(self, worker: str) -> None:
         jobs = t.ingestion_jobs
