@@ -10,7 +10,6 @@ from adapters.outbound.embeddings.hashing import HashingEmbedder
 from adapters.outbound.embeddings.local import SentenceTransformerEmbedder
 from adapters.outbound.embeddings.openai import OpenAIEmbedder
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
-from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
 from adapters.outbound.llm.extractive import ExtractiveChatModel
 from adapters.outbound.llm.fallback import FallbackChatModel
 from adapters.outbound.llm.openai_chat import OpenAIChatModel
@@ -22,7 +21,7 @@ from adapters.outbound.parsing.routing import RoutingDocumentParser
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from adapters.outbound.probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
+from adapters.outbound.probes import DatabaseProbe, QueueProbe
 from adapters.outbound.system_clock import SystemClock
 from application.answering import AnswerPolicy
 from application.ports.rate_limiter import RateLimit
@@ -46,6 +45,8 @@ from application.use_cases.register_account import RegisterAccount
 from application.use_cases.search_knowledge import SearchKnowledge
 from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
 from bootstrap.database import database_engine
+from bootstrap.limits import rate_limiter as rate_limiter_for
+from bootstrap.limits import redis_probe
 from bootstrap.plans import load_plans
 from bootstrap.secrets import signing_key
 from bootstrap.settings import Settings
@@ -128,12 +129,12 @@ class Container(containers.DeclarativeContainer):
         access_ttl_seconds=settings.provided.access_token_ttl_seconds,
         refresh_ttl_seconds=settings.provided.refresh_token_ttl_seconds,
     )
-    rate_limiter = providers.Singleton(LimitsRateLimiter)
+    rate_limiter = providers.Singleton(rate_limiter_for, settings)
     login_limit = providers.Singleton(RateLimit.parse, settings.provided.rate_limit_login)
     token_pairs = providers.Factory(TokenPairs, token_issuer, clock)
     readiness_probes = providers.Dict(
         database=providers.Factory(DatabaseProbe, uow),
-        redis=providers.Factory(NotConfiguredProbe),
+        redis=providers.Singleton(redis_probe, settings),
         queue=providers.Factory(QueueProbe, job_queue),
     )
 
