@@ -163,7 +163,15 @@ class Container(containers.DeclarativeContainer):
     search_knowledge = providers.Factory(SearchKnowledge, hybrid_search)
     ingest_document = providers.Factory(IngestDocument, uow, parser, embedder, clock)
     answer_message = providers.Factory(
-        AnswerMessage, uow, hybrid_search, chat_model, clock, plans, answer_policy
+        AnswerMessage,
+        uow,
+        hybrid_search,
+        chat_model,
+        clock,
+        plans,
+        rate_limiter,
+        providers.Singleton(RateLimit.parse, settings.provided.rate_limit_workspace),
+        answer_policy,
     )
     read_conversations = providers.Factory(ReadConversations, uow)
     hand_over = providers.Factory(HandOver, uow)

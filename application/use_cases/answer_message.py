@@ -15,6 +15,7 @@ from application.answering import (
 )
 from application.ports.chat_model import ChatModel, ChatRequest, Turn
 from application.ports.clock import Clock
+from application.ports.rate_limiter import RateDecision, RateLimit, RateLimiter
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.search import HybridSearch
 from domain.conversations import (
@@ -26,7 +27,7 @@ from domain.conversations import (
     clean_message,
     normalise_query,
 )
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import NotFound, RateLimited, ValidationFailed
 from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
 from domain.passage_safety import scrub
 from domain.plans import PlanCatalog, billing_month
@@ -50,6 +51,7 @@ class Reply:
     sources: list[Source]
     confidence: float | None
     action: Action
+    rate: RateDecision | None = None  # the workspace's message budget, for response headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,30 +73,36 @@ class AnswerMessage:
         model: ChatModel,
         clock: Clock,
         plans: PlanCatalog,
+        limiter: RateLimiter,
+        workspace_limit: RateLimit,
         policy: AnswerPolicy = AnswerPolicy(),
     ) -> None:
         self._uow, self._search, self._model, self._clock = uow, search, model, clock
         self._plans, self._policy = plans, policy
+        self._limiter, self._workspace_limit = limiter, workspace_limit
 
     async def execute(self, workspace_id: WorkspaceId, inp: AskInput) -> Reply:
         started = time.perf_counter()
         text = clean_message(inp.text)
         if inp.client_message_id and inp.session_id is None:
             raise ValidationFailed.on("client_message_id", "needs the session_id it was sent in")
-        conversation, question, history, earlier_reply = await self._record_question(
+        conversation, question, history, earlier_reply, rate = await self._record_question(
             workspace_id, inp, text
         )
         if earlier_reply is not None:  # a retry of a message already answered
-            return _reply(conversation.id, earlier_reply)
+            return replace(_reply(conversation.id, earlier_reply), rate=rate)
         if not conversation.bot_answers:  # a person holds the conversation
-            return Reply(conversation.id, question.id, "", [], None, Action.HANDOFF)
+            return Reply(conversation.id, question.id, "", [], None, Action.HANDOFF, rate)
         draft = await self._draft(workspace_id, question.text, history, inp.no_answer_message)
         latency_ms = int((time.perf_counter() - started) * 1000)
-        return await self._record_answer(workspace_id, conversation.id, question, draft, latency_ms)
+        reply = await self._record_answer(
+            workspace_id, conversation.id, question, draft, latency_ms
+        )
+        return replace(reply, rate=rate)
 
     async def _record_question(
         self, workspace_id: WorkspaceId, inp: AskInput, text: str
-    ) -> tuple[Conversation, Message, list[Message], Message | None]:
+    ) -> tuple[Conversation, Message, list[Message], Message | None, RateDecision | None]:
         """Stores the question (or finds the earlier one of a retry) with the history before it."""
         async with self._uow.tenant(workspace_id) as tx:
             conversation = await self._conversation(tx, workspace_id, inp)
@@ -103,7 +111,8 @@ class AnswerMessage:
             if earlier is not None:
                 before = history[: _index(history, earlier)]
                 reply = await tx.conversations.find_reply(workspace_id, conversation.id, earlier.id)
-                return conversation, earlier, before, reply
+                return conversation, earlier, before, reply, None
+            rate = await self._count_against_workspace_limit(workspace_id)
             await self._take_from_quota(tx, workspace_id)
             question = Message(
                 MessageId(new_uuid()),
@@ -119,7 +128,7 @@ class AnswerMessage:
             conversation.record(question)
             await tx.conversations.save(conversation)
             await tx.commit()
-        return conversation, question, history, None
+        return conversation, question, history, None, rate
 
     async def _earlier(
         self, tx: UnitOfWork, workspace_id: WorkspaceId, conversation: Conversation, inp: AskInput
@@ -129,6 +138,18 @@ class AnswerMessage:
         return await tx.conversations.find_by_client_id(
             workspace_id, conversation.id, inp.client_message_id
         )
+
+    async def _count_against_workspace_limit(self, workspace_id: WorkspaceId) -> RateDecision:
+        """Every chat message of a workspace, widget or API, shares one budget."""
+        decision = await self._limiter.hit(f"workspace:{workspace_id}", self._workspace_limit)
+        if not decision.allowed:
+            raise RateLimited(
+                "This workspace is sending too many messages; try again shortly.",
+                retry_after=decision.reset_after,
+                limit=decision.limit,
+                remaining=0,
+            )
+        return decision
 
     async def _take_from_quota(self, tx: UnitOfWork, workspace_id: WorkspaceId) -> None:
         """One message of the month's plan allowance; counted with the message itself, so a

@@ -77,3 +77,29 @@ def test_past_the_quota_chat_answers_402_and_a_plan_change_lifts_it(
         assert (
             client.post("/api/v1/chat", json={"message": "hi"}, headers=headers).status_code == 200
         )
+
+
+def test_the_workspace_limit_trips_at_its_number_with_headers(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        database_url=database_url, data_dir=str(tmp_path / "d"), rate_limit_workspace="3/minute"
+    )
+    with make_client(settings) as client:
+        busy, quiet = owner(client, plan=None), owner(client, plan=None)
+        remaining = []
+        for _ in range(3):
+            response = client.post("/api/v1/chat", json={"message": "hi"}, headers=busy)
+            assert response.status_code == 200 and response.headers["RateLimit-Limit"] == "3"
+            remaining.append(response.headers["RateLimit-Remaining"])
+            assert 1 <= int(response.headers["RateLimit-Reset"]) <= 60
+        assert remaining == ["2", "1", "0"]
+        refused = client.post("/api/v1/chat", json={"message": "hi"}, headers=busy)
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        assert (
+            int(refused.headers["Retry-After"]) >= 1
+            and refused.headers["RateLimit-Remaining"] == "0"
+        )
+        # One workspace's traffic never consumes another's budget.
+        other = client.post("/api/v1/chat", json={"message": "hi"}, headers=quiet)
+        assert other.status_code == 200 and other.headers["RateLimit-Remaining"] == "2"

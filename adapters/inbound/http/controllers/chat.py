@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from adapters.inbound.http import chat_schemas as c
+from adapters.inbound.http.problems import rate_limit_headers
 from application.pagination import PageRequest
 from application.ports.conversations import ConversationFilter
 from application.principal import Principal
@@ -30,11 +31,14 @@ class ChatController(Controller):
         data: JSONBody[c.ChatBody],
         principal: NamedDependency[Principal],
         answer_message: NamedDependency[AnswerMessage],
-    ) -> c.ChatOut:
+    ) -> Response[c.ChatOut]:
         principal.require(Permission.READ_WORKSPACE)
         session = SessionId(data.session_id) if data.session_id else None
         inp = AskInput(data.message, session, data.client_message_id)
-        return c.chat_out(await answer_message.execute(principal.workspace_id, inp))
+        reply = await answer_message.execute(principal.workspace_id, inp)
+        rate = reply.rate
+        headers = rate_limit_headers(rate.limit, rate.remaining, rate.reset_after) if rate else {}
+        return Response(c.chat_out(reply), headers=headers)
 
 
 class ConversationController(Controller):
