@@ -211,3 +211,45 @@ def test_a_server_killed_mid_ingestion_finishes_every_document_after_restart(
         assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL left running"
     finally:
         kill_leftover_postgres(data_dir)
+
+
+def test_two_server_processes_share_one_workspace_budget_through_redis(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from tests.integration.test_rate_limiter_contract import REDIS_URL, redis_available
+
+    if not asyncio.run(redis_available()):
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")  # a failure when CI=true
+    shared = {
+        "CCGPT_EMBEDDER": "hashing",
+        "CCGPT_REDIS_URL": REDIS_URL,
+        "CCGPT_RATE_LIMIT_WORKSPACE": "5/minute",
+    }
+    first = Server(data_dir, tmp_path, shared)
+    try:
+        second = Server(data_dir, tmp_path, shared)  # same database, same Redis, own process
+        try:
+            body = {
+                "email": "two@example.com",
+                "password": "a-good-password",
+                "full_name": "T",
+                "workspace_name": "T",
+            }
+            token = httpx.post(f"{first.url}/api/v1/auth/register", json=body, timeout=10).json()[
+                "access_token"
+            ]
+            headers = {"Authorization": f"Bearer {token}"}
+            statuses = [
+                httpx.post(
+                    f"{server.url}/api/v1/chat", json={"message": "hi"}, headers=headers, timeout=10
+                ).status_code
+                for server in [first, second] * 4
+            ]
+            assert statuses.count(200) == 5 and statuses.count(429) == 3, statuses
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+        kill_leftover_postgres(data_dir)
