@@ -19,6 +19,7 @@ from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
 from adapters.inbound.http.controllers.chat import ChatController, ConversationController
 from adapters.inbound.http.controllers.documents import SearchController, document_controller
+from adapters.inbound.http.controllers.embed_codes import EmbedCodeController
 from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
 from adapters.inbound.http.dependencies import dependencies, resolve
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             SearchController,
             ChatController,
             ConversationController,
+            EmbedCodeController,
             PrometheusController,
         ],
         dependencies=dependencies(),

@@ -33,6 +33,7 @@ from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiK
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
+from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, ReadEmbedCodes
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.ingest_document import IngestDocument
@@ -176,6 +177,9 @@ class Container(containers.DeclarativeContainer):
     read_conversations = providers.Factory(ReadConversations, uow)
     hand_over = providers.Factory(HandOver, uow)
     post_agent_message = providers.Factory(PostAgentMessage, uow, clock)
+    create_embed_code = providers.Factory(CreateEmbedCode, uow, plans, clock)
+    read_embed_codes = providers.Factory(ReadEmbedCodes, uow)
+    change_embed_code = providers.Factory(ChangeEmbedCode, uow, clock)
 
     # Inbound drivers
     ingestion_worker = providers.Factory(

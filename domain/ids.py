@@ -15,6 +15,7 @@ ChunkId = NewType("ChunkId", uuid.UUID)
 JobId = NewType("JobId", uuid.UUID)
 SessionId = NewType("SessionId", uuid.UUID)
 MessageId = NewType("MessageId", uuid.UUID)
+EmbedCodeId = NewType("EmbedCodeId", uuid.UUID)
 
 
 def new_uuid() -> uuid.UUID:

@@ -45,6 +45,9 @@ class PlanLimits:
     def check_can_add_seat(self, plan: Plan, seats_in_use: int) -> None:
         _check(plan, "seats", self.seats, seats_in_use + 1)
 
+    def check_can_add_embed_code(self, plan: Plan, embed_codes: int) -> None:
+        _check(plan, "embed_codes", self.embed_codes, embed_codes + 1)
+
     def message_quota_exceeded(self, plan: Plan) -> QuotaExceeded:
         return QuotaExceeded(
             f"The {plan.value} plan allows {self.messages_per_month} messages a month and they "

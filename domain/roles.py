@@ -15,6 +15,7 @@ class Permission(StrEnum):
     ASSIGN_ADMIN = "assign_admin"
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_KNOWLEDGE = "manage_knowledge"
+    MANAGE_EMBED_CODES = "manage_embed_codes"
     HANDLE_CONVERSATIONS = "handle_conversations"
     READ_ANALYTICS = "read_analytics"
 

@@ -8,6 +8,7 @@ from typing import Protocol, Self
 from application.ports.api_keys import ApiKeyRepository
 from application.ports.conversations import ConversationRepository
 from application.ports.documents import ChunkRepository, DocumentRepository
+from application.ports.embed_codes import EmbedCodeRepository
 from application.ports.job_queue import JobRepository
 from application.ports.refresh_tokens import RefreshTokenRepository
 from application.ports.usage import UsageCounters
@@ -28,6 +29,7 @@ class UnitOfWork(Protocol):
     jobs: JobRepository
     conversations: ConversationRepository
     usage: UsageCounters
+    embed_codes: EmbedCodeRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -34,5 +34,9 @@ class GetWorkspace:
                 raise NotFound("Workspace not found.")
             usage = await tx.workspaces.usage(principal.workspace_id)
             month = billing_month(self._clock.now())
-            usage = replace(usage, messages_this_month=await tx.usage.messages(workspace.id, month))
+            usage = replace(
+                usage,
+                messages_this_month=await tx.usage.messages(workspace.id, month),
+                embed_codes=await tx.embed_codes.count(workspace.id),
+            )
         return WorkspaceView(workspace, self._plans.for_plan(workspace.plan), usage)

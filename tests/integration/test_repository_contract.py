@@ -195,3 +195,47 @@ async def test_a_tenant_scope_cannot_write_into_another_workspace(uow: UnitOfWor
             await tx.commit()
     async with uow.system() as tx:
         assert await tx.api_keys.find_active_by_digest(stray.key_hash) is None
+
+
+async def test_embed_codes_round_trip_and_are_found_by_public_key(uow: UnitOfWorkFactory) -> None:
+    from domain.embed_codes import EmbedCode, WidgetSettings, new_public_key, parse_domains
+    from domain.ids import EmbedCodeId
+
+    ws_a, _ = await seeded(uow)
+    ws_b, _ = await seeded(uow)
+    code = EmbedCode(
+        EmbedCodeId(uuid.uuid4()),
+        ws_a.id,
+        "Site",
+        new_public_key(),
+        NOW,
+        NOW,
+        parse_domains(["example.com", "*.shop.io:8443"]),
+        WidgetSettings(primary_color="#112233", suggested_questions=("Where is my order?",)),
+    )
+    async with uow.tenant(ws_a.id) as tx:
+        await tx.embed_codes.add(code)
+        await tx.commit()
+    async with uow.tenant(ws_a.id) as tx:
+        assert await tx.embed_codes.get(ws_a.id, code.id) == code
+        assert await tx.embed_codes.count(ws_a.id) == 1
+        assert [c.id for c in (await tx.embed_codes.list(ws_a.id, PageRequest())).items] == [
+            code.id
+        ]
+    async with uow.tenant(ws_b.id) as tx:
+        assert await tx.embed_codes.get(ws_a.id, code.id) is None
+        assert await tx.embed_codes.find_by_public_key(code.public_key) is None
+    old_key = code.public_key
+    code.rotate_key(NOW)
+    async with uow.tenant(ws_a.id) as tx:
+        await tx.embed_codes.save(code)
+        await tx.commit()
+    async with uow.system() as tx:
+        assert await tx.embed_codes.find_by_public_key(old_key) is None
+        found = await tx.embed_codes.find_by_public_key(code.public_key)
+        assert found is not None and found.workspace_id == ws_a.id
+    async with uow.tenant(ws_a.id) as tx:
+        await tx.embed_codes.delete(ws_a.id, code.id)
+        await tx.commit()
+    async with uow.system() as tx:
+        assert await tx.embed_codes.find_by_public_key(code.public_key) is None

@@ -38,6 +38,9 @@ USE_CASES = (
     "read_conversations",
     "hand_over",
     "post_agent_message",
+    "create_embed_code",
+    "read_embed_codes",
+    "change_embed_code",
 )
 
 

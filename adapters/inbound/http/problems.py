@@ -97,11 +97,13 @@ _BODY_FIELD = re.compile(r"`\$\.([^`\[]+)|field `([^`]+)`")
 
 
 def _field_of(item: dict[str, Any]) -> str:
+    """The field's path in the body: `email`, or `settings.colour` for a nested one."""
     key = item.get("key")
-    if key and key != "data":
-        return str(key)
     match = _BODY_FIELD.search(str(item.get("message", "")))
-    return (match.group(1) or match.group(2)) if match else str(item.get("source") or "body")
+    inner = (match.group(1) or match.group(2)) if match else None
+    if key and key != "data":
+        return f"{key}.{inner}" if inner and not inner.startswith(str(key)) else str(key)
+    return inner or str(item.get("source") or "body")
 
 
 def from_validation_exception(exc: ValidationException) -> ProblemDetailsException:

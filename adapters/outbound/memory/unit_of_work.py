@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from adapters.outbound.memory.conversations import InMemoryConversationRepository
+from adapters.outbound.memory.embed_codes import InMemoryEmbedCodeRepository
 from adapters.outbound.memory.knowledge import (
     InMemoryChunkRepository,
     InMemoryDocumentRepository,
@@ -37,6 +38,7 @@ class InMemoryUnitOfWork:
         self.jobs = InMemoryJobRepository(store, scope)
         self.conversations = InMemoryConversationRepository(store, scope)
         self.usage = InMemoryUsageCounters(store, scope)
+        self.embed_codes = InMemoryEmbedCodeRepository(store, scope)
 
     async def __aenter__(self) -> Self:
         await self._store.lock.acquire()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -9,10 +10,12 @@ from domain.accounts import ApiKey, RefreshToken, User, Workspace
 from domain.conversations import Action, Conversation, ConversationStatus, Message, Source
 from domain.conversations import Role as MessageRole
 from domain.documents import Document, DocumentStatus, MimeType
+from domain.embed_codes import DomainPattern, EmbedCode, WidgetSettings
 from domain.ids import (
     ApiKeyId,
     ChunkId,
     DocumentId,
+    EmbedCodeId,
     MessageId,
     SessionId,
     TokenFamilyId,
@@ -258,4 +261,36 @@ def _source_json(source: Source) -> dict[str, Any]:
         "title": source.title,
         "snippet": source.snippet,
         "page": source.page,
+    }
+
+
+def embed_code_from_row(row: Any) -> EmbedCode:
+    stored = dict(row.settings)
+    stored["suggested_questions"] = tuple(stored.get("suggested_questions", ()))
+    return EmbedCode(
+        id=EmbedCodeId(row.id),
+        workspace_id=WorkspaceId(row.workspace_id),
+        name=row.name,
+        public_key=row.public_key,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        allowed_domains=[DomainPattern.parse(d) for d in row.allowed_domains],
+        settings=WidgetSettings(**stored),
+        active=row.active,
+    )
+
+
+def embed_code_to_row(code: EmbedCode) -> dict[str, Any]:
+    settings = dataclasses.asdict(code.settings)
+    settings["suggested_questions"] = list(code.settings.suggested_questions)
+    return {
+        "id": code.id,
+        "workspace_id": code.workspace_id,
+        "name": code.name,
+        "public_key": code.public_key,
+        "allowed_domains": [str(d) for d in code.allowed_domains],
+        "settings": settings,
+        "active": code.active,
+        "created_at": code.created_at,
+        "updated_at": code.updated_at,
     }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -167,4 +169,18 @@ messages = Table(
     Column("model", Text),
     Column("query", Text),
     Column("created_at", TZ, nullable=False),
+)
+
+embed_codes = Table(
+    "embed_codes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("allowed_domains", ARRAY(Text), nullable=False),
+    Column("settings", JSONB, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
 )

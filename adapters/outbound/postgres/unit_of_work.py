@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from adapters.outbound.postgres.conversations import PostgresConversationRepository
+from adapters.outbound.postgres.embed_codes import PostgresEmbedCodeRepository
 from adapters.outbound.postgres.knowledge import (
     PostgresChunkRepository,
     PostgresDocumentRepository,
@@ -49,6 +50,7 @@ class PostgresUnitOfWork:
         self.jobs = PostgresJobRepository(self._conn)
         self.conversations = PostgresConversationRepository(self._conn)
         self.usage = PostgresUsageCounters(self._conn)
+        self.embed_codes = PostgresEmbedCodeRepository(self._conn)
         return self
 
     async def __aexit__(
