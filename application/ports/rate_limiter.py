@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.errors import ValidationFailed
+from domain.errors import RateLimited, ValidationFailed
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _PATTERN = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$")
@@ -34,6 +34,11 @@ class RateDecision:
     limit: int
     remaining: int
     reset_after: int
+
+
+def refused(decision: RateDecision, detail: str) -> RateLimited:
+    """The error for a refused decision, carrying what the RateLimit-* headers need."""
+    return RateLimited(detail, retry_after=decision.reset_after, limit=decision.limit, remaining=0)
 
 
 class RateLimiter(Protocol):

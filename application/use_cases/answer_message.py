@@ -15,7 +15,7 @@ from application.answering import (
 )
 from application.ports.chat_model import ChatModel, ChatRequest, Turn
 from application.ports.clock import Clock
-from application.ports.rate_limiter import RateDecision, RateLimit, RateLimiter
+from application.ports.rate_limiter import RateDecision, RateLimit, RateLimiter, refused
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.search import HybridSearch
 from domain.conversations import (
@@ -27,7 +27,7 @@ from domain.conversations import (
     clean_message,
     normalise_query,
 )
-from domain.errors import NotFound, RateLimited, ValidationFailed
+from domain.errors import NotFound, ValidationFailed
 from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
 from domain.passage_safety import scrub
 from domain.plans import PlanCatalog, billing_month
@@ -143,11 +143,8 @@ class AnswerMessage:
         """Every chat message of a workspace, widget or API, shares one budget."""
         decision = await self._limiter.hit(f"workspace:{workspace_id}", self._workspace_limit)
         if not decision.allowed:
-            raise RateLimited(
-                "This workspace is sending too many messages; try again shortly.",
-                retry_after=decision.reset_after,
-                limit=decision.limit,
-                remaining=0,
+            raise refused(
+                decision, "This workspace is sending too many messages; try again shortly."
             )
         return decision
 

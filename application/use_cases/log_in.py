@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports.password_hasher import PasswordHasher
-from application.ports.rate_limiter import RateLimit, RateLimiter
+from application.ports.rate_limiter import RateLimit, RateLimiter, refused
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.token_pairs import TokenPair, TokenPairs
 from domain.accounts import User
-from domain.errors import InvalidCredentials, RateLimited
+from domain.errors import InvalidCredentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +51,7 @@ class LogIn:
         for key in keys:
             decision = await self._limiter.hit(key, self._limit)
             if not decision.allowed:
-                raise RateLimited(
-                    "Too many log-in attempts; try again later.",
-                    retry_after=decision.reset_after,
-                    limit=decision.limit,
-                    remaining=0,
-                )
+                raise refused(decision, "Too many log-in attempts; try again later.")
 
     async def _upgrade_hash(self, tx: UnitOfWork, user: User, password: str) -> None:
         """Re-hash with the current parameters once the password is known to be right."""
