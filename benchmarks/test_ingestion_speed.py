@@ -8,7 +8,6 @@ is the pipeline's overhead.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,13 +77,11 @@ def test_raw_embedder_on_the_corpus_chunks(
 ) -> None:
     texts = chunk_texts(loop, container)
     embedder = loop.run(lambda: resolve(container, "embedder"))
-    started = time.perf_counter()
     benchmark.pedantic(
         lambda: loop.run(lambda: embedder.embed_documents(texts)), rounds=3, iterations=1
     )
     RESULTS["raw_chunks_per_s"] = len(texts) / benchmark.stats.stats.mean
     RESULTS["chunks"] = len(texts)
-    assert time.perf_counter() > started
 
 
 def test_ingestion_pipeline_on_the_corpus(

@@ -51,14 +51,14 @@ class PlanLimits:
     def message_quota_exceeded(self, plan: Plan) -> QuotaExceeded:
         return QuotaExceeded(
             f"The {plan.value} plan allows {self.messages_per_month} messages a month and they "
-            "are used up; upgrade the plan (PUT /api/v1/workspace/plan) or wait for next month."
+            "are used up; upgrade the plan or wait for next month."
         )
 
     def check_file_size(self, plan: Plan, size_bytes: int) -> None:
         if self.max_file_mb != UNLIMITED and size_bytes > self.max_file_mb * MIB:
             raise PayloadTooLarge(
                 f"The {plan.value} plan accepts files up to {self.max_file_mb} MB; "
-                "upgrade the plan (PUT /api/v1/workspace/plan) for larger files."
+                "upgrade the plan for larger files."
             )
 
     def check_can_add_document(self, plan: Plan, usage: Usage, size_bytes: int) -> None:
@@ -69,7 +69,7 @@ class PlanLimits:
         ):
             raise QuotaExceeded(
                 f"The {plan.value} plan allows {self.storage_mb} MB of documents in all; "
-                "delete documents or upgrade the plan (PUT /api/v1/workspace/plan)."
+                "delete documents or upgrade the plan."
             )
 
 
@@ -77,7 +77,7 @@ def _check(plan: Plan, name: str, limit: int, wanted: int) -> None:
     if limit != UNLIMITED and wanted > limit:
         raise QuotaExceeded(
             f"The {plan.value} plan allows {limit} {name.replace('_', ' ')}; "
-            "upgrade the plan (PUT /api/v1/workspace/plan) to lift this limit."
+            "upgrade the plan to lift this limit."
         )
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from application.principal import Principal
 from application.search import HybridSearch, SearchMode
 from domain.ids import WorkspaceId
 from domain.knowledge import FoundChunk
@@ -81,9 +79,3 @@ def format_table(table: dict[SearchMode, Scores], questions: int) -> str:
     for mode, s in table.items():
         lines.append(f"{mode.value:<10}{s.recall_at_1:>10.3f}{s.recall_at_5:>10.3f}{s.mrr:>8.3f}")
     return "\n".join(lines)
-
-
-def eval_principal(workspace: uuid.UUID) -> Principal:
-    from domain.roles import Role
-
-    return Principal(WorkspaceId(workspace), Role.ADMIN)
