@@ -21,9 +21,11 @@ from adapters.inbound.http.controllers.chat import ChatController, ConversationC
 from adapters.inbound.http.controllers.documents import SearchController, document_controller
 from adapters.inbound.http.controllers.embed_codes import EmbedCodeController
 from adapters.inbound.http.controllers.health import HealthController
+from adapters.inbound.http.controllers.widget import WidgetController, WidgetScriptController
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
 from adapters.inbound.http.dependencies import dependencies, resolve
 from adapters.inbound.http.problems import problem_details_plugin
+from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
 from bootstrap.container import Container, build_container
 from bootstrap.logging import configure_logging
@@ -77,12 +79,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ChatController,
             ConversationController,
             EmbedCodeController,
+            WidgetScriptController,
+            WidgetController,
             PrometheusController,
         ],
         dependencies=dependencies(),
         plugins=[problem_details_plugin()],
-        middleware=[RequestContextMiddleware, metrics.middleware],
-        before_send=[add_response_headers],
+        middleware=[RequestContextMiddleware, metrics.middleware, WidgetPreflightMiddleware],
+        before_send=[add_response_headers, add_cors_headers],
         lifespan=[lifespan],
         state=State(
             {
@@ -109,7 +113,13 @@ def openapi_config() -> OpenAPIConfig:
                     type="http",
                     scheme="bearer",
                     description="A user access JWT or a workspace secret key (ccgpt_sk_...)",
-                )
+                ),
+                "embed_key": SecurityScheme(
+                    type="apiKey",
+                    name="key",
+                    security_scheme_in="query",
+                    description="An embed code's public key (ccgpt_pk_...), or X-Embed-Key",
+                ),
             }
         ),
         security=[{"bearer": []}],

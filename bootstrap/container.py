@@ -45,6 +45,13 @@ from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_account import RegisterAccount
 from application.use_cases.search_knowledge import SearchKnowledge
 from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
+from application.use_cases.widget import (
+    OpenWidget,
+    StartWidgetSession,
+    WidgetChat,
+    WidgetLimits,
+    WidgetSessionTokens,
+)
 from bootstrap.database import database_engine
 from bootstrap.limits import rate_limiter as rate_limiter_for
 from bootstrap.limits import redis_probe
@@ -129,9 +136,16 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         access_ttl_seconds=settings.provided.access_token_ttl_seconds,
         refresh_ttl_seconds=settings.provided.refresh_token_ttl_seconds,
+        widget_ttl_seconds=settings.provided.widget_session_ttl_seconds,
     )
     rate_limiter = providers.Singleton(rate_limiter_for, settings)
     login_limit = providers.Singleton(RateLimit.parse, settings.provided.rate_limit_login)
+    widget_limits = providers.Singleton(
+        WidgetLimits,
+        per_ip=providers.Singleton(RateLimit.parse, settings.provided.rate_limit_ip),
+        per_embed_code=providers.Singleton(RateLimit.parse, settings.provided.rate_limit_embed),
+    )
+    widget_session_tokens = providers.Singleton(WidgetSessionTokens, token_issuer)
     token_pairs = providers.Factory(TokenPairs, token_issuer, clock)
     readiness_probes = providers.Dict(
         database=providers.Factory(DatabaseProbe, uow),
@@ -180,6 +194,13 @@ class Container(containers.DeclarativeContainer):
     create_embed_code = providers.Factory(CreateEmbedCode, uow, plans, clock)
     read_embed_codes = providers.Factory(ReadEmbedCodes, uow)
     change_embed_code = providers.Factory(ChangeEmbedCode, uow, clock)
+    open_widget = providers.Factory(OpenWidget, uow)
+    start_widget_session = providers.Factory(
+        StartWidgetSession, uow, widget_session_tokens, clock, rate_limiter, widget_limits
+    )
+    widget_chat = providers.Factory(
+        WidgetChat, uow, widget_session_tokens, clock, answer_message, widget_limits
+    )
 
     # Inbound drivers
     ingestion_worker = providers.Factory(

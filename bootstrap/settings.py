@@ -43,6 +43,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Ours, beyond API.md:
     storage: Literal["postgres", "memory"] = "postgres"
     access_token_ttl_seconds: int = 900
+    widget_session_ttl_seconds: int = 24 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536

@@ -49,6 +49,18 @@ def clean_message(raw: str) -> str:
     return text
 
 
+_VISITOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def clean_visitor_id(raw: str | None) -> str | None:
+    """The widget's own pseudonymous visitor id: short and printable, or none at all."""
+    if raw is None or not raw.strip():
+        return None
+    if not _VISITOR_ID.match(raw.strip()):
+        raise ValidationFailed.on("visitor_id", "must be 1-128 letters, digits or . _ : -")
+    return raw.strip()
+
+
 def normalise_query(text: str) -> str:
     """For analytics: case, spacing and punctuation do not make a different question."""
     folded = unicodedata.normalize("NFKC", text).casefold()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -74,6 +75,24 @@ def origin_allowed(patterns: list[DomainPattern], origin: str | None) -> bool:
     return any(pattern.matches(host, port) for pattern in patterns)
 
 
+def normalise_origin(origin: str | None) -> str | None:
+    """`scheme://host[:port]` in lower case without a default port, or None if not an origin."""
+    if not origin:
+        return None
+    parts = urlsplit(origin.strip().lower())
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname.rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    shown = f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{shown}"
+
+
 def parse_domains(raw: list[str]) -> list[DomainPattern]:
     if len(raw) > MAX_DOMAINS:
         raise ValidationFailed.on("allowed_domains", f"at most {MAX_DOMAINS} entries")
@@ -136,6 +155,12 @@ class EmbedCode:
 
     def allows(self, origin: str | None) -> bool:
         return self.active and origin_allowed(self.allowed_domains, origin)
+
+    @property
+    def key_fingerprint(self) -> str:
+        """Names the current key without revealing it: session tokens carry it, so a
+        rotation ends every session opened with the old key."""
+        return hashlib.sha256(self.public_key.encode()).hexdigest()[:16]
 
     def rotate_key(self, now: datetime) -> None:
         """The old key stops working at once: lookups are by the current key only."""

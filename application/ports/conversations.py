@@ -8,6 +8,7 @@ from typing import Protocol
 
 from application.pagination import Page, PageRequest
 from domain.conversations import Conversation, ConversationStatus, Message
+from domain.feedback import Feedback
 from domain.ids import MessageId, SessionId, WorkspaceId
 
 
@@ -49,6 +50,18 @@ class ConversationRepository(Protocol):
     ) -> Message | None:
         """The answer stored for a visitor message, if any."""
         ...
+
+    async def get_message(
+        self, workspace_id: WorkspaceId, message_id: MessageId
+    ) -> Message | None: ...
+
+    async def save_feedback(self, feedback: Feedback) -> None:
+        """Stores a visitor's verdict on a message, replacing an earlier one."""
+        ...
+
+    async def feedback(
+        self, workspace_id: WorkspaceId, message_id: MessageId
+    ) -> Feedback | None: ...
 
     # Last: a method named `list` would shadow the builtin for the annotations below it.
     async def list(

@@ -36,6 +36,19 @@ class RateDecision:
     reset_after: int
 
 
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A named budget to spend one unit from, such as `ip:{workspace}:{address}`."""
+
+    key: str
+    limit: RateLimit
+
+
+def tightest(decisions: list[RateDecision]) -> RateDecision:
+    """Of one or more decisions, the nearest to refusal: what RateLimit-* headers report."""
+    return min(decisions, key=lambda d: (d.remaining, -d.reset_after))
+
+
 def refused(decision: RateDecision, detail: str) -> RateLimited:
     """The error for a refused decision, carrying what the RateLimit-* headers need."""
     return RateLimited(detail, retry_after=decision.reset_after, limit=decision.limit, remaining=0)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.ids import TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.ids import EmbedCodeId, SessionId, TokenFamilyId, TokenId, UserId, WorkspaceId
 from domain.roles import Role
 
 
@@ -27,13 +27,25 @@ class RefreshClaims:
 
 
 @dataclass(frozen=True, slots=True)
+class WidgetClaims:
+    """A widget session: bound to its embed code, the key it was opened with, and the
+    origin of the page it was opened on."""
+
+    session_id: SessionId
+    workspace_id: WorkspaceId
+    embed_code_id: EmbedCodeId
+    key_fingerprint: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
 class SignedToken:
     token: str
     expires_in: int
 
 
 class TokenIssuer(Protocol):
-    """Signs and verifies access and refresh tokens; bad tokens raise Unauthorized."""
+    """Signs and verifies access, refresh and widget session tokens; bad ones raise Unauthorized."""
 
     def issue_access(self, claims: AccessClaims) -> SignedToken: ...
 
@@ -42,6 +54,10 @@ class TokenIssuer(Protocol):
     def read_access(self, token: str) -> AccessClaims: ...
 
     def read_refresh(self, token: str) -> RefreshClaims: ...
+
+    def issue_widget(self, claims: WidgetClaims) -> SignedToken: ...
+
+    def read_widget(self, token: str) -> WidgetClaims: ...
 
     @property
     def refresh_ttl_seconds(self) -> int: ...

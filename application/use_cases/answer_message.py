@@ -15,7 +15,14 @@ from application.answering import (
 )
 from application.ports.chat_model import ChatModel, ChatRequest, Turn
 from application.ports.clock import Clock
-from application.ports.rate_limiter import RateDecision, RateLimit, RateLimiter, refused
+from application.ports.rate_limiter import (
+    Budget,
+    RateDecision,
+    RateLimit,
+    RateLimiter,
+    refused,
+    tightest,
+)
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.search import HybridSearch
 from domain.conversations import (
@@ -41,6 +48,9 @@ class AskInput:
     embed_code_id: uuid.UUID | None = None
     visitor_id: str | None = None
     no_answer_message: str = DEFAULT_NO_ANSWER
+    # Budgets spent before the workspace's own, once per new message (a retry spends none).
+    budgets: tuple[Budget, ...] = ()
+    rate_limited_message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +61,7 @@ class Reply:
     sources: list[Source]
     confidence: float | None
     action: Action
-    rate: RateDecision | None = None  # the workspace's message budget, for response headers
+    rate: RateDecision | None = None  # the budget nearest to refusal, for response headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +122,7 @@ class AnswerMessage:
                 before = history[: _index(history, earlier)]
                 reply = await tx.conversations.find_reply(workspace_id, conversation.id, earlier.id)
                 return conversation, earlier, before, reply, None
-            rate = await self._count_against_workspace_limit(workspace_id)
+            rate = await self._spend_budgets(workspace_id, inp)
             await self._take_from_quota(tx, workspace_id)
             question = Message(
                 MessageId(new_uuid()),
@@ -139,14 +149,17 @@ class AnswerMessage:
             workspace_id, conversation.id, inp.client_message_id
         )
 
-    async def _count_against_workspace_limit(self, workspace_id: WorkspaceId) -> RateDecision:
-        """Every chat message of a workspace, widget or API, shares one budget."""
-        decision = await self._limiter.hit(f"workspace:{workspace_id}", self._workspace_limit)
-        if not decision.allowed:
-            raise refused(
-                decision, "This workspace is sending too many messages; try again shortly."
-            )
-        return decision
+    async def _spend_budgets(self, workspace_id: WorkspaceId, inp: AskInput) -> RateDecision:
+        """The caller's budgets (client IP, embed code), then the workspace's: every chat
+        message of a workspace, widget or API, shares that one."""
+        workspace = Budget(f"workspace:{workspace_id}", self._workspace_limit)
+        decisions = []
+        for budget in (*inp.budgets, workspace):
+            decision = await self._limiter.hit(budget.key, budget.limit)
+            if not decision.allowed:
+                raise refused(decision, inp.rate_limited_message or _TOO_MANY)
+            decisions.append(decision)
+        return tightest(decisions)
 
     async def _take_from_quota(self, tx: UnitOfWork, workspace_id: WorkspaceId) -> None:
         """One message of the month's plan allowance; counted with the message itself, so a
@@ -232,6 +245,9 @@ class AnswerMessage:
             await tx.conversations.save(conversation)
             await tx.commit()
         return _reply(session_id, answer)
+
+
+_TOO_MANY = "Too many messages; try again shortly."
 
 
 def _index(history: list[Message], message: Message) -> int:

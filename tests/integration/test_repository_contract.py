@@ -239,3 +239,39 @@ async def test_embed_codes_round_trip_and_are_found_by_public_key(uow: UnitOfWor
         await tx.commit()
     async with uow.system() as tx:
         assert await tx.embed_codes.find_by_public_key(code.public_key) is None
+
+
+async def test_feedback_is_one_verdict_per_message_and_stays_in_its_tenant(
+    uow: UnitOfWorkFactory,
+) -> None:
+    from domain.conversations import Conversation, Message
+    from domain.conversations import Role as MessageRole
+    from domain.errors import Conflict
+    from domain.feedback import Feedback, Rating
+    from domain.ids import MessageId, SessionId
+
+    ws_a, _ = await seeded(uow)
+    ws_b, _ = await seeded(uow)
+    session = Conversation(SessionId(uuid.uuid4()), ws_a.id, NOW, NOW)
+    answer = Message(MessageId(uuid.uuid4()), ws_a.id, session.id, MessageRole.ASSISTANT, "a", NOW)
+    async with uow.tenant(ws_a.id) as tx:
+        await tx.conversations.add(session)
+        await tx.conversations.add_message(answer)
+        await tx.conversations.save_feedback(Feedback.on(answer, "down", " too vague ", NOW))
+        await tx.commit()
+    later = NOW + timedelta(minutes=1)
+    async with uow.tenant(ws_a.id) as tx:
+        assert await tx.conversations.get_message(ws_a.id, answer.id) == answer
+        await tx.conversations.save_feedback(Feedback.on(answer, "up", None, later))
+        await tx.commit()
+    async with uow.tenant(ws_a.id) as tx:
+        verdict = await tx.conversations.feedback(ws_a.id, answer.id)
+        assert verdict is not None
+        assert (verdict.rating, verdict.comment, verdict.created_at) == (Rating.UP, None, later)
+    async with uow.tenant(ws_b.id) as tx:
+        assert await tx.conversations.get_message(ws_a.id, answer.id) is None
+        assert await tx.conversations.feedback(ws_a.id, answer.id) is None
+    missing = Message(MessageId(uuid.uuid4()), ws_a.id, session.id, MessageRole.ASSISTANT, "x", NOW)
+    async with uow.tenant(ws_a.id) as tx:
+        with pytest.raises(Conflict):
+            await tx.conversations.save_feedback(Feedback.on(missing, "up", None, NOW))

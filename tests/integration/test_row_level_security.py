@@ -12,8 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from domain.accounts import ApiKey, RefreshToken
+from domain.conversations import Conversation, Message, Role
 from domain.documents import Document, DocumentStatus, MimeType
-from domain.ids import ApiKeyId, ChunkId, DocumentId, JobId, TokenFamilyId, TokenId
+from domain.embed_codes import EmbedCode, new_public_key
+from domain.feedback import Feedback
+from domain.ids import (
+    ApiKeyId,
+    ChunkId,
+    DocumentId,
+    EmbedCodeId,
+    JobId,
+    MessageId,
+    SessionId,
+    TokenFamilyId,
+    TokenId,
+)
 from domain.knowledge import Chunk, IngestionJob
 from tests.integration.test_repository_contract import new_user, new_workspace
 
@@ -34,6 +47,11 @@ TENANT_TABLES = (
     "document_contents",
     "chunks",
     "ingestion_jobs",
+    "conversations",
+    "messages",
+    "usage_counters",
+    "embed_codes",
+    "feedback",
 )
 
 
@@ -75,6 +93,15 @@ async def two_workspaces(engine: AsyncEngine) -> tuple[uuid.UUID, uuid.UUID]:
             await tx.documents.add(doc, b"x")
             await tx.chunks.replace(ws.id, doc.id, [chunk])
             await tx.jobs.add(IngestionJob(JobId(uuid.uuid4()), ws.id, doc.id, now))
+            session = Conversation(SessionId(uuid.uuid4()), ws.id, now, now)
+            answer = Message(MessageId(uuid.uuid4()), ws.id, session.id, Role.ASSISTANT, "a", now)
+            await tx.conversations.add(session)
+            await tx.conversations.add_message(answer)
+            await tx.conversations.save_feedback(Feedback.on(answer, "up", None, now))
+            await tx.usage.take_message(ws.id, now.date().replace(day=1), -1)
+            await tx.embed_codes.add(
+                EmbedCode(EmbedCodeId(uuid.uuid4()), ws.id, "w", new_public_key(), now, now)
+            )
             await tx.commit()
         ids.append(ws.id)
     return ids[0], ids[1]

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 
-from domain.embed_codes import WidgetSettings, origin_allowed, parse_domains
+from domain.embed_codes import (
+    EmbedCode,
+    WidgetSettings,
+    normalise_origin,
+    origin_allowed,
+    parse_domains,
+)
 from domain.errors import ValidationFailed
+from domain.ids import EmbedCodeId, WorkspaceId
 
 ALLOWED = parse_domains(["example.com", "*.example.org", "shop.test:8443"])
 
@@ -80,3 +90,30 @@ def test_bad_settings_are_refused(change: dict[str, object]) -> None:
 
     with pytest.raises(ValidationFailed):
         replace(WidgetSettings(), **change).validated()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raw", "origin"),
+    [
+        ("https://Shop.Example.com", "https://shop.example.com"),
+        ("https://shop.example.com:443", "https://shop.example.com"),
+        ("http://shop.example.com:8080/", "http://shop.example.com:8080"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+        ("https://shop.example.com.", "https://shop.example.com"),
+        ("null", None),
+        ("file:///etc/passwd", None),
+        ("https://shop.example.com:99999", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_origins_are_normalised_for_comparison(raw: str | None, origin: str | None) -> None:
+    assert normalise_origin(raw) == origin
+
+
+def test_the_key_fingerprint_changes_with_the_key() -> None:
+    now = datetime.now(UTC)
+    code = EmbedCode(EmbedCodeId(uuid.uuid4()), WorkspaceId(uuid.uuid4()), "c", "k", now, now)
+    before = code.key_fingerprint
+    code.rotate_key(now)
+    assert code.key_fingerprint != before and len(before) == 16

@@ -12,9 +12,9 @@ import pytest
 
 from adapters.outbound.jwt.token_issuer import AUDIENCE, ISSUER, PyJWTTokenIssuer
 from adapters.outbound.memory.clock import FixedClock
-from application.ports.token_issuer import AccessClaims, RefreshClaims
+from application.ports.token_issuer import AccessClaims, RefreshClaims, WidgetClaims
 from domain.errors import Unauthorized
-from domain.ids import TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.ids import EmbedCodeId, SessionId, TokenFamilyId, TokenId, UserId, WorkspaceId
 from domain.roles import Role
 
 SECRET = "s" * 48
@@ -138,3 +138,34 @@ def test_garbage(issuer: PyJWTTokenIssuer, garbage: str) -> None:
 def test_short_secrets_are_refused(clock: FixedClock) -> None:
     with pytest.raises(ValueError):
         PyJWTTokenIssuer("short", clock, 60, 3600)
+
+
+def widget_claims() -> WidgetClaims:
+    return WidgetClaims(
+        SessionId(uuid.uuid4()),
+        WorkspaceId(uuid.uuid4()),
+        EmbedCodeId(uuid.uuid4()),
+        "0123456789abcdef",
+        "https://shop.example.com",
+    )
+
+
+def test_widget_session_tokens_round_trip_and_expire_after_a_day(clock: FixedClock) -> None:
+    issuer = PyJWTTokenIssuer(SECRET, clock, 60, 3600)  # the default: 24 hours
+    claims = widget_claims()
+    signed = issuer.issue_widget(claims)
+    assert signed.expires_in == 24 * 3600
+    assert issuer.read_widget(signed.token) == claims
+    clock.advance(24 * 3600)
+    with pytest.raises(Unauthorized):
+        issuer.read_widget(signed.token)
+
+
+def test_widget_tokens_and_api_tokens_never_stand_in_for_each_other(
+    issuer: PyJWTTokenIssuer,
+) -> None:
+    widget = issuer.issue_widget(widget_claims()).token
+    with pytest.raises(Unauthorized):
+        issuer.read_access(widget)
+    with pytest.raises(Unauthorized):
+        issuer.read_widget(issuer.issue_access(access_claims()).token)

@@ -41,6 +41,8 @@ USE_CASES = (
     "create_embed_code",
     "read_embed_codes",
     "change_embed_code",
+    "start_widget_session",
+    "widget_chat",
 )
 
 

@@ -11,7 +11,7 @@ import msgspec
 from msgspec import Meta
 
 from adapters.inbound.http.schemas import Request, Response
-from domain.embed_codes import EmbedCode
+from domain.embed_codes import EmbedCode, WidgetSettings
 
 Text = Annotated[str, Meta(max_length=2000)]
 
@@ -79,24 +79,27 @@ def snippet(base_url: str, public_key: str) -> str:
     return f'<script src="{src}" data-ccgpt-key="{key}" async></script>'
 
 
+def settings_out(s: WidgetSettings) -> SettingsOut:
+    return SettingsOut(
+        title=s.title,
+        greeting=s.greeting,
+        primary_color=s.primary_color,
+        position=s.position,
+        placeholder=s.placeholder,
+        suggested_questions=list(s.suggested_questions),
+        handoff_enabled=s.handoff_enabled,
+        no_answer_message=s.no_answer_message,
+        rate_limited_message=s.rate_limited_message,
+    )
+
+
 def embed_code_out(code: EmbedCode, base_url: str) -> EmbedCodeOut:
-    s = code.settings
     return EmbedCodeOut(
         id=code.id,
         name=code.name,
         public_key=code.public_key,
         allowed_domains=[str(d) for d in code.allowed_domains],
-        settings=SettingsOut(
-            title=s.title,
-            greeting=s.greeting,
-            primary_color=s.primary_color,
-            position=s.position,
-            placeholder=s.placeholder,
-            suggested_questions=list(s.suggested_questions),
-            handoff_enabled=s.handoff_enabled,
-            no_answer_message=s.no_answer_message,
-            rate_limited_message=s.rate_limited_message,
-        ),
+        settings=settings_out(code.settings),
         active=code.active,
         snippet=snippet(base_url, code.public_key),
         created_at=code.created_at,

@@ -1,4 +1,6 @@
-"""JWT access and refresh tokens (HS256 pinned; issuer, audience, type and expiry checked)."""
+"""JWT access, refresh and widget session tokens.
+
+HS256 pinned; issuer, audience, type and expiry checked."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from typing import Any
 import jwt
 
 from application.ports.clock import Clock
-from application.ports.token_issuer import AccessClaims, RefreshClaims, SignedToken
+from application.ports.token_issuer import AccessClaims, RefreshClaims, SignedToken, WidgetClaims
 from domain.errors import Unauthorized
-from domain.ids import TokenFamilyId, TokenId, UserId, WorkspaceId
+from domain.ids import EmbedCodeId, SessionId, TokenFamilyId, TokenId, UserId, WorkspaceId
 from domain.roles import Role
 
 ALGORITHM = "HS256"
@@ -22,12 +24,18 @@ _REQUIRED = ["exp", "iat", "iss", "aud", "sub", "typ", "jti"]
 
 class PyJWTTokenIssuer:
     def __init__(
-        self, secret: str, clock: Clock, access_ttl_seconds: int, refresh_ttl_seconds: int
+        self,
+        secret: str,
+        clock: Clock,
+        access_ttl_seconds: int,
+        refresh_ttl_seconds: int,
+        widget_ttl_seconds: int = 24 * 3600,
     ) -> None:
         if len(secret) < 32:
             raise ValueError("the token signing secret must be at least 32 characters")
         self._secret, self._clock = secret, clock
         self._access_ttl, self._refresh_ttl = access_ttl_seconds, refresh_ttl_seconds
+        self._widget_ttl = widget_ttl_seconds
 
     @property
     def refresh_ttl_seconds(self) -> int:
@@ -66,6 +74,30 @@ class PyJWTTokenIssuer:
         except (KeyError, ValueError, TypeError):
             raise Unauthorized("Malformed refresh token.") from None
 
+    def issue_widget(self, claims: WidgetClaims) -> SignedToken:
+        body = {
+            "ws": str(claims.workspace_id),
+            "emb": str(claims.embed_code_id),
+            "kfp": claims.key_fingerprint,
+            "org": claims.origin,
+        }
+        return self._sign(
+            "widget", str(claims.session_id), str(uuid.uuid4()), self._widget_ttl, body
+        )
+
+    def read_widget(self, token: str) -> WidgetClaims:
+        payload = self._verify(token, "widget")
+        try:
+            return WidgetClaims(
+                SessionId(uuid.UUID(payload["sub"])),
+                WorkspaceId(uuid.UUID(payload["ws"])),
+                EmbedCodeId(uuid.UUID(payload["emb"])),
+                str(payload["kfp"]),
+                str(payload["org"]),
+            )
+        except (KeyError, ValueError, TypeError):
+            raise Unauthorized("Malformed session token.") from None
+
     def _sign(self, typ: str, sub: str, jti: str, ttl: int, body: dict[str, Any]) -> SignedToken:
         now = self._clock.now()
         payload = {
@@ -96,5 +128,5 @@ class PyJWTTokenIssuer:
         if not isinstance(payload["exp"], int) or payload["exp"] <= self._clock.now().timestamp():
             raise Unauthorized("Invalid or expired token.")
         if payload.get("typ") != typ:
-            raise Unauthorized(f"Expected an {typ} token.")
+            raise Unauthorized(f"This is not a {typ} token.")
         return payload

@@ -10,6 +10,7 @@ from application.pagination import Cursor, Page, PageRequest
 from application.ports.conversations import ConversationFilter
 from domain.conversations import Conversation, Message
 from domain.errors import Conflict
+from domain.feedback import Feedback
 from domain.ids import MessageId, SessionId, WorkspaceId
 
 
@@ -59,6 +60,29 @@ class InMemoryConversationRepository(ScopedRepository):
     ) -> Message | None:
         thread = await self.messages(workspace_id, session_id)
         return next((m for m in thread if m.reply_to == question_id), None)
+
+    async def get_message(self, workspace_id: WorkspaceId, message_id: MessageId) -> Message | None:
+        if not self._sees(workspace_id):
+            return None
+        found = (
+            m
+            for (ws, _), thread in self._store.messages.items()
+            if ws == workspace_id
+            for m in thread
+            if m.id == message_id
+        )
+        return copy.deepcopy(next(found, None))
+
+    async def save_feedback(self, feedback: Feedback) -> None:
+        self._check(feedback.workspace_id)
+        if await self.get_message(feedback.workspace_id, feedback.message_id) is None:
+            raise Conflict("Feedback needs a stored message.")  # the foreign key, in memory
+        self._store.feedback[(feedback.workspace_id, feedback.message_id)] = feedback
+
+    async def feedback(self, workspace_id: WorkspaceId, message_id: MessageId) -> Feedback | None:
+        if not self._sees(workspace_id):
+            return None
+        return self._store.feedback.get((workspace_id, message_id))
 
     async def list(
         self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest

@@ -25,6 +25,7 @@ class MemoryStore:
     usage: dict[tuple[uuid.UUID, Any], int] = field(default_factory=dict)
     embed_codes: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
     messages: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = field(default_factory=dict)
+    feedback: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
 
     # One transaction at a time: the memory store is serialisable by construction.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,6 +14,7 @@ from application.pagination import Page, PageRequest
 from application.ports.conversations import ConversationFilter
 from domain.conversations import Conversation, Message
 from domain.errors import Conflict
+from domain.feedback import Feedback
 from domain.ids import MessageId, SessionId, WorkspaceId
 
 
@@ -95,6 +97,33 @@ class PostgresConversationRepository:
         )
         row = (await self._conn.execute(query)).first()
         return mappers.message_from_row(row) if row else None
+
+    async def get_message(self, workspace_id: WorkspaceId, message_id: MessageId) -> Message | None:
+        m = t.messages.c
+        query = select(t.messages).where(m.workspace_id == workspace_id, m.id == message_id)
+        row = (await self._conn.execute(query)).first()
+        return mappers.message_from_row(row) if row else None
+
+    async def save_feedback(self, feedback: Feedback) -> None:
+        row = mappers.feedback_to_row(feedback)
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    insert(t.feedback)
+                    .values(**row)
+                    .on_conflict_do_update(
+                        index_elements=[t.feedback.c.message_id],
+                        set_={k: row[k] for k in ("rating", "comment", "created_at")},
+                    )
+                )
+        except IntegrityError:
+            raise Conflict("Feedback needs a stored message.") from None
+
+    async def feedback(self, workspace_id: WorkspaceId, message_id: MessageId) -> Feedback | None:
+        f = t.feedback.c
+        query = select(t.feedback).where(f.workspace_id == workspace_id, f.message_id == message_id)
+        row = (await self._conn.execute(query)).first()
+        return mappers.feedback_from_row(row) if row else None
 
     async def list(
         self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest

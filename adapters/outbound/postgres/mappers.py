@@ -11,6 +11,7 @@ from domain.conversations import Action, Conversation, ConversationStatus, Messa
 from domain.conversations import Role as MessageRole
 from domain.documents import Document, DocumentStatus, MimeType
 from domain.embed_codes import DomainPattern, EmbedCode, WidgetSettings
+from domain.feedback import Feedback, Rating
 from domain.ids import (
     ApiKeyId,
     ChunkId,
@@ -293,4 +294,26 @@ def embed_code_to_row(code: EmbedCode) -> dict[str, Any]:
         "active": code.active,
         "created_at": code.created_at,
         "updated_at": code.updated_at,
+    }
+
+
+def feedback_from_row(row: Any) -> Feedback:
+    return Feedback(
+        message_id=MessageId(row.message_id),
+        workspace_id=WorkspaceId(row.workspace_id),
+        session_id=SessionId(row.session_id),
+        rating=Rating(row.rating),
+        comment=row.comment,
+        created_at=row.created_at,
+    )
+
+
+def feedback_to_row(f: Feedback) -> dict[str, Any]:
+    return {
+        "message_id": f.message_id,
+        "workspace_id": f.workspace_id,
+        "session_id": f.session_id,
+        "rating": f.rating.value,
+        "comment": f.comment,
+        "created_at": f.created_at,
     }

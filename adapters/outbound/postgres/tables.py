@@ -171,6 +171,17 @@ messages = Table(
     Column("created_at", TZ, nullable=False),
 )
 
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("message_id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("session_id", Uuid, nullable=False),
+    Column("rating", Text, nullable=False),
+    Column("comment", Text),
+    Column("created_at", TZ, nullable=False),
+)
+
 embed_codes = Table(
     "embed_codes",
     metadata,

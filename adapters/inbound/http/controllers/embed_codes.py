@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from adapters.inbound.http import embed_schemas as e
+from adapters.inbound.http.preview_page import preview_csp, preview_page
 from application.pagination import PageRequest
 from application.principal import Principal
 from application.use_cases.embed_codes import (
@@ -88,6 +89,25 @@ class EmbedCodeController(Controller):
         changes = EmbedCodeChanges(data.name, data.allowed_domains, settings, data.active)
         code = await change_embed_code.update(principal, EmbedCodeId(code_id), changes)
         return e.embed_code_out(code, public_base(request, state))
+
+    @get("/{code_id:uuid}/preview", media_type="text/html")
+    async def preview(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        code_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        read_embed_codes: NamedDependency[ReadEmbedCodes],
+    ) -> Response[str]:
+        """A page that loads the real widget with this code, under a strict CSP."""
+        code = await read_embed_codes.get(principal, EmbedCodeId(code_id))
+        base = public_base(request, state)
+        headers = {
+            "Content-Security-Policy": preview_csp(base),
+            "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "no-store",
+        }
+        return Response(preview_page(code, base), media_type="text/html", headers=headers)
 
     @post("/{code_id:uuid}/rotate-key", status_code=200)
     async def rotate(

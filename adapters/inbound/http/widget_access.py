@@ -1,0 +1,114 @@
+"""The widget's door: which embed code and page origin a request comes with, and CORS.
+
+CORS is answered per embed code, never with `*`: a response carries
+`Access-Control-Allow-Origin` only once the request's origin has been checked against its
+embed code's allowlist, and a preflight is answered only for an allowed origin. Preflights
+cannot carry custom headers, so the widget sends its key as `?key=`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request, Response
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapters.inbound.http.dependencies import resolve
+from adapters.inbound.http.problems import from_domain_error
+from application.use_cases.widget import OpenWidget, WidgetAccess
+from domain.errors import DomainError
+
+WIDGET_PREFIX = "/widget/v1/"
+_VERIFIED_ORIGIN = "ccgpt_cors_origin"
+ALLOW_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Request-ID"
+EXPOSE_HEADERS = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-ID"
+
+
+def own_origin(request: Request[Any, Any, Any], state: State) -> str:
+    """This service's origin (CCGPT_PUBLIC_URL, else the URL the request came in on): the
+    preview page lives there, so every embed code allows it."""
+    base = urlsplit(state.settings.public_url or str(request.base_url))
+    return f"{base.scheme}://{base.netloc}"
+
+
+def page_origin(request: Request[Any, Any, Any], state: State) -> str | None:
+    """The `Origin` header. Browsers leave it off same-origin GETs, marking them with the
+    unforgeable `Sec-Fetch-Site: same-origin`: such a page is on our own origin."""
+    origin = request.headers.get("origin")
+    if origin:
+        return origin
+    if request.headers.get("sec-fetch-site") == "same-origin":
+        return own_origin(request, state)
+    return None
+
+
+def embed_key(request: Request[Any, Any, Any]) -> str:
+    return request.headers.get("x-embed-key") or request.query_params.get("key") or ""
+
+
+async def open_widget(request: Request[Any, Any, Any], state: State) -> WidgetAccess:
+    opener: OpenWidget = await resolve(state.container, "open_widget")
+    return await opener.execute(
+        embed_key(request), page_origin(request, state), own_origin(request, state)
+    )
+
+
+async def provide_widget_access(request: Request[Any, Any, Any], state: State) -> WidgetAccess:
+    """A Litestar dependency; once it succeeds, responses (errors too) carry CORS headers."""
+    access = await open_widget(request, state)
+    if "origin" in request.headers:
+        request.scope.setdefault("state", {})[_VERIFIED_ORIGIN] = request.headers["origin"]
+    return access
+
+
+async def add_cors_headers(message: Message, scope: Scope) -> None:
+    """`before_send` hook: CORS headers for an origin its embed code allowed."""
+    origin = scope.get("state", {}).get(_VERIFIED_ORIGIN)
+    if origin and message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+        headers.add("Vary", "Origin")
+
+
+class WidgetPreflightMiddleware:
+    """Answers CORS preflights of the widget API for the origins each embed code allows."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _is_widget_preflight(scope):
+            await self.app(scope, receive, send)
+            return
+        request: Request[Any, Any, Any] = Request(scope)
+        state = scope["app"].state
+        try:
+            await open_widget(request, state)
+        except DomainError as exc:  # no CORS headers: the browser refuses the real request
+            response: Response[Any] = from_domain_error(exc).to_response(request)
+        else:
+            response = Response(
+                None,
+                status_code=204,
+                headers={
+                    "Access-Control-Allow-Origin": request.headers["origin"],
+                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Headers": ALLOW_HEADERS,
+                    "Access-Control-Max-Age": "600",
+                    "Vary": "Origin",
+                },
+            )
+        await response.to_asgi_response(None, request)(scope, receive, send)
+
+
+def _is_widget_preflight(scope: Scope) -> bool:
+    if scope["type"] != ScopeType.HTTP or scope.get("method") != "OPTIONS":
+        return False
+    if not scope["path"].startswith(WIDGET_PREFIX):
+        return False
+    names = {name for name, _ in scope.get("headers", [])}
+    return b"origin" in names and b"access-control-request-method" in names
