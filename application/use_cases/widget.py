@@ -11,7 +11,8 @@ from application.ports.rate_limiter import Budget, RateDecision, RateLimit, Rate
 from application.ports.token_issuer import TokenIssuer, WidgetClaims
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.use_cases.answer_message import AnswerMessage, AskInput, Reply
-from domain.conversations import Conversation, Message, clean_visitor_id
+from application.use_cases.conversations import Thread
+from domain.conversations import Conversation, clean_visitor_id
 from domain.embed_codes import EmbedCode, normalise_origin
 from domain.errors import Forbidden, NotFound, OriginNotAllowed, Unauthorized
 from domain.feedback import Feedback
@@ -182,11 +183,15 @@ class WidgetChat:
 
     async def history(
         self, access: WidgetAccess, token: str | None, session_id: SessionId
-    ) -> list[Message]:
+    ) -> Thread:
+        """The session's messages, oldest first, and who holds it (bot or a person)."""
         self._tokens.check_session(access, token, session_id)
         workspace_id = access.code.workspace_id
         async with self._uow.tenant(workspace_id) as tx:
-            return await tx.conversations.messages(workspace_id, session_id)
+            conversation = await tx.conversations.get(workspace_id, session_id)
+            if conversation is None:
+                raise NotFound("Conversation not found.")
+            return Thread(conversation, await tx.conversations.messages(workspace_id, session_id))
 
     async def rate(
         self,

@@ -155,7 +155,7 @@ def test_a_visitor_chats_with_grounded_cited_answers_and_reads_the_history(site:
     assert int(reply.headers["ratelimit-remaining"]) >= 0
 
     history = site.history(session)
-    assert history.status_code == 200
+    assert history.status_code == 200 and history.json()["status"] == "bot"
     items = history.json()["items"]
     assert [m["role"] for m in items] == ["visitor", "assistant"]
     assert items[1]["id"] == answer["message_id"] and items[1]["sources"]
@@ -283,8 +283,9 @@ def test_a_visitor_asks_for_a_person_and_reads_the_agent_reply(site: Site) -> No
         headers=site.headers,
     )
     assert agent.status_code == 201
-    roles = [m["role"] for m in site.history(session).json()["items"]]
-    assert roles == ["visitor", "agent"]
+    history = site.history(session).json()
+    assert [m["role"] for m in history["items"]] == ["visitor", "agent"]
+    assert history["status"] == "handoff"
 
 
 def test_handoff_can_be_switched_off_per_embed_code(client: TestClient[Any]) -> None:

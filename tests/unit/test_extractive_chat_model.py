@@ -341,3 +341,18 @@ def test_content_terms_normalise_lightly() -> None:
     ]
     assert content_terms("What's the weather on Mars?") == ["weather", "mar"]
     assert content_terms("don't you have it?") == []
+
+
+async def test_a_section_heading_is_not_quoted_as_part_of_the_answer() -> None:
+    passage = Passage(
+        1,
+        ChunkId(uuid.uuid4()),
+        DocumentId(uuid.uuid4()),
+        "Shipping",
+        "Shipping\n\nOrders to Canada arrive in 5 to 8 business days.",
+        heading="Shipping",
+    )
+    answer = await ExtractiveChatModel().answer(
+        ChatRequest("How long does shipping to Canada take?", [passage], [])
+    )
+    assert answer.text == "Orders to Canada arrive in 5 to 8 business days. [1]"

@@ -80,7 +80,8 @@ async def test_a_session_token_dies_with_its_key(container: Container, owner: Pr
     access = await opened(container, code)
     session = await container.start_widget_session().execute(access, IP, "v1")
     chat = container.widget_chat()
-    assert await chat.history(access, session.session_token, session.session_id) == []
+    thread = await chat.history(access, session.session_token, session.session_id)
+    assert thread.messages == [] and thread.conversation.visitor_id == "v1"
     rotated = await container.change_embed_code().rotate_key(owner, code.id)
     fresh = await opened(container, rotated)
     with pytest.raises(Unauthorized):

@@ -39,6 +39,7 @@ class AnswerOut(Response):
 
 class HistoryOut(Response):
     items: list[MessageOut]
+    status: str  # who holds the conversation: "bot", "handoff" (a person) or "closed"
 
 
 class FeedbackBody(Request):

@@ -125,7 +125,10 @@ def _candidates(passages: list[Passage], links_allowed: bool) -> list[_Sentence]
     tainted_hosts = {h.lower() for bad in injected for s in bad for h in _HOST.findall(s)}
     out: list[_Sentence] = []
     for index, sentences in enumerate(split):
+        titles = {_folded(passages[index].title), _folded(passages[index].heading or "")}
         for position, text in enumerate(sentences):
+            if _folded(text) in titles:
+                continue  # the section's own heading, not something it says
             lowered = text.lower()
             if INJECTION.search(text) or any(host in lowered for host in tainted_hosts):
                 continue
@@ -133,6 +136,10 @@ def _candidates(passages: list[Passage], links_allowed: bool) -> list[_Sentence]
                 continue
             out.append(_Sentence(index, position, text, frozenset(content_terms(text))))
     return out
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().rstrip(":").split())
 
 
 def _score(

@@ -116,10 +116,13 @@ class WidgetController(Controller):
         widget_access: NamedDependency[WidgetAccess],
         widget_chat: NamedDependency[WidgetChat],
     ) -> w.HistoryOut:
-        messages = await widget_chat.history(
+        thread = await widget_chat.history(
             widget_access, _session_token(request), SessionId(session_id)
         )
-        return w.HistoryOut(items=[c.message_out(m) for m in messages])
+        return w.HistoryOut(
+            items=[c.message_out(m) for m in thread.messages],
+            status=thread.conversation.status.value,
+        )
 
     @post("/sessions/{session_id:uuid}/handoff", status_code=200)
     async def ask_for_a_person(

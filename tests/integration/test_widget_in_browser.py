@@ -1,0 +1,308 @@
+"""The widget in a real browser: Debian's Chromium, driven by Playwright, on a host page
+served from another origin than the API, against the real server and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from bootstrap.app import create_app
+from tests.conftest import make_settings
+from tests.integration.knowledge_helpers import PASSWORD
+from tests.integration.test_serve_process import free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("CCGPT_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(os.environ.get("CCGPT_TEST_ARTIFACTS", "test-artifacts"))
+SHIPPING = "# Shipping\n\nOrders to Canada arrive in 5 to 8 business days.\n"
+RETURNS = "# Returns\n\nYou can return any item within 30 days for a full refund.\n"
+
+
+class ApiServer:
+    """The real app under uvicorn, in a thread of this process."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> ApiServer:
+        self._thread.start()
+        deadline = time.monotonic() + 60
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+class HostSite:
+    """A customer's web page on its own origin, with the snippet pasted in."""
+
+    def __init__(self, snippet: str, port: int = 0) -> None:
+        page = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            "<title>Acme Outdoor</title></head><body style='font-family:sans-serif;margin:2rem'>"
+            "<h1>Acme Outdoor</h1><p>Tents, packs and boots for every trail.</p>"
+            f"{snippet}</body></html>"
+        ).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port or free_port()), Handler)
+        self.origin = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@dataclass
+class World:
+    api: ApiServer
+    allowed: HostSite
+    refused: HostSite
+    browser: Any
+    owner: dict[str, str]  # the workspace owner's Authorization header
+
+
+def _seed(api_url: str, allowed_port: int) -> tuple[str, dict[str, str]]:
+    """A workspace with two documents and an embed code for the allowed site: the code's
+    snippet and the owner's headers."""
+    with httpx.Client(base_url=api_url, timeout=30) as http:
+        account = http.post(
+            "/api/v1/auth/register",
+            json={
+                "email": "owner@acme.test",
+                "password": PASSWORD,
+                "full_name": "Kim Owner",
+                "workspace_name": "Acme",
+            },
+        ).json()
+        headers = {"Authorization": f"Bearer {account['access_token']}"}
+        ids = [
+            http.post(
+                "/api/v1/documents/text",
+                json={"title": title, "content": content},
+                headers=headers,
+            ).json()["id"]
+            for title, content in (("Shipping", SHIPPING), ("Returns", RETURNS))
+        ]
+        deadline = time.monotonic() + 60
+        while any(
+            http.get(f"/api/v1/documents/{i}", headers=headers).json()["status"] != "ready"
+            for i in ids
+        ):
+            assert time.monotonic() < deadline, "documents did not become ready"
+            time.sleep(0.1)
+        code = http.post(
+            "/api/v1/embed-codes",
+            json={
+                "name": "Acme site",
+                "allowed_domains": [f"127.0.0.1:{allowed_port}"],
+                "settings": {
+                    "title": "Acme Help",
+                    "greeting": "Hi! Ask me about shipping or returns.",
+                    "primary_color": "#0F766E",
+                    "suggested_questions": ["How long does shipping to Canada take?"],
+                },
+            },
+            headers=headers,
+        ).json()
+        return str(code["snippet"]), headers
+
+
+@pytest.fixture(scope="module")
+def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    settings = make_settings(
+        database_url=database_url,
+        data_dir=str(tmp_path_factory.mktemp("browser") / "d"),
+        job_poll_seconds="0.05",
+        answer_min_similarity="0.05",  # the hashing embedder's similarities are small
+    )
+    port = free_port()
+    with ApiServer(create_app(settings), port) as api:
+        allowed_port = free_port()
+        snippet, owner = _seed(api.url, allowed_port)
+        allowed, refused = HostSite(snippet, allowed_port), HostSite(snippet)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield World(api, allowed, refused, browser, owner)
+            finally:
+                browser.close()
+                allowed.close()
+                refused.close()
+
+
+@pytest.fixture
+def page(world: World) -> Iterator[Any]:
+    """A fresh visitor: a new browser context has its own storage."""
+    context = world.browser.new_context(viewport={"width": 1100, "height": 760})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def open_widget(page: Any, origin: str) -> None:
+    page.goto(origin + "/")
+    page.locator("[data-ccgpt=launcher]").click()
+    page.locator("[data-ccgpt=panel]").wait_for(state="visible")
+
+
+def ask(page: Any, text: str) -> Any:
+    """Types a question, sends it with Enter, and returns the newest answer bubble."""
+    answers = page.locator("[data-ccgpt=message][data-role=assistant]")
+    before = answers.count()
+    page.locator("[data-ccgpt=input]").fill(text)
+    page.locator("[data-ccgpt=input]").press("Enter")
+    answers.nth(before).wait_for(state="visible", timeout=20_000)
+    return answers.nth(before)
+
+
+def test_a_visitor_asks_and_sees_a_cited_answer(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    panel = page.locator("[data-ccgpt=panel]")
+    assert panel.get_attribute("role") == "dialog"
+    assert "Acme Help" in panel.inner_text()
+    answer = ask(page, "How long does shipping to Canada take?")
+    assert "5 to 8 business days" in answer.inner_text()
+    assert page.locator("[data-ccgpt=message][data-role=visitor]").count() == 1
+    sources = page.locator("[data-ccgpt=source]")
+    assert sources.count() >= 1 and "Shipping" in sources.first.inner_text()
+    assert page.locator("[data-ccgpt=typing]").is_hidden()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-open.png"))
+
+
+def test_the_conversation_survives_a_reload(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    ask(page, "Can I return an item?")
+    page.reload()
+    launcher = page.locator("[data-ccgpt=launcher]")
+    launcher.wait_for(state="visible")
+    if page.locator("[data-ccgpt=panel]").is_hidden():
+        launcher.click()
+    visitor = page.locator("[data-ccgpt=message][data-role=visitor]")
+    visitor.first.wait_for(state="visible")
+    assert visitor.first.inner_text().strip() == "Can I return an item?"
+    assert "30 days" in page.locator("[data-ccgpt=message][data-role=assistant]").last.inner_text()
+
+
+def test_feedback_reaches_the_server(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    up = page.locator("[data-ccgpt=feedback-up]").last
+    with page.expect_response(lambda r: "/feedback" in r.url) as sent:
+        up.click()
+    assert sent.value.status == 204
+    assert up.get_attribute("aria-pressed") == "true"
+
+
+def test_a_hostile_message_stays_inert_text(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    ask(page, hostile)
+    visitor = page.locator("[data-ccgpt=message][data-role=visitor]").last
+    assert visitor.inner_text().strip() == hostile
+    assert page.evaluate("window.__pwned") is None
+    images = page.evaluate(
+        "document.getElementById('ccgpt-widget').shadowRoot.querySelectorAll('img, script').length"
+    )
+    assert images == 0
+
+
+def test_a_refused_origin_shows_the_error_state(world: World, page: Any) -> None:
+    page.goto(world.refused.origin + "/")
+    page.locator("[data-ccgpt=launcher]").click()
+    error = page.locator("[data-ccgpt=error]")
+    error.wait_for(state="visible")
+    assert error.get_attribute("role") == "alert"
+    assert page.locator("[data-ccgpt=message]").count() == 0
+
+
+def test_keyboard_and_a_small_screen(world: World, page: Any) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(world.allowed.origin + "/")
+    launcher = page.locator("[data-ccgpt=launcher]")
+    launcher.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("[data-ccgpt=panel]")
+    panel.wait_for(state="visible")
+    box = panel.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert launcher.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    focused = page.evaluate(
+        "document.getElementById('ccgpt-widget').shadowRoot.activeElement"
+        "?.getAttribute('data-ccgpt')"
+    )
+    assert focused == "launcher"
+
+
+def test_no_answer_offers_a_person_whose_reply_arrives_live(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    ask(page, "Do you sell gift cards for the moon?")
+    offer = page.locator("[data-ccgpt=handoff]")
+    offer.wait_for(state="visible")
+    with page.expect_response(lambda r: r.url.split("?")[0].endswith("/handoff")) as asked:
+        offer.click()
+    assert asked.value.status == 200
+    page.locator("[data-ccgpt=notice][data-kind=handoff]").wait_for(state="visible")
+    session_id = asked.value.url.split("/sessions/")[1].split("/")[0]
+    reply = httpx.post(
+        f"{world.api.url}/api/v1/conversations/{session_id}/messages",
+        json={"text": "Hi, I'm Sam from Acme. Let me check that for you."},
+        headers=world.owner,
+    )
+    assert reply.status_code == 201
+    agent = page.locator("[data-ccgpt=message][data-role=agent]")
+    agent.wait_for(state="visible", timeout=15_000)  # the widget polls every 4 seconds
+    assert "Sam from Acme" in agent.inner_text()
