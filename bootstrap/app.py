@@ -18,13 +18,16 @@ from adapters.inbound.http.context import RequestContextMiddleware, add_response
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
 from adapters.inbound.http.controllers.chat import ChatController, ConversationController
+from adapters.inbound.http.controllers.dashboard_socket import dashboard_socket
 from adapters.inbound.http.controllers.documents import SearchController, document_controller
 from adapters.inbound.http.controllers.embed_codes import EmbedCodeController
 from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.widget import WidgetController, WidgetScriptController
+from adapters.inbound.http.controllers.widget_socket import widget_socket
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
 from adapters.inbound.http.dependencies import dependencies, resolve
 from adapters.inbound.http.problems import problem_details_plugin
+from adapters.inbound.http.sockets import SocketCounter
 from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
 from bootstrap.container import Container, build_container
@@ -59,8 +62,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         finally:
             if worker is not None:
                 await worker.stop()
-            if hasattr(embedder, "aclose"):
-                await embedder.aclose()
+            for closable in (embedder, container.realtime()):
+                if hasattr(closable, "aclose"):
+                    await closable.aclose()
             await container.shutdown_resources()  # type: ignore[misc]
             log.info("app.stopped")
 
@@ -81,6 +85,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             EmbedCodeController,
             WidgetScriptController,
             WidgetController,
+            widget_socket,
+            dashboard_socket,
             PrometheusController,
         ],
         dependencies=dependencies(),
@@ -93,6 +99,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 "container": container,
                 "settings": settings,
                 "trusted_proxies": settings.trusted_networks(),
+                "socket_counter": SocketCounter(),
             }
         ),
         request_max_body_size=settings.max_json_body_kb * 1024,

@@ -56,6 +56,7 @@ from bootstrap.database import database_engine
 from bootstrap.limits import rate_limiter as rate_limiter_for
 from bootstrap.limits import redis_probe
 from bootstrap.plans import load_plans
+from bootstrap.realtime import realtime_bus
 from bootstrap.secrets import signing_key
 from bootstrap.settings import Settings
 
@@ -139,6 +140,7 @@ class Container(containers.DeclarativeContainer):
         widget_ttl_seconds=settings.provided.widget_session_ttl_seconds,
     )
     rate_limiter = providers.Singleton(rate_limiter_for, settings)
+    realtime = providers.Singleton(realtime_bus, settings)
     login_limit = providers.Singleton(RateLimit.parse, settings.provided.rate_limit_login)
     widget_limits = providers.Singleton(
         WidgetLimits,
@@ -186,20 +188,27 @@ class Container(containers.DeclarativeContainer):
         plans,
         rate_limiter,
         providers.Singleton(RateLimit.parse, settings.provided.rate_limit_workspace),
+        realtime,
         answer_policy,
     )
     read_conversations = providers.Factory(ReadConversations, uow)
-    hand_over = providers.Factory(HandOver, uow)
-    post_agent_message = providers.Factory(PostAgentMessage, uow, clock)
+    hand_over = providers.Factory(HandOver, uow, realtime)
+    post_agent_message = providers.Factory(PostAgentMessage, uow, clock, realtime)
     create_embed_code = providers.Factory(CreateEmbedCode, uow, plans, clock)
     read_embed_codes = providers.Factory(ReadEmbedCodes, uow)
     change_embed_code = providers.Factory(ChangeEmbedCode, uow, clock)
     open_widget = providers.Factory(OpenWidget, uow)
     start_widget_session = providers.Factory(
-        StartWidgetSession, uow, widget_session_tokens, clock, rate_limiter, widget_limits
+        StartWidgetSession,
+        uow,
+        widget_session_tokens,
+        clock,
+        rate_limiter,
+        widget_limits,
+        realtime,
     )
     widget_chat = providers.Factory(
-        WidgetChat, uow, widget_session_tokens, clock, answer_message, widget_limits
+        WidgetChat, uow, widget_session_tokens, clock, answer_message, widget_limits, realtime
     )
 
     # Inbound drivers

@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     storage: Literal["postgres", "memory"] = "postgres"
     access_token_ttl_seconds: int = 900
     widget_session_ttl_seconds: int = 24 * 3600
+    ws_idle_timeout_seconds: float = 300.0
+    ws_max_frame_bytes: int = 16 * 1024
+    ws_max_sockets_per_session: int = 5
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536

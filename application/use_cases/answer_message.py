@@ -23,7 +23,9 @@ from application.ports.rate_limiter import (
     refused,
     tightest,
 )
+from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.realtime_events import message_event, started_event, typing_event
 from application.search import HybridSearch
 from domain.conversations import (
     Action,
@@ -85,11 +87,13 @@ class AnswerMessage:
         plans: PlanCatalog,
         limiter: RateLimiter,
         workspace_limit: RateLimit,
+        realtime: Realtime,
         policy: AnswerPolicy = AnswerPolicy(),
     ) -> None:
         self._uow, self._search, self._model, self._clock = uow, search, model, clock
         self._plans, self._policy = plans, policy
         self._limiter, self._workspace_limit = limiter, workspace_limit
+        self._realtime = realtime
 
     async def execute(self, workspace_id: WorkspaceId, inp: AskInput) -> Reply:
         started = time.perf_counter()
@@ -101,13 +105,25 @@ class AnswerMessage:
         )
         if earlier_reply is not None:  # a retry of a message already answered
             return replace(_reply(conversation.id, earlier_reply), rate=rate)
+        if rate is not None:  # a new question, not a retry: everyone watching sees it
+            if inp.session_id is None:
+                await self._realtime.publish(started_event(conversation))
+            await self._realtime.publish(message_event(question))
         if not conversation.bot_answers:  # a person holds the conversation
             return Reply(conversation.id, question.id, "", [], None, Action.HANDOFF, rate)
-        draft = await self._draft(workspace_id, question.text, history, inp.no_answer_message)
-        latency_ms = int((time.perf_counter() - started) * 1000)
-        reply = await self._record_answer(
-            workspace_id, conversation.id, question, draft, latency_ms
-        )
+        await self._realtime.publish(typing_event(workspace_id, conversation.id, "assistant", True))
+        try:
+            draft = await self._draft(workspace_id, question.text, history, inp.no_answer_message)
+            latency_ms = int((time.perf_counter() - started) * 1000)
+            reply, answer = await self._record_answer(
+                workspace_id, conversation.id, question, draft, latency_ms
+            )
+        finally:
+            await self._realtime.publish(
+                typing_event(workspace_id, conversation.id, "assistant", False)
+            )
+        if answer is not None:
+            await self._realtime.publish(message_event(answer))
         return replace(reply, rate=rate)
 
     async def _record_question(
@@ -214,7 +230,7 @@ class AnswerMessage:
         question: Message,
         draft: _Draft,
         latency_ms: int,
-    ) -> Reply:
+    ) -> tuple[Reply, Message | None]:
         """Under the conversation's lock: a retry that answered first wins, and a person who
         took over meanwhile silences the bot."""
         async with self._uow.tenant(workspace_id) as tx:
@@ -223,9 +239,9 @@ class AnswerMessage:
                 raise NotFound("Conversation not found.")
             existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)
             if existing is not None:
-                return _reply(session_id, existing)
+                return _reply(session_id, existing), None
             if not conversation.bot_answers:
-                return Reply(session_id, question.id, "", [], None, Action.HANDOFF)
+                return Reply(session_id, question.id, "", [], None, Action.HANDOFF), None
             answer = Message(
                 MessageId(new_uuid()),
                 workspace_id,
@@ -244,7 +260,7 @@ class AnswerMessage:
             conversation.record(answer)
             await tx.conversations.save(conversation)
             await tx.commit()
-        return _reply(session_id, answer)
+        return _reply(session_id, answer), answer
 
 
 _TOO_MANY = "Too many messages; try again shortly."

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from application.pagination import Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.conversations import ConversationFilter
+from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principal import Principal
+from application.realtime_events import handoff_event, message_event
 from domain.conversations import Conversation, Message, Role, clean_message
 from domain.errors import NotFound
 from domain.ids import MessageId, SessionId, new_uuid
@@ -55,8 +57,8 @@ class ReadConversations:
 class HandOver:
     """A person takes a conversation over (the bot stays silent) or hands it back."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWorkFactory, realtime: Realtime) -> None:
+        self._uow, self._realtime = uow, realtime
 
     async def take_over(self, principal: Principal, session_id: SessionId) -> Conversation:
         return await self._change(principal, session_id, lambda c: c.take_over(principal.user_id))
@@ -73,14 +75,15 @@ class HandOver:
             change(conversation)
             await tx.conversations.save(conversation)
             await tx.commit()
+        await self._realtime.publish(handoff_event(conversation))
         return conversation
 
 
 class PostAgentMessage:
-    """A person's reply, stored in the conversation (live delivery comes with realtime)."""
+    """A person's reply, stored in the conversation and delivered live to the visitor."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, realtime: Realtime) -> None:
+        self._uow, self._clock, self._realtime = uow, clock, realtime
 
     async def execute(self, principal: Principal, session_id: SessionId, text: str) -> Message:
         principal.require(Permission.HANDLE_CONVERSATIONS)
@@ -99,4 +102,5 @@ class PostAgentMessage:
             conversation.record(message)
             await tx.conversations.save(conversation)
             await tx.commit()
+        await self._realtime.publish(message_event(message))
         return message

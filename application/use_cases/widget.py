@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 from application.ports.clock import Clock
 from application.ports.rate_limiter import Budget, RateDecision, RateLimit, RateLimiter, refused
+from application.ports.realtime import Realtime
 from application.ports.token_issuer import TokenIssuer, WidgetClaims
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.realtime_events import handoff_event, started_event
 from application.use_cases.answer_message import AnswerMessage, AskInput, Reply
 from application.use_cases.conversations import Thread
 from domain.conversations import Conversation, clean_visitor_id
@@ -119,9 +121,10 @@ class StartWidgetSession:
         clock: Clock,
         limiter: RateLimiter,
         limits: WidgetLimits,
+        realtime: Realtime,
     ) -> None:
         self._uow, self._tokens, self._clock = uow, tokens, clock
-        self._limiter, self._limits = limiter, limits
+        self._limiter, self._limits, self._realtime = limiter, limits, realtime
 
     async def execute(
         self, access: WidgetAccess, client_ip: str, visitor_id: str | None
@@ -138,6 +141,7 @@ class StartWidgetSession:
         async with self._uow.tenant(code.workspace_id) as tx:
             await tx.conversations.add(conversation)
             await tx.commit()
+        await self._realtime.publish(started_event(conversation))
         token, ttl = self._tokens.issue(access, conversation.id)
         return WidgetSession(conversation.id, token, now + timedelta(seconds=ttl), decision)
 
@@ -152,9 +156,10 @@ class WidgetChat:
         clock: Clock,
         answer_message: AnswerMessage,
         limits: WidgetLimits,
+        realtime: Realtime,
     ) -> None:
         self._uow, self._tokens, self._clock = uow, tokens, clock
-        self._answer, self._limits = answer_message, limits
+        self._answer, self._limits, self._realtime = answer_message, limits, realtime
 
     async def ask(
         self,
@@ -226,8 +231,10 @@ class WidgetChat:
             conversation = await tx.conversations.get(workspace_id, session_id, for_update=True)
             if conversation is None:
                 raise NotFound("Conversation not found.")
-            if conversation.bot_answers:
-                conversation.take_over(None)
-                await tx.conversations.save(conversation)
-                await tx.commit()
+            if not conversation.bot_answers:
+                return conversation
+            conversation.take_over(None)
+            await tx.conversations.save(conversation)
+            await tx.commit()
+        await self._realtime.publish(handoff_event(conversation))
         return conversation

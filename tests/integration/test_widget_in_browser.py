@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from bootstrap.app import create_app
 from tests.conftest import make_settings
 from tests.integration.knowledge_helpers import PASSWORD
+from tests.integration.live_server import ApiServer
 from tests.integration.test_serve_process import free_port
 
 pytestmark = pytest.mark.browser
@@ -35,30 +35,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(os.environ.get("CCGPT_TEST_ARTIFACTS", "test-artifacts"))
 SHIPPING = "# Shipping\n\nOrders to Canada arrive in 5 to 8 business days.\n"
 RETURNS = "# Returns\n\nYou can return any item within 30 days for a full refund.\n"
-
-
-class ApiServer:
-    """The real app under uvicorn, in a thread of this process."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    def __enter__(self) -> ApiServer:
-        self._thread.start()
-        deadline = time.monotonic() + 60
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the API server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=30)
 
 
 class HostSite:

@@ -8,6 +8,7 @@ from typing import Any
 
 import structlog
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -68,7 +69,7 @@ async def provide_principal(request: Request[Any, Any, Any], state: State) -> Pr
     return principal
 
 
-def client_ip(request: Request[Any, Any, Any], state: State) -> str:
+def client_ip(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
     """The peer address, or the first untrusted hop of X-Forwarded-For behind a trusted proxy."""
     peer = request.client.host if request.client else "0.0.0.0"  # noqa: S104 - only a key
     trusted = state.trusted_proxies

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,14 +28,14 @@ ALLOW_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Request-ID"
 EXPOSE_HEADERS = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-ID"
 
 
-def own_origin(request: Request[Any, Any, Any], state: State) -> str:
+def own_origin(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
     """This service's origin (CCGPT_PUBLIC_URL, else the URL the request came in on): the
     preview page lives there, so every embed code allows it."""
     base = urlsplit(state.settings.public_url or str(request.base_url))
     return f"{base.scheme}://{base.netloc}"
 
 
-def page_origin(request: Request[Any, Any, Any], state: State) -> str | None:
+def page_origin(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str | None:
     """The `Origin` header. Browsers leave it off same-origin GETs, marking them with the
     unforgeable `Sec-Fetch-Site: same-origin`: such a page is on our own origin."""
     origin = request.headers.get("origin")
@@ -45,11 +46,11 @@ def page_origin(request: Request[Any, Any, Any], state: State) -> str | None:
     return None
 
 
-def embed_key(request: Request[Any, Any, Any]) -> str:
+def embed_key(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     return request.headers.get("x-embed-key") or request.query_params.get("key") or ""
 
 
-async def open_widget(request: Request[Any, Any, Any], state: State) -> WidgetAccess:
+async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State) -> WidgetAccess:
     opener: OpenWidget = await resolve(state.container, "open_widget")
     return await opener.execute(
         embed_key(request), page_origin(request, state), own_origin(request, state)

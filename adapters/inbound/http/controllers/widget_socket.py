@@ -1,0 +1,187 @@
+"""The widget's WebSocket: the visitor's messages in, answers, agent replies, typing and
+handoff out. Messages spend the same budgets as over HTTP (the same use case)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import structlog
+from litestar import WebSocket, websocket
+
+from adapters.inbound.http.dependencies import client_ip, resolve
+from adapters.inbound.http.sockets import (
+    CLOSE_TOO_MANY,
+    CLOSE_UNAUTHORIZED,
+    Conversation,
+    SocketCounter,
+    close_code_for,
+    error_frame,
+    message_frame,
+    run_until_closed,
+)
+from adapters.inbound.http.widget_access import open_widget
+from application.ports.realtime import Realtime, RealtimeEvent, session_channel
+from application.realtime_events import sources_data, typing_event
+from application.use_cases.widget import WidgetAccess, WidgetChat, WidgetSessionTokens
+from domain.errors import DomainError
+from domain.ids import SessionId
+
+log = structlog.get_logger()
+
+
+@websocket("/widget/v1/ws")
+async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """`?key=&session_id=&session_token=`; Origin checked as over HTTP."""
+    state = socket.app.state
+    settings = state.settings
+    await socket.accept()
+    conversation = Conversation(
+        socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes
+    )
+    try:
+        access = await open_widget(socket, state)
+        session_id = SessionId(uuid.UUID(socket.query_params.get("session_id", "")))
+        token = socket.query_params.get("session_token")
+        tokens: WidgetSessionTokens = state.container.widget_session_tokens()
+        tokens.check_session(access, token, session_id)
+    except DomainError as exc:
+        await conversation.close(close_code_for(exc), exc.detail)
+        return
+    except ValueError:
+        await conversation.close(CLOSE_UNAUTHORIZED, "session_id must be a UUID")
+        return
+    counter: SocketCounter = state.socket_counter
+    key = f"session:{session_id}"
+    if not counter.enter(key, settings.ws_max_sockets_per_session):
+        await conversation.close(CLOSE_TOO_MANY, "too many connections for this session")
+        return
+    try:
+        socket_session = WidgetSocketSession(
+            conversation,
+            access,
+            session_id,
+            token or "",
+            client_ip(socket, state),
+            await resolve(state.container, "widget_chat"),
+            state.container.realtime(),
+        )
+        await socket_session.run()
+    finally:
+        counter.leave(key)
+
+
+class WidgetSocketSession:
+    def __init__(
+        self,
+        conversation: Conversation,
+        access: WidgetAccess,
+        session_id: SessionId,
+        token: str,
+        ip: str,
+        chat: WidgetChat,
+        realtime: Realtime,
+    ) -> None:
+        self._conversation, self._access, self._session_id = conversation, access, session_id
+        self._token, self._ip, self._chat, self._realtime = token, ip, chat, realtime
+        self._sent: set[str] = set()  # message ids this socket has already delivered
+        self._answering = asyncio.Lock()  # one question at a time, in order
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        workspace_id = self._access.code.workspace_id
+        thread = await self._chat.history(self._access, self._token, self._session_id)
+        await self._conversation.send(
+            {
+                "type": "ready",
+                "session_id": str(self._session_id),
+                "status": thread.conversation.status.value,
+            }
+        )
+        channel = session_channel(workspace_id, self._session_id)
+        try:
+            async with self._realtime.subscribe(channel) as events:
+                await run_until_closed(self._conversation, events, self._to_frame, self._handle)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    def _to_frame(self, event: RealtimeEvent) -> dict[str, Any] | None:
+        if event.type == "message":
+            if event.data["role"] == "visitor" or event.data["message_id"] in self._sent:
+                return None  # the visitor's own words, or an answer this socket gave
+            self._sent.add(event.data["message_id"])
+            return message_frame(event)
+        if event.type == "typing" and event.data.get("from") != "visitor":
+            return {"type": "typing", "from": event.data["from"], "state": event.data["state"]}
+        if event.type == "handoff":
+            return {"type": "handoff", "state": event.data["state"]}
+        return None
+
+    async def _handle(self, frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        if kind == "ping":
+            await self._conversation.send({"type": "pong"})
+        elif kind == "typing":
+            event = typing_event(
+                self._access.code.workspace_id,
+                self._session_id,
+                "visitor",
+                bool(frame.get("state")),
+            )
+            await self._realtime.publish(event)
+        elif kind == "message":
+            task = asyncio.create_task(self._ask(frame))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            await self._conversation.send(
+                {"type": "error", "code": "validation_error", "detail": f"Unknown type {kind!r}."}
+            )
+
+    async def _ask(self, frame: dict[str, Any]) -> None:
+        client_id = frame.get("client_message_id")
+        client_id = str(client_id)[:128] if client_id else None
+        async with self._answering:
+            try:
+                reply = await self._chat.ask(
+                    self._access,
+                    self._token,
+                    self._session_id,
+                    str(frame.get("text") or ""),
+                    client_id,
+                    self._ip,
+                )
+            except DomainError as exc:
+                await self._conversation.send(error_frame(exc, client_message_id=client_id))
+                return
+            except Exception:
+                log.exception("widget_socket.answer_failed")
+                failure = {
+                    "type": "error",
+                    "code": "internal_error",
+                    "client_message_id": client_id,
+                }
+                await self._conversation.send(
+                    {**failure, "detail": "The answer could not be given; try again."}
+                )
+                return
+        if reply.action.value == "handoff":
+            await self._conversation.send({"type": "handoff", "state": True})
+            return
+        if str(reply.message_id) in self._sent:
+            return  # the event got here first
+        self._sent.add(str(reply.message_id))
+        await self._conversation.send(
+            {
+                "type": "message",
+                "message_id": str(reply.message_id),
+                "role": "assistant",
+                "text": reply.answer,
+                "sources": sources_data(reply.sources),
+                "confidence": reply.confidence,
+                "action": reply.action.value,
+                "reply_to": client_id,
+            }
+        )

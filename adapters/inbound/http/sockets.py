@@ -1,0 +1,168 @@
+"""What the widget and dashboard sockets share: frames in (size, idle time, JSON), frames
+out (one sender at a time), close codes, and the events of the Realtime port as frames."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from litestar import WebSocket
+from litestar.exceptions import WebSocketDisconnect
+
+from application.ports.realtime import RealtimeEvent
+from domain.errors import DomainError, Forbidden, OriginNotAllowed, RateLimited
+
+log = structlog.get_logger()
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_IDLE = 4408
+CLOSE_TOO_MANY = 4429
+CLOSE_TOO_LARGE = 1009
+
+
+class SocketClosed(Exception):
+    """The peer went away, or we closed the socket."""
+
+
+class SocketCounter:
+    """Open sockets per key (a session, a user) in this process, to refuse a flood."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, int] = {}
+
+    def enter(self, key: str, limit: int) -> bool:
+        if self._open.get(key, 0) >= limit:
+            return False
+        self._open[key] = self._open.get(key, 0) + 1
+        return True
+
+    def leave(self, key: str) -> None:
+        left = self._open.get(key, 1) - 1
+        if left > 0:
+            self._open[key] = left
+        else:
+            self._open.pop(key, None)
+
+
+def close_code_for(exc: DomainError) -> int:
+    """Errors while opening a socket: bad credentials 4401, a refused origin or scope 4403."""
+    return CLOSE_FORBIDDEN if isinstance(exc, Forbidden | OriginNotAllowed) else CLOSE_UNAUTHORIZED
+
+
+def error_frame(exc: DomainError, **extra: Any) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": exc.code, "detail": exc.detail, **extra}
+    if isinstance(exc, RateLimited):
+        frame["retry_after"] = exc.retry_after
+    return frame
+
+
+class Conversation:
+    """One accepted socket: reads frames with limits, sends frames one at a time."""
+
+    def __init__(self, socket: WebSocket[Any, Any, Any], idle_seconds: float, max_bytes: int):
+        self.socket, self._idle, self._max_bytes = socket, idle_seconds, max_bytes
+        self._send_lock = asyncio.Lock()
+        self.closed = False
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        async with self._send_lock:
+            try:
+                await self.socket.send_text(json.dumps(frame, default=str))
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                self.closed = True
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await self.socket.close(code=code, reason=reason[:120])
+
+    async def receive(self) -> dict[str, Any] | None:
+        """The next frame as a JSON object; None for a frame that is not one (the caller
+        answers with an error). Closes with 4408 when idle, 1009 when a frame is too big."""
+        try:
+            event = await asyncio.wait_for(self.socket.receive(), self._idle)
+        except TimeoutError:
+            await self.close(CLOSE_IDLE, "idle timeout")
+            raise SocketClosed from None
+        if event["type"] == "websocket.disconnect":
+            self.closed = True
+            raise SocketClosed
+        text, data = event.get("text"), event.get("bytes")
+        if isinstance(text, str):
+            raw = text
+        else:
+            raw = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
+        if len(raw.encode()) > self._max_bytes:
+            await self.close(CLOSE_TOO_LARGE, "frame too large")
+            raise SocketClosed
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            return None
+        return frame if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
+
+    async def pump_events(
+        self, events: Any, to_frame: Callable[[RealtimeEvent], dict[str, Any] | None]
+    ) -> None:
+        """Forwards Realtime events as frames until the socket closes."""
+        async for event in events:
+            frame = to_frame(event)
+            if frame is not None:
+                await self.send(frame)
+            if self.closed:
+                return
+
+
+async def run_until_closed(
+    conversation: Conversation,
+    events: Any,
+    to_frame: Callable[[RealtimeEvent], dict[str, Any] | None],
+    handle: Callable[[dict[str, Any]], Awaitable[None]],
+) -> None:
+    """Reads frames and hands them to `handle` while events are forwarded beside it."""
+    forwarder = asyncio.create_task(conversation.pump_events(events, to_frame))
+    try:
+        while not conversation.closed:
+            frame = await conversation.receive()
+            if frame is None:
+                await conversation.send(
+                    {
+                        "type": "error",
+                        "code": "validation_error",
+                        "detail": 'Frames are JSON objects with a "type".',
+                    }
+                )
+                continue
+            await handle(frame)
+    except SocketClosed:
+        pass
+    finally:
+        forwarder.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await forwarder
+
+
+def message_frame(event: RealtimeEvent) -> dict[str, Any]:
+    data = event.data
+    frame = {
+        "type": "message",
+        "message_id": data["message_id"],
+        "role": data["role"],
+        "text": data["text"],
+        "sources": data.get("sources", []),
+        "confidence": data.get("confidence"),
+        "action": data.get("action"),
+        "created_at": data.get("created_at"),
+    }
+    if data.get("client_message_id"):
+        frame["client_message_id"] = data["client_message_id"]
+    return frame

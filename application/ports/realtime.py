@@ -1,0 +1,52 @@
+"""Realtime port: conversation events for every socket watching, in any server process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from domain.ids import SessionId, WorkspaceId
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeEvent:
+    """Something that happened in a conversation: a message, typing, a handoff, a start.
+
+    `data` is JSON-safe; `type` is one of EVENT_TYPES."""
+
+    workspace_id: WorkspaceId
+    session_id: SessionId
+    type: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+EVENT_TYPES = frozenset({"message", "typing", "handoff", "conversation.started"})
+
+
+def session_channel(workspace_id: WorkspaceId, session_id: SessionId) -> str:
+    return f"session:{workspace_id}:{session_id}"
+
+
+def workspace_channel(workspace_id: WorkspaceId) -> str:
+    return f"workspace:{workspace_id}"
+
+
+def channels_of(event: RealtimeEvent) -> tuple[str, str]:
+    """An event reaches the sockets of its session and its workspace's dashboards."""
+    return (
+        session_channel(event.workspace_id, event.session_id),
+        workspace_channel(event.workspace_id),
+    )
+
+
+class Realtime(Protocol):
+    async def publish(self, event: RealtimeEvent) -> None:
+        """Best effort, never raises: the event is already stored, so a lost one is a late
+        screen update, not lost data."""
+        ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[RealtimeEvent]]:
+        """Events published to `channel` from now on, until the context ends."""
+        ...
