@@ -15,6 +15,10 @@
  *
  * Safety: visitor, model, agent and config text only ever goes in through textContent
  * (or into inert attributes such as title, aria-label and placeholder), never as HTML.
+ *
+ * Transport: HTTP always works. Once a session exists and the panel has been opened, a
+ * WebSocket (/widget/v1/ws) carries messages, answers, a person's replies, typing and
+ * handoff live; whenever it is not open, or refuses, the widget quietly uses HTTP.
  */
 (function () {
   "use strict";
@@ -56,6 +60,13 @@
   var SESSION_KEY = "ccgpt:session:" + KEY;
   var VISITOR_KEY = "ccgpt:visitor";
   var OPEN_KEY = "ccgpt:open:" + KEY; // sessionStorage: was the panel open
+  var PING_MS = 25000; // the server closes sockets idle for 5 minutes
+  var REPLY_WAIT_MS = 60000; // no outcome over the socket by then: ask again over HTTP
+  var OPEN_WAIT_MS = 15000; // no "ready" by then: treat the socket as lost
+  var TYPING_IDLE_MS = 3000; // the visitor stopped typing
+  var SHOWN_TYPING_MS = 30000; // hide a typing indicator whose "false" frame never came
+  var MAX_BACKOFF_MS = 30000;
+  var MAX_FRAME_BYTES = 15000; // the server closes with 1009 above 16 KiB
 
   var DEFAULTS = {
     title: "Support",
@@ -75,6 +86,7 @@
     message: "Message",
     send: "Send message",
     typing: "Assistant is typing",
+    agentTyping: "Agent is typing",
     helpful: "Helpful",
     notHelpful: "Not helpful",
     sources: "Sources",
@@ -391,6 +403,7 @@
     setItem("localStorage", SESSION_KEY, null);
     state.handoff = false;
     clearTimeout(state.pollTimer);
+    dropSocket(); // it was opened for that session
   }
 
   function ensureSession() {
@@ -403,6 +416,7 @@
           }
           session = { session_id: d.session_id, session_token: d.session_token };
           setItem("localStorage", SESSION_KEY, JSON.stringify(session));
+          connect(); // a session exists now: later messages can go over a socket
           return session;
         })
         .finally(function () {
@@ -616,6 +630,7 @@
     ui.input.addEventListener("input", function () {
       autoGrow();
       updateSend();
+      noteTyping();
     });
     ui.send.addEventListener("click", submitInput);
   }
@@ -664,6 +679,7 @@
     ui.iconClose.toggleAttribute("hidden", !open);
     setItem("sessionStorage", OPEN_KEY, open ? "1" : null);
     if (open) {
+      sock.allowed = true; // no sockets for visitors who never open the chat
       if (state.fatal) showFatal(); // re-announce the alert now that it can be seen
       else ensureHistory();
       scrollToEnd();
@@ -672,6 +688,7 @@
         else ui.input.focus();
       }
       schedulePoll(0);
+      connect();
     } else {
       clearTimeout(state.pollTimer);
       if (byUser) ui.launcher.focus();
@@ -802,12 +819,19 @@
     group.appendChild(btn);
   }
 
-  /** A person holds the conversation: say so once, then poll for their replies. */
+  /** A person holds the conversation: say so once, then wait for their replies (socket or polling). */
   function enterHandoff(container) {
     if (!state.handoff) notice(T.handoffNotice, "handoff", container);
     state.handoff = true;
     removeHandoffButtons();
     schedulePoll();
+    connect(); // a socket closed as idle comes back while a person may reply
+  }
+
+  /** The bot answers again: the person has handed the conversation back. */
+  function leaveHandoff() {
+    state.handoff = false;
+    clearTimeout(state.pollTimer);
   }
 
   /** A short centred system line (handoff, rate limit, rejected message). */
@@ -866,8 +890,11 @@
   function deliver(pending) {
     state.sending = true;
     updateSend();
+    ui.typing.setAttribute("aria-label", T.typing);
     showTyping(!state.handoff); // a person, not the bot, answers during a handoff
-    postMessage(pending).then(function (reply) {
+    stopTyping();
+    if (!live()) connect(true); // this one goes over HTTP; an idle socket comes back for the next
+    (live() ? askOverSocket(pending) : postMessage(pending)).then(function (reply) {
       state.sending = false;
       showTyping(false);
       updateSend();
@@ -911,11 +938,8 @@
       enterHandoff(ui.live);
       return;
     }
-    if (state.handoff) {
-      // The bot answers again: the person has handed the conversation back.
-      state.handoff = false;
-      clearTimeout(state.pollTimer);
-    }
+    if (state.handoff) leaveHandoff(); // the bot answered, so the person handed it back
+    if (reply.message_id && state.seen[reply.message_id]) return; // already came in over the socket
     var text = str(reply.answer) || (action === "no_answer" ? state.config.no_answer_message : "");
     if (!text) return;
     renderMessage({
@@ -975,10 +999,17 @@
     scrollToEnd();
   }
 
+  /** Polls for a person's replies while no socket brings them. */
   function schedulePoll(delay) {
     clearTimeout(state.pollTimer);
-    if (!state.handoff || !state.open || !session || state.polling) return;
+    if (!state.handoff || !state.open || !session || state.polling || live()) return;
     state.pollTimer = setTimeout(poll, delay === undefined ? POLL_MS : delay);
+  }
+
+  function showAgent(id, text) {
+    if (id !== undefined && id !== null && id !== "" && !state.seen[id] && str(text)) {
+      renderMessage({ id: id, role: "agent", text: text }, ui.live);
+    }
   }
 
   function poll() {
@@ -989,9 +1020,7 @@
         return;
       }
       history.items.forEach(function (it) {
-        if (it && it.role === "agent" && it.id !== undefined && it.id !== null && !state.seen[it.id] && str(it.text)) {
-          renderMessage({ id: it.id, role: "agent", text: it.text }, ui.live);
-        }
+        if (it && it.role === "agent") showAgent(it.id, it.text);
       });
     }, function () {
       /* try again on the next tick; a 401 has already stopped the handoff */
@@ -1000,6 +1029,253 @@
       schedulePoll();
     });
   }
+
+  // ---------------------------------------------------------------------------
+  // WebSocket: answers, a person's replies, typing and handoff, live. Opened only once a
+  // session exists and the panel has been opened in this page; HTTP is the fallback for
+  // everything, so a socket that is missing, refused or lost costs nothing but speed.
+  // ---------------------------------------------------------------------------
+
+  var sock = {
+    ws: null, // the socket, while connecting or open
+    session: null, // the session it was opened for
+    ready: false, // "ready" received: messages may go over it
+    allowed: false, // the panel has been opened in this page
+    off: false, // HTTP only for the rest of this page (refused, too many sockets, frame too big)
+    idle: false, // closed as idle (4408): reopened when needed, not at once
+    backoff: 0, // the next reconnect delay after an abnormal close, ms
+    refusals: 0, // 4401s with no "ready" between them
+    waiting: null, // the message sent over the socket, until its outcome
+    typing: false, // a typing:true frame was sent and not yet taken back
+    retryTimer: 0,
+    openTimer: 0,
+    pingTimer: 0,
+    typingTimer: 0,
+    shownTimer: 0
+  };
+
+  function live() {
+    return !!(sock.ws && sock.ready && sock.ws.readyState === 1);
+  }
+
+  function wsSend(frame) {
+    if (!live()) return false;
+    try {
+      sock.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** Opens the socket when it is wanted and allowed. `sending`: the visitor is sending now. */
+  function connect(sending) {
+    if (sock.ws || sock.off || !sock.allowed || !session || state.fatal || sock.retryTimer) return;
+    if (typeof WebSocket !== "function") return;
+    if (sock.idle && !sending && !(state.open && state.handoff)) return;
+    var s = session;
+    var url = BASE.replace(/^http/, "ws") + "/widget/v1/ws?key=" + encodeURIComponent(KEY) +
+      "&session_id=" + encodeURIComponent(s.session_id) +
+      "&session_token=" + encodeURIComponent(s.session_token);
+    var ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      sock.off = true; // refused outright (a CSP, mixed content): HTTP it is
+      return;
+    }
+    sock.ws = ws;
+    sock.session = s;
+    sock.ready = false;
+    sock.idle = false;
+    sock.openTimer = setTimeout(function () {
+      if (ws === sock.ws && !sock.ready) lost(1006);
+    }, OPEN_WAIT_MS);
+    ws.onmessage = function (ev) {
+      if (ws === sock.ws) onFrame(ev.data);
+    };
+    ws.onclose = function (ev) {
+      if (ws === sock.ws) lost(ev.code);
+    };
+  }
+
+  /** Closes the socket (if any) and hands a message still waiting on it to HTTP. */
+  function dropSocket() {
+    var ws = sock.ws;
+    if (!ws) return;
+    sock.ws = null;
+    sock.ready = false;
+    sock.typing = false;
+    clearTimeout(sock.openTimer);
+    clearTimeout(sock.typingTimer);
+    clearInterval(sock.pingTimer);
+    ws.onmessage = ws.onclose = null;
+    try {
+      ws.close(1000);
+    } catch (e) {
+      /* already closing */
+    }
+    if (sock.waiting) sock.waiting.fallBack();
+    frameTyping(false);
+  }
+
+  /** The socket closed (or never opened): HTTP from now on, and perhaps a new socket later. */
+  function lost(code) {
+    if (code === 4401) {
+      // Bad or expired credentials, or a rotated key: forget the session like an HTTP 401 does.
+      // Twice in a row without a "ready" and sockets are given up for this page.
+      sock.refusals += 1;
+      if (sock.refusals > 1) sock.off = true;
+      if (session === sock.session) forgetSession();
+    }
+    dropSocket();
+    if (code === 4403 || code === 4429 || code === 1009) {
+      sock.off = true; // origin refused, too many sockets, frame too big: HTTP for this page
+    } else if (code === 4408) {
+      sock.idle = true; // reopened on the next message, or now if a person may reply
+      connect();
+    } else if (code !== 4401) {
+      retryLater();
+    }
+    schedulePoll(); // polling covers a handoff until a socket is back
+  }
+
+  /** Reconnects after 1 s, 2 s, 4 s ... 30 s, while the panel is open (else when it next opens). */
+  function retryLater() {
+    if (!state.open || sock.off) return;
+    var delay = sock.backoff || 1000;
+    sock.backoff = Math.min(delay * 2, MAX_BACKOFF_MS);
+    sock.retryTimer = setTimeout(function () {
+      sock.retryTimer = 0;
+      if (state.open) connect();
+    }, delay);
+  }
+
+  function onFrame(raw) {
+    var f = null;
+    try {
+      f = JSON.parse(raw);
+    } catch (e) {
+      /* not JSON: ignored */
+    }
+    if (!f || typeof f !== "object") return;
+    var w = sock.waiting;
+    if (f.type === "ready") {
+      sock.ready = true;
+      sock.backoff = 0;
+      sock.refusals = 0;
+      clearTimeout(sock.openTimer);
+      clearTimeout(state.pollTimer); // replies arrive live now
+      sock.pingTimer = setInterval(function () {
+        wsSend({ type: "ping" });
+      }, PING_MS);
+      // After the stored history is on screen, so a handoff notice is not shown twice.
+      (historyPromise || Promise.resolve()).then(function () {
+        if (!live()) return;
+        if (f.status === "handoff") {
+          enterHandoff(ui.live);
+          if (!state.polling) poll(); // once: replies sent while no socket was open
+        } else if (f.status === "bot" && state.handoff) {
+          leaveHandoff();
+        }
+      });
+    } else if (f.type === "typing") {
+      frameTyping(f.state === true, f.from);
+    } else if (f.type === "message") {
+      var reply = { message_id: f.message_id, answer: f.text, sources: f.sources, confidence: f.confidence, action: f.action };
+      if (w && (f.reply_to === w.id || (f.role === "assistant" && !f.reply_to))) {
+        w.reply(reply); // without reply_to: the broadcast of this answer got here first
+      } else if (f.role === "agent") {
+        frameTyping(false);
+        showAgent(f.message_id, f.text);
+      } else if (f.role === "assistant") {
+        // Most likely the answer to a message on its way over HTTP (which then shows nothing new).
+        showTyping(false);
+        renderReply(reply);
+      }
+    } else if (f.type === "handoff") {
+      if (f.state === true) {
+        enterHandoff(ui.live);
+        if (w) w.reply({ action: "handoff" }); // the message went to the person
+      } else if (f.state === false && state.handoff) {
+        leaveHandoff();
+      }
+    } else if (f.type === "error" && w && f.client_message_id === w.id) {
+      var code = str(f.code);
+      if (code === "unauthorized" || code === "invalid_credentials" || code === "not_found") {
+        w.fallBack(); // HTTP renews the session and asks again
+      } else {
+        var status = { rate_limited: 429, validation_error: 422, payload_too_large: 413 }[code] || 500;
+        w.fail(new ApiError(status, f));
+      }
+    }
+  }
+
+  /** Sends a message over the socket; settles like postMessage, or hands it to HTTP. */
+  function askOverSocket(pending) {
+    return new Promise(function (resolve, reject) {
+      var w = { id: pending.id };
+      function settle() {
+        clearTimeout(w.timer);
+        if (sock.waiting === w) sock.waiting = null;
+      }
+      w.reply = function (reply) {
+        settle();
+        resolve(reply);
+      };
+      w.fail = function (err) {
+        settle();
+        reject(err);
+      };
+      w.fallBack = function () {
+        // The same text and client_message_id: the server answers a retry once.
+        settle();
+        resolve(postMessage(pending));
+      };
+      sock.waiting = w;
+      w.timer = setTimeout(w.fallBack, REPLY_WAIT_MS);
+      var frame = JSON.stringify({ type: "message", text: pending.text, client_message_id: pending.id });
+      var size = typeof TextEncoder === "function" ? new TextEncoder().encode(frame).length : frame.length * 3;
+      if (size > MAX_FRAME_BYTES || !wsSend(frame)) w.fallBack();
+    });
+  }
+
+  /** Typing frames from the bot or an agent; the indicator stays up while our answer is due. */
+  function frameTyping(on, from) {
+    if (!ui.typing) return;
+    clearTimeout(sock.shownTimer);
+    if (on) {
+      ui.typing.setAttribute("aria-label", from === "agent" ? T.agentTyping : T.typing);
+      sock.shownTimer = setTimeout(function () {
+        frameTyping(false);
+      }, SHOWN_TYPING_MS);
+    }
+    showTyping(on || (state.sending && !state.handoff));
+  }
+
+  /** The visitor's typing: true when they start, false after a pause or on send. */
+  function noteTyping() {
+    clearTimeout(sock.typingTimer);
+    if (!ui.input.value.trim()) {
+      stopTyping();
+      return;
+    }
+    if (!sock.typing) sock.typing = wsSend({ type: "typing", state: true });
+    if (sock.typing) sock.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(sock.typingTimer);
+    if (!sock.typing) return;
+    sock.typing = false;
+    wsSend({ type: "typing", state: false });
+  }
+
+  // Leaving the page (or entering the back/forward cache) closes the socket; coming back reopens it.
+  window.addEventListener("pagehide", dropSocket);
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) connect();
+  });
 
   // ---------------------------------------------------------------------------
   // Error state: config failed (origin refused, network down, server error).
@@ -1031,6 +1307,7 @@
       historyPromise = null;
       state.historyRequested = false;
       ensureHistory();
+      connect();
       if (state.open) ui.input.focus();
     }, function () {
       showFatal();

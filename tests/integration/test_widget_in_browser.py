@@ -3,6 +3,7 @@ served from another origin than the API, against the real server and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -282,3 +283,25 @@ def test_no_answer_offers_a_person_whose_reply_arrives_live(world: World, page: 
     agent = page.locator("[data-ccgpt=message][data-role=agent]")
     agent.wait_for(state="visible", timeout=15_000)  # the widget polls every 4 seconds
     assert "Sam from Acme" in agent.inner_text()
+
+
+def test_after_the_first_answer_the_widget_talks_over_a_websocket(
+    world: World, page: Any
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    def watch(socket: Any) -> None:
+        if "/widget/v1/ws" in socket.url:
+            socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.on("websocket", watch)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")  # creates the session over HTTP
+    deadline = time.monotonic() + 15
+    while not any(frame["type"] == "ready" for frame in received):
+        assert time.monotonic() < deadline, "the widget opened no socket"
+        page.wait_for_timeout(100)
+    answer = ask(page, "Can I return an item?")
+    assert "30 days" in answer.inner_text()
+    over_socket = [f for f in received if f["type"] == "message" and f["role"] == "assistant"]
+    assert over_socket and "30 days" in over_socket[-1]["text"]

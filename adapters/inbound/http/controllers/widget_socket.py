@@ -100,12 +100,10 @@ class WidgetSocketSession:
             }
         )
         channel = session_channel(workspace_id, self._session_id)
-        try:
-            async with self._realtime.subscribe(channel) as events:
-                await run_until_closed(self._conversation, events, self._to_frame, self._handle)
-        finally:
-            for task in self._tasks:
-                task.cancel()
+        async with self._realtime.subscribe(channel) as events:
+            await run_until_closed(self._conversation, events, self._to_frame, self._handle)
+        # Answers still being prepared finish and are stored (a closed socket only drops
+        # their frames): a question is never left unanswered because its tab went away.
 
     def _to_frame(self, event: RealtimeEvent) -> dict[str, Any] | None:
         if event.type == "message":
