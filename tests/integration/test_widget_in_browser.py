@@ -285,9 +285,7 @@ def test_no_answer_offers_a_person_whose_reply_arrives_live(world: World, page: 
     assert "Sam from Acme" in agent.inner_text()
 
 
-def test_after_the_first_answer_the_widget_talks_over_a_websocket(
-    world: World, page: Any
-) -> None:
+def test_after_the_first_answer_the_widget_talks_over_a_websocket(world: World, page: Any) -> None:
     received: list[dict[str, Any]] = []
 
     def watch(socket: Any) -> None:
