@@ -10,7 +10,7 @@ from application.ports.clock import Clock
 from application.ports.rate_limiter import Budget, RateDecision, RateLimit, RateLimiter, refused
 from application.ports.realtime import Realtime
 from application.ports.token_issuer import TokenIssuer, WidgetClaims
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.realtime_events import handoff_event, started_event
 from application.use_cases.answer_message import AnswerMessage, AskInput, Reply
 from application.use_cases.conversations import Thread
@@ -193,10 +193,16 @@ class WidgetChat:
         self._tokens.check_session(access, token, session_id)
         workspace_id = access.code.workspace_id
         async with self._uow.tenant(workspace_id) as tx:
-            conversation = await tx.conversations.get(workspace_id, session_id)
-            if conversation is None:
-                raise NotFound("Conversation not found.")
+            conversation = await _conversation(tx, access, session_id)
             return Thread(conversation, await tx.conversations.messages(workspace_id, session_id))
+
+    async def conversation(
+        self, access: WidgetAccess, token: str | None, session_id: SessionId
+    ) -> Conversation:
+        """The session without its messages: who holds it."""
+        self._tokens.check_session(access, token, session_id)
+        async with self._uow.tenant(access.code.workspace_id) as tx:
+            return await _conversation(tx, access, session_id)
 
     async def rate(
         self,
@@ -228,9 +234,7 @@ class WidgetChat:
             raise Forbidden("This chat does not offer a person.")
         workspace_id = access.code.workspace_id
         async with self._uow.tenant(workspace_id) as tx:
-            conversation = await tx.conversations.get(workspace_id, session_id, for_update=True)
-            if conversation is None:
-                raise NotFound("Conversation not found.")
+            conversation = await _conversation(tx, access, session_id, for_update=True)
             if not conversation.bot_answers:
                 return conversation
             conversation.take_over(None)
@@ -238,3 +242,12 @@ class WidgetChat:
             await tx.commit()
         await self._realtime.publish(handoff_event(conversation))
         return conversation
+
+
+async def _conversation(
+    tx: UnitOfWork, access: WidgetAccess, session_id: SessionId, *, for_update: bool = False
+) -> Conversation:
+    found = await tx.conversations.get(access.code.workspace_id, session_id, for_update=for_update)
+    if found is None:
+        raise NotFound("Conversation not found.")
+    return found

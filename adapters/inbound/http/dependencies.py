@@ -69,6 +69,12 @@ async def provide_principal(request: Request[Any, Any, Any], state: State) -> Pr
     return principal
 
 
+def public_base(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
+    """CCGPT_PUBLIC_URL, else the URL this request came in on."""
+    configured: str | None = state.settings.public_url
+    return configured or str(request.base_url)
+
+
 def client_ip(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
     """The peer address, or the first untrusted hop of X-Forwarded-For behind a trusted proxy."""
     peer = request.client.host if request.client else "0.0.0.0"  # noqa: S104 - only a key

@@ -61,7 +61,7 @@ def error_frame(exc: DomainError, **extra: Any) -> dict[str, Any]:
     return frame
 
 
-class Conversation:
+class FrameSocket:
     """One accepted socket: reads frames with limits, sends frames one at a time."""
 
     def __init__(self, socket: WebSocket[Any, Any, Any], idle_seconds: float, max_bytes: int):
@@ -123,18 +123,18 @@ class Conversation:
 
 
 async def run_until_closed(
-    conversation: Conversation,
+    sock: FrameSocket,
     events: Any,
     to_frame: Callable[[RealtimeEvent], dict[str, Any] | None],
     handle: Callable[[dict[str, Any]], Awaitable[None]],
 ) -> None:
     """Reads frames and hands them to `handle` while events are forwarded beside it."""
-    forwarder = asyncio.create_task(conversation.pump_events(events, to_frame))
+    forwarder = asyncio.create_task(sock.pump_events(events, to_frame))
     try:
-        while not conversation.closed:
-            frame = await conversation.receive()
+        while not sock.closed:
+            frame = await sock.receive()
             if frame is None:
-                await conversation.send(
+                await sock.send(
                     {
                         "type": "error",
                         "code": "validation_error",

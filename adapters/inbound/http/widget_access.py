@@ -17,7 +17,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.inbound.http.dependencies import resolve
+from adapters.inbound.http.dependencies import public_base, resolve
 from adapters.inbound.http.problems import from_domain_error
 from application.use_cases.widget import OpenWidget, WidgetAccess
 from domain.errors import DomainError
@@ -31,7 +31,7 @@ EXPOSE_HEADERS = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-A
 def own_origin(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
     """This service's origin (CCGPT_PUBLIC_URL, else the URL the request came in on): the
     preview page lives there, so every embed code allows it."""
-    base = urlsplit(state.settings.public_url or str(request.base_url))
+    base = urlsplit(public_base(request, state))
     return f"{base.scheme}://{base.netloc}"
 
 

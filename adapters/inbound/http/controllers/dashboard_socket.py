@@ -11,7 +11,7 @@ from litestar import WebSocket, websocket
 from adapters.inbound.http.dependencies import resolve
 from adapters.inbound.http.sockets import (
     CLOSE_TOO_MANY,
-    Conversation,
+    FrameSocket,
     SocketCounter,
     close_code_for,
     error_frame,
@@ -36,24 +36,22 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
     state = socket.app.state
     settings = state.settings
     await socket.accept()
-    conversation = Conversation(
-        socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes
-    )
+    sock = FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
     try:
         authenticate: Authenticate = await resolve(state.container, "authenticate")
         principal = await authenticate.execute(socket.query_params.get("token", ""))
         principal.require(Permission.HANDLE_CONVERSATIONS)
     except DomainError as exc:
-        await conversation.close(close_code_for(exc), exc.detail)
+        await sock.close(close_code_for(exc), exc.detail)
         return
     counter: SocketCounter = state.socket_counter
     key = f"user:{principal.user_id or principal.workspace_id}"
     if not counter.enter(key, SOCKETS_PER_USER):
-        await conversation.close(CLOSE_TOO_MANY, "too many connections")
+        await sock.close(CLOSE_TOO_MANY, "too many connections")
         return
     try:
         session = DashboardSocketSession(
-            conversation,
+            sock,
             principal,
             await resolve(state.container, "post_agent_message"),
             state.container.realtime(),
@@ -66,18 +64,18 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
 class DashboardSocketSession:
     def __init__(
         self,
-        conversation: Conversation,
+        sock: FrameSocket,
         principal: Principal,
         post: PostAgentMessage,
         realtime: Realtime,
     ) -> None:
-        self._conversation, self._principal = conversation, principal
+        self._socket, self._principal = sock, principal
         self._post, self._realtime = post, realtime
 
     async def run(self) -> None:
-        await self._conversation.send({"type": "ready"})
+        await self._socket.send({"type": "ready"})
         async with self._realtime.subscribe(workspace_channel(self._principal.workspace_id)) as ev:
-            await run_until_closed(self._conversation, ev, self._to_frame, self._handle)
+            await run_until_closed(self._socket, ev, self._to_frame, self._handle)
 
     def _to_frame(self, event: RealtimeEvent) -> dict[str, Any] | None:
         session = {"session_id": str(event.session_id)}
@@ -92,10 +90,10 @@ class DashboardSocketSession:
     async def _handle(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "ping":
-            await self._conversation.send({"type": "pong"})
+            await self._socket.send({"type": "pong"})
             return
         if kind not in ("message", "typing"):
-            await self._conversation.send(
+            await self._socket.send(
                 {"type": "error", "code": "validation_error", "detail": f"Unknown type {kind!r}."}
             )
             return
@@ -113,7 +111,7 @@ class DashboardSocketSession:
             else:
                 await self._post.execute(self._principal, session_id, str(frame.get("text") or ""))
         except DomainError as exc:
-            await self._conversation.send(
+            await self._socket.send(
                 error_frame(exc, client_message_id=frame.get("client_message_id"))
             )
 

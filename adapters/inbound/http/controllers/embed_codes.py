@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from adapters.inbound.http import embed_schemas as e
+from adapters.inbound.http.dependencies import public_base
 from adapters.inbound.http.preview_page import preview_csp, preview_page
 from application.pagination import PageRequest
 from application.principal import Principal
@@ -21,12 +22,6 @@ from application.use_cases.embed_codes import (
     ReadEmbedCodes,
 )
 from domain.ids import EmbedCodeId
-
-
-def public_base(request: Request[Any, Any, Any], state: State) -> str:
-    """CCGPT_PUBLIC_URL, else the URL this request came in on."""
-    configured: str | None = state.settings.public_url
-    return configured or str(request.base_url)
 
 
 class EmbedCodeController(Controller):

@@ -14,7 +14,7 @@ from adapters.inbound.http.dependencies import client_ip, resolve
 from adapters.inbound.http.sockets import (
     CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
-    Conversation,
+    FrameSocket,
     SocketCounter,
     close_code_for,
     error_frame,
@@ -25,6 +25,7 @@ from adapters.inbound.http.widget_access import open_widget
 from application.ports.realtime import Realtime, RealtimeEvent, session_channel
 from application.realtime_events import sources_data, typing_event
 from application.use_cases.widget import WidgetAccess, WidgetChat, WidgetSessionTokens
+from domain.conversations import Action
 from domain.errors import DomainError
 from domain.ids import SessionId
 
@@ -37,9 +38,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
     state = socket.app.state
     settings = state.settings
     await socket.accept()
-    conversation = Conversation(
-        socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes
-    )
+    sock = FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
     try:
         access = await open_widget(socket, state)
         session_id = SessionId(uuid.UUID(socket.query_params.get("session_id", "")))
@@ -47,19 +46,19 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
         tokens: WidgetSessionTokens = state.container.widget_session_tokens()
         tokens.check_session(access, token, session_id)
     except DomainError as exc:
-        await conversation.close(close_code_for(exc), exc.detail)
+        await sock.close(close_code_for(exc), exc.detail)
         return
     except ValueError:
-        await conversation.close(CLOSE_UNAUTHORIZED, "session_id must be a UUID")
+        await sock.close(CLOSE_UNAUTHORIZED, "session_id must be a UUID")
         return
     counter: SocketCounter = state.socket_counter
     key = f"session:{session_id}"
     if not counter.enter(key, settings.ws_max_sockets_per_session):
-        await conversation.close(CLOSE_TOO_MANY, "too many connections for this session")
+        await sock.close(CLOSE_TOO_MANY, "too many connections for this session")
         return
     try:
         socket_session = WidgetSocketSession(
-            conversation,
+            sock,
             access,
             session_id,
             token or "",
@@ -75,7 +74,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
 class WidgetSocketSession:
     def __init__(
         self,
-        conversation: Conversation,
+        sock: FrameSocket,
         access: WidgetAccess,
         session_id: SessionId,
         token: str,
@@ -83,7 +82,7 @@ class WidgetSocketSession:
         chat: WidgetChat,
         realtime: Realtime,
     ) -> None:
-        self._conversation, self._access, self._session_id = conversation, access, session_id
+        self._socket, self._access, self._session_id = sock, access, session_id
         self._token, self._ip, self._chat, self._realtime = token, ip, chat, realtime
         self._sent: set[str] = set()  # message ids this socket has already delivered
         self._answering = asyncio.Lock()  # one question at a time, in order
@@ -91,17 +90,13 @@ class WidgetSocketSession:
 
     async def run(self) -> None:
         workspace_id = self._access.code.workspace_id
-        thread = await self._chat.history(self._access, self._token, self._session_id)
-        await self._conversation.send(
-            {
-                "type": "ready",
-                "session_id": str(self._session_id),
-                "status": thread.conversation.status.value,
-            }
+        held = await self._chat.conversation(self._access, self._token, self._session_id)
+        await self._socket.send(
+            {"type": "ready", "session_id": str(self._session_id), "status": held.status.value}
         )
         channel = session_channel(workspace_id, self._session_id)
         async with self._realtime.subscribe(channel) as events:
-            await run_until_closed(self._conversation, events, self._to_frame, self._handle)
+            await run_until_closed(self._socket, events, self._to_frame, self._handle)
         # Answers still being prepared finish and are stored (a closed socket only drops
         # their frames): a question is never left unanswered because its tab went away.
 
@@ -120,7 +115,7 @@ class WidgetSocketSession:
     async def _handle(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "ping":
-            await self._conversation.send({"type": "pong"})
+            await self._socket.send({"type": "pong"})
         elif kind == "typing":
             event = typing_event(
                 self._access.code.workspace_id,
@@ -134,7 +129,7 @@ class WidgetSocketSession:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            await self._conversation.send(
+            await self._socket.send(
                 {"type": "error", "code": "validation_error", "detail": f"Unknown type {kind!r}."}
             )
 
@@ -152,7 +147,7 @@ class WidgetSocketSession:
                     self._ip,
                 )
             except DomainError as exc:
-                await self._conversation.send(error_frame(exc, client_message_id=client_id))
+                await self._socket.send(error_frame(exc, client_message_id=client_id))
                 return
             except Exception:
                 log.exception("widget_socket.answer_failed")
@@ -161,17 +156,17 @@ class WidgetSocketSession:
                     "code": "internal_error",
                     "client_message_id": client_id,
                 }
-                await self._conversation.send(
+                await self._socket.send(
                     {**failure, "detail": "The answer could not be given; try again."}
                 )
                 return
-        if reply.action.value == "handoff":
-            await self._conversation.send({"type": "handoff", "state": True})
+        if reply.action is Action.HANDOFF:
+            await self._socket.send({"type": "handoff", "state": True})
             return
         if str(reply.message_id) in self._sent:
             return  # the event got here first
         self._sent.add(str(reply.message_id))
-        await self._conversation.send(
+        await self._socket.send(
             {
                 "type": "message",
                 "message_id": str(reply.message_id),
