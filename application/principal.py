@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from domain.errors import Forbidden
 from domain.ids import ApiKeyId, UserId, WorkspaceId
@@ -24,6 +25,8 @@ class Principal:
     role: Role
     user_id: UserId | None = None
     api_key_id: ApiKeyId | None = None
+    # When the credential stops working by itself (an access token's expiry); None: never.
+    expires_at: datetime | None = field(default=None, compare=False)
 
     def require(self, permission: Permission) -> None:
         if self.api_key_id is not None and permission in NOT_FOR_API_KEYS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.ports.realtime import RealtimeEvent
+from application.ports.realtime import ACCESS_CHANGED, RealtimeEvent
 from domain.conversations import Conversation, ConversationStatus, Message, Source
 from domain.ids import SessionId, WorkspaceId
 
@@ -49,3 +49,8 @@ def typing_event(
     workspace_id: WorkspaceId, session_id: SessionId, who: str, state: bool
 ) -> RealtimeEvent:
     return RealtimeEvent(workspace_id, session_id, "typing", {"from": who, "state": state})
+
+
+def access_changed_event(workspace_id: WorkspaceId, reason: str, **about: str) -> RealtimeEvent:
+    """A credential of the workspace was revoked or narrowed: sockets re-check theirs."""
+    return RealtimeEvent(workspace_id, None, ACCESS_CHANGED, {"reason": reason, **about})

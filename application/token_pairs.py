@@ -40,7 +40,9 @@ class TokenPairs:
             created_at=now,
         )
         await tx.refresh_tokens.add(record)
-        access = self._issuer.issue_access(AccessClaims(user.id, user.workspace_id, user.role))
+        access = self._issuer.issue_access(
+            AccessClaims(user.id, user.workspace_id, user.role, record.family_id)
+        )
         refresh = self._issuer.issue_refresh(
             RefreshClaims(
                 record.id, record.family_id, user.id, user.workspace_id, record.expires_at

@@ -27,6 +27,8 @@ from adapters.inbound.http.controllers.widget_socket import widget_socket
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
 from adapters.inbound.http.dependencies import dependencies, resolve
 from adapters.inbound.http.problems import problem_details_plugin
+from adapters.inbound.http.query_guard import QueryStringGuard
+from adapters.inbound.http.request_body import ApiRequest
 from adapters.inbound.http.sockets import SocketCounter
 from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
@@ -91,7 +93,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ],
         dependencies=dependencies(),
         plugins=[problem_details_plugin()],
-        middleware=[RequestContextMiddleware, metrics.middleware, WidgetPreflightMiddleware],
+        middleware=[
+            RequestContextMiddleware,
+            QueryStringGuard,
+            metrics.middleware,
+            WidgetPreflightMiddleware,
+        ],
+        request_class=ApiRequest,
         before_send=[add_response_headers, add_cors_headers],
         lifespan=[lifespan],
         state=State(
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 "container": container,
                 "settings": settings,
                 "trusted_proxies": settings.trusted_networks(),
+                "own_origins": settings.own_origin_list(),
                 "socket_counter": SocketCounter(),
             }
         ),

@@ -22,6 +22,7 @@ from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.probes import DatabaseProbe, QueueProbe
+from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
 from adapters.outbound.system_clock import SystemClock
 from application.answering import AnswerPolicy
 from application.ports.rate_limiter import RateLimit
@@ -31,6 +32,7 @@ from application.use_cases.add_document import AddDocument
 from application.use_cases.answer_message import AnswerMessage
 from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from application.use_cases.authenticate import Authenticate
+from application.use_cases.change_member_role import ChangeMemberRole
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
 from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, ReadEmbedCodes
@@ -43,6 +45,7 @@ from application.use_cases.manage_documents import DeleteDocument, ReadDocuments
 from application.use_cases.members import AddMember, ListMembers
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_account import RegisterAccount
+from application.use_cases.remove_member import RemoveMember
 from application.use_cases.search_knowledge import SearchKnowledge
 from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
 from application.use_cases.widget import (
@@ -59,6 +62,7 @@ from bootstrap.plans import load_plans
 from bootstrap.realtime import realtime_bus
 from bootstrap.secrets import signing_key
 from bootstrap.settings import Settings
+from domain.plans import ParseBudget
 
 
 class Container(containers.DeclarativeContainer):
@@ -66,6 +70,7 @@ class Container(containers.DeclarativeContainer):
 
     # Infrastructure
     clock = providers.Singleton(SystemClock)
+    public_suffixes = providers.Singleton(PslPublicSuffixes)
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
     engine = providers.Resource(database_engine, settings)
     memory_store = providers.Singleton(MemoryStore)
@@ -157,20 +162,24 @@ class Container(containers.DeclarativeContainer):
 
     # Use cases
     check_readiness = providers.Factory(CheckReadiness, readiness_probes)
-    authenticate = providers.Factory(Authenticate, uow, token_issuer)
+    authenticate = providers.Singleton(Authenticate, uow, token_issuer)
     register_account = providers.Factory(RegisterAccount, uow, password_hasher, token_pairs, clock)
     log_in = providers.Factory(LogIn, uow, password_hasher, token_pairs, rate_limiter, login_limit)
-    refresh_session = providers.Factory(RefreshSession, uow, token_issuer, token_pairs, clock)
-    log_out = providers.Factory(LogOut, uow, token_issuer, clock)
+    refresh_session = providers.Factory(
+        RefreshSession, uow, token_issuer, token_pairs, clock, realtime
+    )
+    log_out = providers.Factory(LogOut, uow, token_issuer, clock, realtime)
     get_profile = providers.Factory(GetProfile, uow)
     get_workspace = providers.Factory(GetWorkspace, uow, plans, clock)
     rename_workspace = providers.Factory(RenameWorkspace, uow, get_workspace)
     change_plan = providers.Factory(ChangePlan, uow, get_workspace)
     list_members = providers.Factory(ListMembers, uow)
     add_member = providers.Factory(AddMember, uow, password_hasher, plans, clock)
+    change_member_role = providers.Factory(ChangeMemberRole, uow, realtime)
+    remove_member = providers.Factory(RemoveMember, uow, realtime)
     create_api_key = providers.Factory(CreateApiKey, uow, clock)
     list_api_keys = providers.Factory(ListApiKeys, uow)
-    revoke_api_key = providers.Factory(RevokeApiKey, uow, clock)
+    revoke_api_key = providers.Factory(RevokeApiKey, uow, clock, realtime)
     add_document = providers.Factory(
         AddDocument, uow, plans, clock, max_upload_mb=settings.provided.max_upload_mb
     )
@@ -178,7 +187,19 @@ class Container(containers.DeclarativeContainer):
     reindex_document = providers.Factory(ReindexDocument, uow, clock)
     delete_document = providers.Factory(DeleteDocument, uow)
     search_knowledge = providers.Factory(SearchKnowledge, hybrid_search)
-    ingest_document = providers.Factory(IngestDocument, uow, parser, embedder, clock)
+    ingest_document = providers.Factory(
+        IngestDocument,
+        uow,
+        parser,
+        embedder,
+        clock,
+        plans,
+        providers.Singleton(
+            ParseBudget,
+            settings.provided.parse_timeout_seconds,
+            settings.provided.parse_memory_mb,
+        ),
+    )
     answer_message = providers.Factory(
         AnswerMessage,
         uow,
@@ -194,9 +215,9 @@ class Container(containers.DeclarativeContainer):
     read_conversations = providers.Factory(ReadConversations, uow)
     hand_over = providers.Factory(HandOver, uow, realtime)
     post_agent_message = providers.Factory(PostAgentMessage, uow, clock, realtime)
-    create_embed_code = providers.Factory(CreateEmbedCode, uow, plans, clock)
+    create_embed_code = providers.Factory(CreateEmbedCode, uow, plans, clock, public_suffixes)
     read_embed_codes = providers.Factory(ReadEmbedCodes, uow)
-    change_embed_code = providers.Factory(ChangeEmbedCode, uow, clock)
+    change_embed_code = providers.Factory(ChangeEmbedCode, uow, clock, public_suffixes, realtime)
     open_widget = providers.Factory(OpenWidget, uow)
     start_widget_session = providers.Factory(
         StartWidgetSession,
@@ -216,7 +237,7 @@ class Container(containers.DeclarativeContainer):
         IngestionWorker,
         job_queue,
         ingest_document,
-        concurrency=settings.provided.worker_concurrency,
+        concurrency=settings.provided.ingestion_concurrency,
         lease_seconds=settings.provided.job_lease_seconds,
         poll_seconds=settings.provided.job_poll_seconds,
     )

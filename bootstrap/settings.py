@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import msgspec
 from dotenv import dotenv_values
@@ -40,6 +41,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     trusted_proxies: str = ""
     max_upload_mb: int = 50
     public_url: str | None = None
+    # This service's own origins (the preview page lives there, so they may always use the
+    # widget). Unset: CCGPT_PUBLIC_URL's origin; `ccgpt serve` fills in the address it
+    # listens on. Never taken from a request's Host header.
+    own_origins: str = ""
     # Ours, beyond API.md:
     storage: Literal["postgres", "memory"] = "postgres"
     access_token_ttl_seconds: int = 900
@@ -47,13 +52,16 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ws_idle_timeout_seconds: float = 300.0
     ws_max_frame_bytes: int = 16 * 1024
     ws_max_sockets_per_session: int = 5
+    # Open sockets re-check their credential this often (and at once on a revocation).
+    ws_recheck_seconds: float = 30.0
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
     max_json_body_kb: int = 256
     database_pool_size: int = 10
     run_worker: bool = True
-    worker_concurrency: int = 1
+    # Ingestion jobs one worker process runs at once; unset: one per CPU core.
+    worker_concurrency: int | None = None
     job_lease_seconds: int = 60
     job_poll_seconds: float = 1.0
     parse_timeout_seconds: float = 60.0
@@ -87,6 +95,19 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         parts = (p.strip() for p in self.trusted_proxies.split(","))
         return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
+
+    @property
+    def ingestion_concurrency(self) -> int:
+        return self.worker_concurrency or max(1, os.cpu_count() or 1)
+
+    def own_origin_list(self) -> tuple[str, ...]:
+        explicit = tuple(o.strip().rstrip("/") for o in self.own_origins.split(",") if o.strip())
+        if explicit:
+            return explicit
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            return (f"{parts.scheme}://{parts.netloc}",)
+        return ()
 
     @property
     def embedded_database(self) -> bool:

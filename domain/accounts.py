@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.errors import ValidationFailed
+from domain.errors import Forbidden, ValidationFailed
 from domain.ids import ApiKeyId, TokenFamilyId, TokenId, UserId, WorkspaceId
 from domain.plans import Plan
 from domain.roles import Role
@@ -69,6 +69,16 @@ class User:
     password_hash: str
     role: Role
     created_at: datetime
+
+    def change_role(self, role: Role) -> None:
+        """Admins and agents trade places; the one owner stays the owner."""
+        if self.role is Role.OWNER:
+            raise Forbidden("The owner's role cannot be changed.")
+        self.role = Role.parse_member_role(role.value)
+
+    def check_removable(self) -> None:
+        if self.role is Role.OWNER:
+            raise Forbidden("The owner cannot be removed from the workspace.")
 
 
 @dataclass(slots=True)

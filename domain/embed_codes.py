@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -18,6 +20,10 @@ MAX_SUGGESTIONS = 6
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Says whether a host name is a public suffix (`com`, `co.uk`, `github.io`): no single
+# owner, so no allowlist entry may stop there. The public-suffix list lives in an adapter.
+IsPublicSuffix = Callable[[str], bool]
+_LOCAL_HOSTS = frozenset({"localhost"})
 
 
 def new_public_key() -> str:
@@ -46,6 +52,22 @@ class DomainPattern:
             )
         return cls(host, wildcard, int(port) if port else None)
 
+    def check_registrable(self, is_public_suffix: IsPublicSuffix) -> None:
+        """`*.com`, `co.uk` or `*.github.io` would let any site in: an entry must name at
+        least a registrable domain (`example.co.uk`), an IP address or `localhost`."""
+        if _is_ip(self.host):
+            if self.wildcard:
+                raise ValidationFailed.on("allowed_domains", f"{self}: an IP has no subdomains")
+            return
+        if self.host in _LOCAL_HOSTS:
+            return
+        if is_public_suffix(self.host):
+            raise ValidationFailed.on(
+                "allowed_domains",
+                f"{self} would allow every site under {self.host}; name a domain you own, "
+                "such as example.com or *.example.com",
+            )
+
     def matches(self, host: str, port: int) -> bool:
         if self.port is not None and self.port != port:
             return False
@@ -58,25 +80,17 @@ class DomainPattern:
         return f"{text}:{self.port}" if self.port else text
 
 
-def origin_allowed(patterns: list[DomainPattern], origin: str | None) -> bool:
-    """Exact host matching (case-insensitive, trailing dot ignored); an empty list allows all."""
-    if not patterns:
-        return True
-    if not origin:
-        return False
-    parts = urlsplit(origin.strip().lower())
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return False
+def _is_ip(host: str) -> bool:
     try:
-        port = parts.port or _DEFAULT_PORTS[parts.scheme]
+        ipaddress.ip_address(host)
     except ValueError:
         return False
-    host = parts.hostname.rstrip(".")
-    return any(pattern.matches(host, port) for pattern in patterns)
+    return True
 
 
-def normalise_origin(origin: str | None) -> str | None:
-    """`scheme://host[:port]` in lower case without a default port, or None if not an origin."""
+def _origin_parts(origin: str | None) -> tuple[str, str, int | None] | None:
+    """(scheme, host, explicit port) of an origin, or None if it is not one. A host with an
+    empty label (`.example.org`, `a..b`) is not a host."""
     if not origin:
         return None
     parts = urlsplit(origin.strip().lower())
@@ -87,16 +101,46 @@ def normalise_origin(origin: str | None) -> str | None:
     except ValueError:
         return None
     host = parts.hostname.rstrip(".")
+    if ":" not in host and not all(host.split(".")):
+        return None
+    return parts.scheme, host, port
+
+
+def origin_allowed(patterns: list[DomainPattern], origin: str | None) -> bool:
+    """Exact host matching (case-insensitive, trailing dot ignored); an empty list allows all."""
+    if not patterns:
+        return True
+    parts = _origin_parts(origin)
+    if parts is None:
+        return False
+    scheme, host, port = parts
+    return any(pattern.matches(host, port or _DEFAULT_PORTS[scheme]) for pattern in patterns)
+
+
+def normalise_origin(origin: str | None) -> str | None:
+    """`scheme://host[:port]` in lower case without a default port, or None if not an origin."""
+    parts = _origin_parts(origin)
+    if parts is None:
+        return None
+    scheme, host, port = parts
     if ":" in host:
         host = f"[{host}]"
-    shown = f":{port}" if port and port != _DEFAULT_PORTS[parts.scheme] else ""
-    return f"{parts.scheme}://{host}{shown}"
+    shown = f":{port}" if port and port != _DEFAULT_PORTS[scheme] else ""
+    return f"{scheme}://{host}{shown}"
 
 
-def parse_domains(raw: list[str]) -> list[DomainPattern]:
+def parse_domains(
+    raw: list[str], is_public_suffix: IsPublicSuffix | None = None
+) -> list[DomainPattern]:
+    """Syntax always; with `is_public_suffix`, also the rule that an entry names a
+    registrable domain (new entries; stored ones were checked when they were written)."""
     if len(raw) > MAX_DOMAINS:
         raise ValidationFailed.on("allowed_domains", f"at most {MAX_DOMAINS} entries")
-    return list(dict.fromkeys(DomainPattern.parse(entry) for entry in raw))
+    patterns = list(dict.fromkeys(DomainPattern.parse(entry) for entry in raw))
+    if is_public_suffix is not None:
+        for pattern in patterns:
+            pattern.check_registrable(is_public_suffix)
+    return patterns
 
 
 def _short(value: str, name: str, limit: int) -> str:

@@ -97,3 +97,4 @@ class RateLimited(DomainError):
 class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     title = "Service unavailable"
+    retry_after = 2  # seconds a client should wait before trying again

@@ -29,8 +29,16 @@ class Plan(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ParseBudget:
+    """What reading one uploaded file may cost: wall-clock seconds and memory."""
+
+    seconds: float
+    memory_mb: int
+
+
+@dataclass(frozen=True, slots=True)
 class PlanLimits:
-    """Limits of one plan; -1 means unlimited."""
+    """Limits of one plan; -1 means unlimited (for parsing: the deployment's own cap)."""
 
     documents: int
     storage_mb: int
@@ -38,6 +46,14 @@ class PlanLimits:
     messages_per_month: int
     embed_codes: int
     seats: int
+    parse_seconds: int = UNLIMITED
+    parse_memory_mb: int = UNLIMITED
+
+    def parse_budget(self, cap: ParseBudget) -> ParseBudget:
+        """The plan's budget for reading one file, never above the deployment's cap."""
+        seconds = cap.seconds if self.parse_seconds == UNLIMITED else self.parse_seconds
+        memory = cap.memory_mb if self.parse_memory_mb == UNLIMITED else self.parse_memory_mb
+        return ParseBudget(min(seconds, cap.seconds), min(memory, cap.memory_mb))
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -83,7 +99,14 @@ def _check(plan: Plan, name: str, limit: int, wanted: int) -> None:
 
 BUILT_IN_LIMITS: Mapping[Plan, PlanLimits] = {
     Plan.FREE: PlanLimits(
-        documents=20, storage_mb=50, max_file_mb=10, messages_per_month=500, embed_codes=2, seats=1
+        documents=20,
+        storage_mb=50,
+        max_file_mb=10,
+        messages_per_month=500,
+        embed_codes=2,
+        seats=1,
+        parse_seconds=20,
+        parse_memory_mb=512,
     ),
     Plan.PRO: PlanLimits(
         documents=1000,
@@ -92,6 +115,8 @@ BUILT_IN_LIMITS: Mapping[Plan, PlanLimits] = {
         messages_per_month=20000,
         embed_codes=20,
         seats=10,
+        parse_seconds=60,
+        parse_memory_mb=1024,
     ),
     Plan.ENTERPRISE: PlanLimits(
         documents=UNLIMITED,

@@ -12,17 +12,20 @@ from domain.ids import SessionId, WorkspaceId
 
 @dataclass(frozen=True, slots=True)
 class RealtimeEvent:
-    """Something that happened in a conversation: a message, typing, a handoff, a start.
+    """Something that happened in a conversation (a message, typing, a handoff, a start),
+    or to a workspace's credentials (`access.changed`: open sockets must re-check theirs).
 
-    `data` is JSON-safe; `type` is one of EVENT_TYPES."""
+    `data` is JSON-safe; `type` is one of EVENT_TYPES; `session_id` is None for
+    `access.changed`."""
 
     workspace_id: WorkspaceId
-    session_id: SessionId
+    session_id: SessionId | None
     type: str
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-EVENT_TYPES = frozenset({"message", "typing", "handoff", "conversation.started"})
+ACCESS_CHANGED = "access.changed"
+EVENT_TYPES = frozenset({"message", "typing", "handoff", "conversation.started", ACCESS_CHANGED})
 
 
 def session_channel(workspace_id: WorkspaceId, session_id: SessionId) -> str:
@@ -33,8 +36,16 @@ def workspace_channel(workspace_id: WorkspaceId) -> str:
     return f"workspace:{workspace_id}"
 
 
-def channels_of(event: RealtimeEvent) -> tuple[str, str]:
-    """An event reaches the sockets of its session and its workspace's dashboards."""
+def access_channel(workspace_id: WorkspaceId) -> str:
+    """Every open socket of the workspace listens here, widget and dashboard alike."""
+    return f"access:{workspace_id}"
+
+
+def channels_of(event: RealtimeEvent) -> tuple[str, ...]:
+    """A conversation event reaches the sockets of its session and its workspace's
+    dashboards; a credential change, every socket of the workspace."""
+    if event.session_id is None:
+        return (access_channel(event.workspace_id),)
     return (
         session_channel(event.workspace_id, event.session_id),
         workspace_channel(event.workspace_id),
@@ -47,6 +58,8 @@ class Realtime(Protocol):
         screen update, not lost data."""
         ...
 
-    def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[RealtimeEvent]]:
-        """Events published to `channel` from now on, until the context ends."""
+    def subscribe(
+        self, *channels: str
+    ) -> AbstractAsyncContextManager[AsyncIterator[RealtimeEvent]]:
+        """Events published to any of `channels` from now on, until the context ends."""
         ...

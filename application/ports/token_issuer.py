@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -12,9 +12,15 @@ from domain.roles import Role
 
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
+    """Who the token was issued to. `role` is informative only: the role in force is read
+    from stored data. `family_id` ties the token to its log-in (refresh-token family), so a
+    log-out ends it too."""
+
     user_id: UserId
     workspace_id: WorkspaceId
     role: Role
+    family_id: TokenFamilyId | None = None
+    expires_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,14 @@ class UserRepository(Protocol):
 
     async def count(self, workspace_id: WorkspaceId) -> int: ...
 
+    async def save(self, user: User) -> None:
+        """Stores a changed member (their role)."""
+        ...
+
+    async def remove(self, workspace_id: WorkspaceId, user_id: UserId) -> None:
+        """Deletes the member and their refresh tokens."""
+        ...
+
     async def set_password_hash(
         self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
     ) -> None: ...

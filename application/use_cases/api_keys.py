@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from application.pagination import Page, PageRequest
 from application.ports.clock import Clock
+from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
+from application.realtime_events import access_changed_event
 from domain.accounts import ApiKey, clean_name
 from domain.errors import NotFound
 from domain.ids import ApiKeyId, new_uuid
@@ -57,10 +59,10 @@ class ListApiKeys:
 
 
 class RevokeApiKey:
-    """A revoked key stops authenticating at once."""
+    """A revoked key stops authenticating at once, and sockets opened with it close."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, realtime: Realtime) -> None:
+        self._uow, self._clock, self._realtime = uow, clock, realtime
 
     async def execute(self, principal: Principal, key_id: ApiKeyId) -> None:
         principal.require(Permission.MANAGE_API_KEYS)
@@ -71,3 +73,7 @@ class RevokeApiKey:
             key.revoke(self._clock.now())
             await tx.api_keys.save(key)
             await tx.commit()
+        event = access_changed_event(
+            principal.workspace_id, "api_key_revoked", api_key_id=str(key_id)
+        )
+        await self._realtime.publish(event)

@@ -9,12 +9,15 @@ from typing import Any
 
 from application.pagination import Page, PageRequest
 from application.ports.clock import Clock
+from application.ports.public_suffixes import PublicSuffixes
+from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principal import Principal
+from application.realtime_events import access_changed_event
 from domain.accounts import clean_name
 from domain.embed_codes import EmbedCode, WidgetSettings, new_public_key, parse_domains
 from domain.errors import NotFound, ValidationFailed
-from domain.ids import EmbedCodeId, new_uuid
+from domain.ids import EmbedCodeId, WorkspaceId, new_uuid
 from domain.plans import PlanCatalog
 from domain.roles import Permission
 
@@ -30,11 +33,11 @@ class EmbedCodeChanges:
     settings: Mapping[str, Any] | None = None
     active: bool | None = None
 
-    def apply(self, code: EmbedCode) -> None:
+    def apply(self, code: EmbedCode, suffixes: PublicSuffixes) -> None:
         if self.name is not None:
             code.name = clean_name(self.name, "name")
         if self.allowed_domains is not None:
-            code.allowed_domains = parse_domains(self.allowed_domains)
+            code.allowed_domains = parse_domains(self.allowed_domains, suffixes.is_public_suffix)
         if self.settings is not None:
             unknown = set(self.settings) - SETTING_NAMES
             if unknown:
@@ -57,8 +60,10 @@ async def _code(tx: UnitOfWork, principal: Principal, code_id: EmbedCodeId) -> E
 class CreateEmbedCode:
     """Owners and admins create embed codes, as many as the plan allows."""
 
-    def __init__(self, uow: UnitOfWorkFactory, plans: PlanCatalog, clock: Clock) -> None:
-        self._uow, self._plans, self._clock = uow, plans, clock
+    def __init__(
+        self, uow: UnitOfWorkFactory, plans: PlanCatalog, clock: Clock, suffixes: PublicSuffixes
+    ) -> None:
+        self._uow, self._plans, self._clock, self._suffixes = uow, plans, clock, suffixes
 
     async def execute(self, principal: Principal, spec: EmbedCodeChanges) -> EmbedCode:
         principal.require(Permission.MANAGE_EMBED_CODES)
@@ -66,7 +71,7 @@ class CreateEmbedCode:
         code = EmbedCode(
             EmbedCodeId(new_uuid()), principal.workspace_id, "", new_public_key(), now, now
         )
-        spec.apply(code)
+        spec.apply(code, self._suffixes)
         if not code.name:
             raise ValidationFailed.on("name", "must not be empty")
         async with self._uow.tenant(principal.workspace_id) as tx:
@@ -98,20 +103,28 @@ class ReadEmbedCodes:
 
 
 class ChangeEmbedCode:
-    """PATCH, key rotation (the old key stops at once) and deletion."""
+    """PATCH, key rotation and deletion. The old key stops at once, and so do the widget
+    sockets a change shuts out (rotation, deactivation, a narrower allowlist)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, suffixes: PublicSuffixes, realtime: Realtime
+    ) -> None:
+        self._uow, self._clock, self._suffixes, self._realtime = uow, clock, suffixes, realtime
 
     async def update(
         self, principal: Principal, code_id: EmbedCodeId, changes: EmbedCodeChanges
     ) -> EmbedCode:
-        return await self._change(principal, code_id, changes.apply)
+        code = await self._change(principal, code_id, lambda c: changes.apply(c, self._suffixes))
+        if changes.allowed_domains is not None or changes.active is False:
+            await self._shut_out(code.workspace_id, code_id)
+        return code
 
     async def rotate_key(self, principal: Principal, code_id: EmbedCodeId) -> EmbedCode:
-        return await self._change(
+        code = await self._change(
             principal, code_id, lambda code: code.rotate_key(self._clock.now())
         )
+        await self._shut_out(code.workspace_id, code_id)
+        return code
 
     async def delete(self, principal: Principal, code_id: EmbedCodeId) -> None:
         principal.require(Permission.MANAGE_EMBED_CODES)
@@ -119,6 +132,11 @@ class ChangeEmbedCode:
             await _code(tx, principal, code_id)
             await tx.embed_codes.delete(principal.workspace_id, code_id)
             await tx.commit()
+        await self._shut_out(principal.workspace_id, code_id)
+
+    async def _shut_out(self, workspace_id: WorkspaceId, code_id: EmbedCodeId) -> None:
+        event = access_changed_event(workspace_id, "embed_code_changed", embed_code_id=str(code_id))
+        await self._realtime.publish(event)
 
     async def _change(
         self, principal: Principal, code_id: EmbedCodeId, change: Callable[[EmbedCode], None]

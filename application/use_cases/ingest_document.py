@@ -17,6 +17,7 @@ from domain.chunking import ChunkDraft, ChunkingPolicy, chunk_blocks
 from domain.documents import Document, UnreadableDocument
 from domain.ids import ChunkId
 from domain.knowledge import Chunk, IngestionJob
+from domain.plans import ParseBudget, PlanCatalog
 
 log = structlog.get_logger()
 
@@ -40,18 +41,20 @@ class IngestDocument:
         parser: DocumentParser,
         embedder: Embedder,
         clock: Clock,
+        plans: PlanCatalog,
+        parse_cap: ParseBudget,
         policy: ChunkingPolicy = ChunkingPolicy(),
     ) -> None:
         self._uow, self._parser, self._embedder, self._clock = uow, parser, embedder, clock
-        self._policy = policy
+        self._plans, self._parse_cap, self._policy = plans, parse_cap, policy
 
     async def execute(self, job: IngestionJob) -> Outcome:
         started = await self._start(job)
         if started is None:
             return Outcome.GONE
-        document, data = started
+        document, data, budget = started
         try:
-            blocks = await self._parser.parse(document.mime_type, data)
+            blocks = await self._parser.parse(document.mime_type, data, budget)
             # Tokenising a large document takes seconds: never on the event loop.
             drafts = await asyncio.to_thread(
                 chunk_blocks, blocks, self._embedder.count_tokens, self._policy
@@ -83,16 +86,19 @@ class IngestDocument:
             job, None, lambda doc: doc.mark_retries_exhausted(reason, now), Outcome.FAILED
         )
 
-    async def _start(self, job: IngestionJob) -> tuple[Document, bytes] | None:
+    async def _start(self, job: IngestionJob) -> tuple[Document, bytes, ParseBudget] | None:
+        """The document marked `processing`, its bytes, and what its plan lets parsing cost."""
         async with self._uow.tenant(job.workspace_id) as tx:
             document = await tx.documents.get(job.workspace_id, job.document_id, for_update=True)
             data = await tx.documents.content(job.workspace_id, job.document_id)
-            if document is None or data is None:
+            workspace = await tx.workspaces.get(job.workspace_id)
+            if document is None or data is None or workspace is None:
                 return None
             document.start_processing(self._clock.now())
             await tx.documents.save(document)
             await tx.commit()
-        return document, data
+        budget = self._plans.for_plan(workspace.plan).parse_budget(self._parse_cap)
+        return document, data, budget
 
     async def _finish(
         self,

@@ -58,9 +58,9 @@ class OpenWidget:
         self._uow = uow
 
     async def execute(
-        self, public_key: str, origin: str | None, own_origin: str | None = None
+        self, public_key: str, origin: str | None, own_origins: tuple[str, ...] = ()
     ) -> WidgetAccess:
-        """`own_origin` is this service's own (the preview page): always allowed."""
+        """`own_origins` are this service's own (the preview page): always allowed."""
         if not public_key:
             raise Unauthorized("An embed key is required: the X-Embed-Key header or ?key=.")
         async with self._uow.system() as tx:
@@ -68,7 +68,7 @@ class OpenWidget:
         if code is None or not code.active:
             raise Unauthorized("This embed key is unknown, replaced or switched off.")
         page = normalise_origin(origin)
-        ours = page is not None and page == normalise_origin(own_origin)
+        ours = page is not None and page in {normalise_origin(o) for o in own_origins}
         if not (ours or code.allows(origin)):
             raise OriginNotAllowed("This site is not allowed to use this chat widget.")
         return WidgetAccess(code, page or "")

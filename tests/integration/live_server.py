@@ -15,7 +15,9 @@ class ApiServer:
     def __init__(self, app: Any, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
+            )
         )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -32,6 +32,8 @@ LIMIT_KEYS = {
     "messages_per_month",
     "embed_codes",
     "seats",
+    "parse_seconds",
+    "parse_memory_mb",
 }
 USAGE_KEYS = {"documents", "storage_bytes", "messages_this_month", "embed_codes", "seats"}
 # The claims of adapters/outbound/jwt/token_issuer.py.

@@ -72,6 +72,8 @@ def test_create_returns_the_contract_shape_with_a_snippet(client: TestClient[Any
     [
         ({"allowed_domains": ["example.com/path"]}, "allowed_domains"),
         ({"allowed_domains": ["*."]}, "allowed_domains"),
+        ({"allowed_domains": ["*.com"]}, "allowed_domains"),
+        ({"allowed_domains": ["*.co.uk"]}, "allowed_domains"),
         ({"settings": {"primary_color": "blue"}}, "settings.primary_color"),
         ({"settings": {"position": "top"}}, "settings.position"),
         (

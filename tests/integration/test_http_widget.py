@@ -93,17 +93,43 @@ def test_an_empty_allowlist_allows_any_origin(client: TestClient[Any]) -> None:
     assert response.headers["access-control-allow-origin"] == "https://anywhere.test"
 
 
-def test_the_service_own_origin_is_allowed_for_the_preview(site: Site) -> None:
-    # Browsers leave Origin off same-origin GETs and mark them with Sec-Fetch-Site.
-    same_origin = site.client.get(
-        "/widget/v1/config", params={"key": site.key}, headers={"Sec-Fetch-Site": "same-origin"}
-    )
-    assert same_origin.status_code == 200
-    assert "access-control-allow-origin" not in same_origin.headers
-    forged = site.client.get(
-        "/widget/v1/config", params={"key": site.key}, headers={"Sec-Fetch-Site": "cross-site"}
-    )
-    assert forged.status_code == 403
+def test_the_service_own_origin_is_allowed_for_the_preview(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The own origin is configured (CCGPT_PUBLIC_URL), never read from the Host header.
+    with widget_client(database_url, tmp_path, public_url="http://testserver.local") as client:
+        site = new_site(client, documents=False)
+        # Browsers leave Origin off same-origin GETs and mark them with Sec-Fetch-Site.
+        same_origin = site.client.get(
+            "/widget/v1/config",
+            params={"key": site.key},
+            headers={"Sec-Fetch-Site": "same-origin"},
+        )
+        assert same_origin.status_code == 200
+        assert "access-control-allow-origin" not in same_origin.headers
+        assert site.widget("GET", "/config", origin="http://testserver.local").status_code == 200
+        forged = site.client.get(
+            "/widget/v1/config", params={"key": site.key}, headers={"Sec-Fetch-Site": "cross-site"}
+        )
+        assert forged.status_code == 403
+
+
+def test_the_host_header_never_makes_an_origin_our_own(site: Site) -> None:
+    """With CCGPT_PUBLIC_URL unset, a client naming itself in Host and Origin is refused."""
+    for headers in (
+        {"Host": "evil.net", "Origin": "http://evil.net"},
+        {"Host": "evil.net", "Sec-Fetch-Site": "same-origin"},
+    ):
+        response = site.client.get("/widget/v1/config", params={"key": site.key}, headers=headers)
+        assert response.status_code == 403, headers
+        assert response.json()["code"] == "origin_not_allowed"
+
+
+def test_an_origin_with_an_empty_label_matches_no_wildcard(client: TestClient[Any]) -> None:
+    site = new_site(client, allowed=["*.example.org"], documents=False)
+    assert site.widget("GET", "/config", origin="https://help.example.org").status_code == 200
+    for origin in ("https://.example.org", "https://a..example.org"):
+        assert site.widget("GET", "/config", origin=origin).status_code == 403, origin
 
 
 # --- CORS preflight ------------------------------------------------------------------------

@@ -75,12 +75,33 @@ async def enqueue(q: Queue, count: int = 1) -> list[IngestionJob]:
 
 async def test_jobs_are_claimed_oldest_first_and_once(q: Queue) -> None:
     first, second = await enqueue(q, 2)
+    other = (await enqueue(q))[0]
     a = await q.queue.claim("worker-a", lease_seconds=60)
     b = await q.queue.claim("worker-b", lease_seconds=60)
-    assert (a and a.id, b and b.id) == (first.id, second.id)
+    # One running job per workspace: the second worker takes the other workspace's job.
+    assert (a and a.id, b and b.id) == (first.id, other.id)
     assert a is not None and a.attempts == 1
     assert await q.queue.claim("worker-c", lease_seconds=60) is None
-    assert await q.queue.pending() == 2
+    assert await q.queue.pending() == 3
+    assert await q.queue.complete(first.id, "worker-a")
+    c = await q.queue.claim("worker-c", lease_seconds=60)
+    assert c is not None and c.id == second.id
+
+
+async def test_a_workspace_runs_one_job_at_a_time_and_workspaces_take_turns(q: Queue) -> None:
+    """A tenant that uploads many heavy files cannot hold every worker: the others wait
+    their turn, and a workspace served longer ago goes first."""
+    a1, a2 = await enqueue(q, 2)
+    b1, b2 = await enqueue(q, 2)
+    order = []
+    for _ in range(4):
+        job = await q.queue.claim("w", lease_seconds=60)
+        assert job is not None
+        order.append(job.id)
+        assert await q.queue.complete(job.id, "w")
+        q.clock.advance(1)
+    assert order == [a1.id, b1.id, a2.id, b2.id]
+    assert await q.queue.claim("w", lease_seconds=60) is None
 
 
 async def test_a_crashed_workers_job_comes_back_when_its_lease_runs_out(q: Queue) -> None:
@@ -116,8 +137,8 @@ async def test_a_retried_job_waits_for_its_delay(q: Queue) -> None:
 async def test_completed_and_failed_jobs_are_never_claimed_again(q: Queue) -> None:
     done, failed = await enqueue(q, 2)
     await q.queue.claim("w", 60)
-    await q.queue.claim("w", 60)
     assert await q.queue.complete(done.id, "w")
+    await q.queue.claim("w", 60)
     assert await q.queue.fail(failed.id, "w", "gave up")
     q.clock.advance(3600)
     assert await q.queue.claim("w", 60) is None

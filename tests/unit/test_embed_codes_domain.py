@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
 from domain.embed_codes import (
     EmbedCode,
     WidgetSettings,
@@ -65,6 +66,24 @@ def test_an_empty_list_allows_any_origin() -> None:
 def test_malformed_patterns_are_refused(bad: str) -> None:
     with pytest.raises(ValidationFailed):
         parse_domains([bad])
+
+
+@pytest.mark.parametrize(
+    "too_broad",
+    ["*.com", "*.co.uk", "com", "co.uk", "*.github.io", "intranet", "*.127.0.0.1"],
+)
+def test_a_pattern_must_name_at_least_a_registrable_domain(too_broad: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_domains([too_broad], PslPublicSuffixes().is_public_suffix)
+    assert refused.value.errors[0].field == "allowed_domains"
+
+
+@pytest.mark.parametrize(
+    "fine",
+    ["example.com", "*.example.co.uk", "user.github.io", "localhost:3000", "127.0.0.1:8080"],
+)
+def test_registrable_domains_ips_and_localhost_are_accepted(fine: str) -> None:
+    assert parse_domains([fine], PslPublicSuffixes().is_public_suffix)
 
 
 def test_patterns_are_normalised_and_deduplicated() -> None:

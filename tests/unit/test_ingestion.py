@@ -36,7 +36,7 @@ class FlakyEmbedder(HashingEmbedder):
 
 
 class RefusingParser:
-    async def parse(self, mime_type: MimeType, data: bytes) -> list[Block]:
+    async def parse(self, mime_type: MimeType, data: bytes, budget: object = None) -> list[Block]:
         raise UnreadableDocument("The PDF is encrypted; upload an unprotected copy.")
 
 

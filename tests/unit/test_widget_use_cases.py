@@ -65,7 +65,7 @@ async def test_the_door_wants_a_current_key_and_an_allowed_origin(
         await container.open_widget().execute(code.public_key, None)
     # The service's own origin (the preview page) is always allowed.
     own = await container.open_widget().execute(
-        code.public_key, "http://localhost:8000", "http://localhost:8000/"
+        code.public_key, "http://localhost:8000", ("http://localhost:8000/",)
     )
     assert own.origin == "http://localhost:8000"
     with pytest.raises(Unauthorized):

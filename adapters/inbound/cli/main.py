@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    import msgspec
     import uvicorn
 
     from bootstrap.app import create_app
@@ -58,6 +59,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     signing_key(settings)  # created once here, before any worker could race for it
+    if not settings.own_origin_list():
+        # The preview page is served from where we listen; the Host header is never trusted.
+        origins = listen_origins(host, port)
+        os.environ["CCGPT_OWN_ORIGINS"] = origins  # for workers started by uvicorn too
+        settings = msgspec.structs.replace(settings, own_origins=origins)
     database = "in-memory (nothing is kept)" if settings.storage == "memory" else "external"
     embedded: EmbeddedPostgres | None = None
     if settings.embedded_database:
@@ -66,9 +72,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     print(f"  data:     {settings.data_dir.resolve()}", flush=True)
     print(f"  database: {database}", flush=True)
     print(f"  docs:     http://{host}:{port}/schema", flush=True)
+    # The client address is ours to derive (CCGPT_TRUSTED_PROXIES), never uvicorn's: its
+    # default would believe X-Forwarded-For from any local peer.
     try:
         if workers <= 1:
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+            uvicorn.run(
+                create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+            )
             return 0
         if settings.embedded_database:
             # Workers share one server: start it here and hand them its URL.
@@ -81,11 +91,20 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             port=port,
             workers=workers,
             log_level="warning",
+            proxy_headers=False,
         )
         return 0
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def listen_origins(host: str, port: int) -> str:
+    """Browser origins of a server listening on `host:port`."""
+    if host in ("0.0.0.0", "::", "127.0.0.1", "localhost"):  # noqa: S104 - names, not binds
+        return f"http://127.0.0.1:{port},http://localhost:{port}"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 async def _worker(settings: Settings, concurrency: int | None) -> int:

@@ -27,6 +27,8 @@ USE_CASES = (
     "change_plan",
     "list_members",
     "add_member",
+    "change_member_role",
+    "remove_member",
     "create_api_key",
     "list_api_keys",
     "revoke_api_key",
@@ -76,22 +78,32 @@ def public_base(request: ASGIConnection[Any, Any, Any, Any], state: State) -> st
 
 
 def client_ip(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
-    """The peer address, or the first untrusted hop of X-Forwarded-For behind a trusted proxy."""
+    """The one place the client's address is decided, for HTTP and sockets alike: the peer,
+    or, while the peer is a proxy of CCGPT_TRUSTED_PROXIES, the hop of X-Forwarded-For it
+    names (right to left). Nothing else is believed: `ccgpt serve` turns uvicorn's own
+    proxy-header handling off, which would otherwise believe any local peer."""
     peer = request.client.host if request.client else "0.0.0.0"  # noqa: S104 - only a key
     trusted = state.trusted_proxies
     hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
     address = peer
     while hops and _in(address, trusted):
-        address = hops.pop()
+        hop = hops.pop()
+        if _ip(hop) is None:
+            break  # garbage from the client, passed through: stop at the last real address
+        address = hop
     return address
 
 
-def _in(address: str, networks: tuple[Any, ...]) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ip = ipaddress.ip_address(address)
+        return ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return any(ip in net for net in networks)
+        return None
+
+
+def _in(address: str, networks: tuple[Any, ...]) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in net for net in networks)
 
 
 def dependencies() -> dict[str, Provide]:

@@ -14,7 +14,13 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
-from domain.errors import DomainError, RateLimited, Unauthorized, ValidationFailed
+from domain.errors import (
+    DomainError,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
 
 log = structlog.get_logger()
 
@@ -81,6 +87,8 @@ def from_domain_error(exc: DomainError) -> ProblemDetailsException:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, ServiceUnavailable):
+        headers["Retry-After"] = str(exc.retry_after)
     return problem(exc.code, exc.detail, errors=errors, headers=headers or None)
 
 
@@ -127,6 +135,15 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     return problem(code, detail, status=status, headers=exc.headers)
 
 
+def from_undecodable_text(exc: UnicodeDecodeError) -> ProblemDetailsException:
+    """A form field or body that is not UTF-8 (framework parsers decode before we can)."""
+    return problem("validation_error", "Text must be UTF-8.", errors=[_not_utf8()])
+
+
+def _not_utf8() -> dict[str, str]:
+    return {"field": "body", "message": "must be UTF-8 text"}
+
+
 def from_unexpected(exc: Exception) -> ProblemDetailsException:
     # The traceback goes to the log, bound to the request id; never to the client.
     log.error("http.unhandled_error", exc_info=exc)
@@ -140,6 +157,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 DomainError: from_domain_error,
                 ValidationException: from_validation_exception,
                 HTTPException: from_http_exception,
+                UnicodeDecodeError: from_undecodable_text,
                 Exception: from_unexpected,
             }
         )

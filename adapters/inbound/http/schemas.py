@@ -59,6 +59,10 @@ class MemberBody(Request):
     password: Password
 
 
+class MemberRolePatch(Request):
+    role: Literal["admin", "agent"]
+
+
 class ApiKeyBody(Request):
     name: ShortText
 
@@ -103,6 +107,8 @@ class LimitsOut(Response):
     messages_per_month: int
     embed_codes: int
     seats: int
+    parse_seconds: int
+    parse_memory_mb: int
 
 
 class UsageOut(Response):

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -111,44 +112,87 @@ class FrameSocket:
         return frame if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
 
     async def pump_events(
-        self, events: Any, to_frame: Callable[[RealtimeEvent], dict[str, Any] | None]
+        self, events: Any, on_event: Callable[[RealtimeEvent], Awaitable[None]]
     ) -> None:
-        """Forwards Realtime events as frames until the socket closes."""
+        """Hands Realtime events to `on_event` until the socket closes."""
         async for event in events:
-            frame = to_frame(event)
-            if frame is not None:
-                await self.send(frame)
+            await on_event(event)
             if self.closed:
                 return
+
+    async def read_frames(self, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        try:
+            while not self.closed:
+                frame = await self.receive()
+                if frame is None:
+                    await self.send(
+                        {
+                            "type": "error",
+                            "code": "validation_error",
+                            "detail": 'Frames are JSON objects with a "type".',
+                        }
+                    )
+                    continue
+                await handle(frame)
+        except SocketClosed:
+            pass
+
+
+Credential = Callable[[], Awaitable[None]]
+
+
+async def keep_checking(
+    sock: FrameSocket,
+    check: Credential,
+    every_seconds: float,
+    expires_at: Callable[[], datetime | None],
+) -> None:
+    """Re-checks the socket's credential every so often, and closes the socket when it no
+    longer holds or expires (access events trigger the same check at once)."""
+    while not sock.closed:
+        deadline = expires_at()
+        wait = every_seconds
+        if deadline is not None:
+            wait = min(wait, max(0.0, (deadline - datetime.now(UTC)).total_seconds()))
+        await asyncio.sleep(wait)
+        deadline = expires_at()
+        if deadline is not None and deadline <= datetime.now(UTC):
+            await sock.close(CLOSE_UNAUTHORIZED, "the token expired; send an auth frame in time")
+            return
+        await close_unless_allowed(sock, check)
+
+
+async def close_unless_allowed(sock: FrameSocket, check: Credential) -> None:
+    try:
+        await check()
+    except DomainError as exc:
+        log.info("socket.credential_ended", code=exc.code)
+        await sock.close(close_code_for(exc), exc.detail)
 
 
 async def run_until_closed(
     sock: FrameSocket,
     events: Any,
-    to_frame: Callable[[RealtimeEvent], dict[str, Any] | None],
+    on_event: Callable[[RealtimeEvent], Awaitable[None]],
     handle: Callable[[dict[str, Any]], Awaitable[None]],
+    guard: Awaitable[None] | None = None,
 ) -> None:
-    """Reads frames and hands them to `handle` while events are forwarded beside it."""
-    forwarder = asyncio.create_task(sock.pump_events(events, to_frame))
+    """Reads frames and hands them to `handle`, while events go to `on_event` and `guard`
+    watches the credential; whichever ends first (a close) ends them all."""
+    tasks = [
+        asyncio.create_task(sock.read_frames(handle)),
+        asyncio.create_task(sock.pump_events(events, on_event)),
+    ]
+    if guard is not None:
+        tasks.append(asyncio.ensure_future(guard))
     try:
-        while not sock.closed:
-            frame = await sock.receive()
-            if frame is None:
-                await sock.send(
-                    {
-                        "type": "error",
-                        "code": "validation_error",
-                        "detail": 'Frames are JSON objects with a "type".',
-                    }
-                )
-                continue
-            await handle(frame)
-    except SocketClosed:
-        pass
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        forwarder.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await forwarder
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 def message_frame(event: RealtimeEvent) -> dict[str, Any]:

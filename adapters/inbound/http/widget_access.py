@@ -17,7 +17,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.inbound.http.dependencies import public_base, resolve
+from adapters.inbound.http.dependencies import resolve
 from adapters.inbound.http.problems import from_domain_error
 from application.use_cases.widget import OpenWidget, WidgetAccess
 from domain.errors import DomainError
@@ -28,21 +28,16 @@ ALLOW_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Request-ID"
 EXPOSE_HEADERS = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-ID"
 
 
-def own_origin(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
-    """This service's origin (CCGPT_PUBLIC_URL, else the URL the request came in on): the
-    preview page lives there, so every embed code allows it."""
-    base = urlsplit(public_base(request, state))
-    return f"{base.scheme}://{base.netloc}"
-
-
-def page_origin(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str | None:
-    """The `Origin` header. Browsers leave it off same-origin GETs, marking them with the
-    unforgeable `Sec-Fetch-Site: same-origin`: such a page is on our own origin."""
+def page_origin(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The `Origin` header. Browsers leave it off same-origin GETs, marking them with
+    `Sec-Fetch-Site: same-origin`: such a page is on the origin this request was sent to
+    (which counts as ours only if it is one of `own_origins`, never by the Host header)."""
     origin = request.headers.get("origin")
     if origin:
         return origin
     if request.headers.get("sec-fetch-site") == "same-origin":
-        return own_origin(request, state)
+        base = urlsplit(str(request.base_url))
+        return f"{base.scheme}://{base.netloc}"
     return None
 
 
@@ -52,9 +47,7 @@ def embed_key(request: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State) -> WidgetAccess:
     opener: OpenWidget = await resolve(state.container, "open_widget")
-    return await opener.execute(
-        embed_key(request), page_origin(request, state), own_origin(request, state)
-    )
+    return await opener.execute(embed_key(request), page_origin(request), state.own_origins)
 
 
 async def provide_widget_access(request: Request[Any, Any, Any], state: State) -> WidgetAccess:

@@ -43,6 +43,8 @@ class PyJWTTokenIssuer:
 
     def issue_access(self, claims: AccessClaims) -> SignedToken:
         body = {"ws": str(claims.workspace_id), "role": claims.role.value}
+        if claims.family_id is not None:
+            body["fam"] = str(claims.family_id)
         return self._sign("access", str(claims.user_id), str(uuid.uuid4()), self._access_ttl, body)
 
     def issue_refresh(self, claims: RefreshClaims) -> SignedToken:
@@ -53,10 +55,13 @@ class PyJWTTokenIssuer:
     def read_access(self, token: str) -> AccessClaims:
         payload = self._verify(token, "access")
         try:
+            family = payload.get("fam")
             return AccessClaims(
                 UserId(uuid.UUID(payload["sub"])),
                 WorkspaceId(uuid.UUID(payload["ws"])),
                 Role(payload["role"]),
+                TokenFamilyId(uuid.UUID(family)) if family is not None else None,
+                datetime.fromtimestamp(payload["exp"], UTC),
             )
         except (KeyError, ValueError, TypeError):
             raise Unauthorized("Malformed access token.") from None

@@ -103,10 +103,14 @@ class _QueuedJob:
     locked_by: str | None = None
     locked_until: datetime | None = None
     last_error: str | None = None
+    claimed_at: datetime | None = None
 
     @property
     def id(self) -> JobId:
         return self.job.id
+
+    def live(self, now: datetime) -> bool:
+        return self.status == "running" and not _expired(self, now)
 
 
 class InMemoryJobRepository(ScopedRepository):
@@ -132,15 +136,34 @@ class InMemoryJobQueue:
     async def claim(self, worker: str, lease_seconds: int) -> IngestionJob | None:
         async with self._store.lock:
             now = self._clock.now()
+            jobs = list(self._store.jobs.values())
+            busy = {q.job.workspace_id for q in jobs if q.live(now)}
             ready: list[_QueuedJob] = [
                 q
-                for q in self._store.jobs.values()
-                if (q.status == "queued" and q.run_after is not None and q.run_after <= now)
-                or (q.status == "running" and _expired(q, now) and not q.job.exhausted)
+                for q in jobs
+                if q.job.workspace_id not in busy
+                and (
+                    (q.status == "queued" and q.run_after is not None and q.run_after <= now)
+                    or (q.status == "running" and _expired(q, now) and not q.job.exhausted)
+                )
             ]
             if not ready:
                 return None
-            queued = min(ready, key=lambda q: (q.run_after or now, q.job.created_at))
+            served: dict[WorkspaceId, datetime] = {}
+            for q in jobs:
+                if q.claimed_at is not None:
+                    ws = q.job.workspace_id
+                    served[ws] = max(served.get(ws, q.claimed_at), q.claimed_at)
+            queued = min(
+                ready,
+                key=lambda q: (
+                    q.job.workspace_id in served,
+                    served.get(q.job.workspace_id, now),
+                    q.run_after or now,
+                    q.job.created_at,
+                ),
+            )
+            queued.claimed_at = now
             queued.status, queued.locked_by = "running", worker
             queued.locked_until = now + timedelta(seconds=lease_seconds)
             queued.job.attempts += 1

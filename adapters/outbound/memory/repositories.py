@@ -85,6 +85,19 @@ class InMemoryUserRepository(ScopedRepository):
     async def count(self, workspace_id: WorkspaceId) -> int:
         return len([ws for ws, _ in self._store.users if ws == workspace_id and self._sees(ws)])
 
+    async def save(self, user: User) -> None:
+        key = (user.workspace_id, user.id)
+        if self._sees(user.workspace_id) and key in self._store.users:
+            self._store.users[key] = copy.deepcopy(user)
+
+    async def remove(self, workspace_id: WorkspaceId, user_id: UserId) -> None:
+        if not self._sees(workspace_id):
+            return
+        self._store.users.pop((workspace_id, user_id), None)
+        tokens = self._store.refresh_tokens
+        for token_id in [i for i, tok in tokens.items() if tok.user_id == user_id]:
+            del tokens[token_id]
+
     async def set_password_hash(
         self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
     ) -> None:
@@ -137,3 +150,10 @@ class InMemoryRefreshTokenRepository(ScopedRepository):
         for token in self._store.refresh_tokens.values():
             if token.family_id == family_id and token.revoked_at is None:
                 token.revoked_at = now
+
+    async def family_revoked(self, family_id: TokenFamilyId) -> bool:
+        return any(
+            token.family_id == family_id and token.revoked_at is not None
+            for token in self._store.refresh_tokens.values()
+            if self._sees(token.workspace_id)
+        )

@@ -29,6 +29,7 @@ from adapters.outbound.parsing.formats import (
     run_format,
 )
 from domain.documents import Block, MimeType, UnreadableDocument
+from domain.plans import ParseBudget
 
 POLL_SECONDS = 0.05
 MAX_REPLY_BYTES = 256 * 1024 * 1024
@@ -41,7 +42,9 @@ class InlineDocumentParser:
     def __init__(self, parsers: Mapping[MimeType, FormatParser] | None = None) -> None:
         self._parsers = PARSERS if parsers is None else parsers
 
-    async def parse(self, mime_type: MimeType, data: bytes) -> list[Block]:
+    async def parse(
+        self, mime_type: MimeType, data: bytes, budget: ParseBudget | None = None
+    ) -> list[Block]:
         parse = pick(self._parsers, mime_type)
         return await asyncio.to_thread(run_format, parse, mime_type, data)
 
@@ -60,24 +63,38 @@ class IsolatedDocumentParser:
         self._parsers = PARSERS if parsers is None else parsers
         self._context = multiprocessing.get_context("spawn")
 
-    async def parse(self, mime_type: MimeType, data: bytes) -> list[Block]:
+    async def parse(
+        self, mime_type: MimeType, data: bytes, budget: ParseBudget | None = None
+    ) -> list[Block]:
+        """Within `budget` (a plan's), never above this parser's own limits."""
+        cap = ParseBudget(self._timeout, self._memory_limit_mb)
+        limits = (
+            cap
+            if budget is None
+            else ParseBudget(min(budget.seconds, cap.seconds), min(budget.memory_mb, cap.memory_mb))
+        )
         parse = pick(self._parsers, mime_type)
         cancelled = threading.Event()
         try:
-            reply = await asyncio.to_thread(self._run, parse, mime_type, data, cancelled)
+            reply = await asyncio.to_thread(self._run, parse, mime_type, data, cancelled, limits)
         except asyncio.CancelledError:
             cancelled.set()  # the waiting thread kills the child within POLL_SECONDS
             raise
         return _decode(reply, KINDS[mime_type])
 
     def _run(
-        self, parse: FormatParser, mime_type: MimeType, data: bytes, cancelled: threading.Event
+        self,
+        parse: FormatParser,
+        mime_type: MimeType,
+        data: bytes,
+        cancelled: threading.Event,
+        limits: ParseBudget,
     ) -> bytes:
         receiver, sender = self._context.Pipe(duplex=False)
-        cpu_seconds = int(self._timeout) + CPU_GRACE_SECONDS
+        cpu_seconds = int(limits.seconds) + CPU_GRACE_SECONDS
         child = self._context.Process(
             target=_child_main,
-            args=(parse, mime_type, data, sender, self._memory_limit_mb, cpu_seconds),
+            args=(parse, mime_type, data, sender, limits.memory_mb, cpu_seconds),
             name="document-parser",
             daemon=True,
         )
@@ -89,7 +106,7 @@ class IsolatedDocumentParser:
             raise
         sender.close()  # so the child's exit shows here as end-of-file
         try:
-            return self._wait(child, receiver, cancelled, KINDS[mime_type])
+            return self._wait(child, receiver, cancelled, KINDS[mime_type], limits.seconds)
         finally:
             receiver.close()
             if child.is_alive():
@@ -98,16 +115,22 @@ class IsolatedDocumentParser:
             child.close()
 
     def _wait(
-        self, child: BaseProcess, receiver: Connection, cancelled: threading.Event, kind: str
+        self,
+        child: BaseProcess,
+        receiver: Connection,
+        cancelled: threading.Event,
+        kind: str,
+        seconds: float,
     ) -> bytes:
-        deadline = time.monotonic() + self._timeout
+        deadline = time.monotonic() + seconds
         while not receiver.poll(POLL_SECONDS):
             if cancelled.is_set():
                 raise UnreadableDocument("Parsing was cancelled.")
             if time.monotonic() >= deadline:
                 raise UnreadableDocument(
-                    f"Parsing took longer than {self._timeout:g} s and was stopped; the "
-                    "file may be damaged, far too complex, or built to hang readers."
+                    f"Parsing took longer than {seconds:g} s and was stopped; the {kind} file "
+                    "may be damaged, far too large inside, or built to hang readers (split "
+                    "it, or a larger plan allows more time)."
                 )
         try:
             return receiver.recv_bytes(MAX_REPLY_BYTES)

@@ -6,6 +6,7 @@ from collections.abc import Set
 
 from application.ports.document_parser import DocumentParser
 from domain.documents import Block, MimeType
+from domain.plans import ParseBudget
 
 # PDF and Word files go through large parsing libraries over zip, XML and compressed
 # streams: a hostile file there gets a child process with memory and CPU limits. Text,
@@ -23,6 +24,8 @@ class RoutingDocumentParser:
     ) -> None:
         self._isolated, self._inline, self._isolate = isolated, inline, isolate
 
-    async def parse(self, mime_type: MimeType, data: bytes) -> list[Block]:
+    async def parse(
+        self, mime_type: MimeType, data: bytes, budget: ParseBudget | None = None
+    ) -> list[Block]:
         parser = self._isolated if mime_type in self._isolate else self._inline
-        return await parser.parse(mime_type, data)
+        return await parser.parse(mime_type, data, budget)

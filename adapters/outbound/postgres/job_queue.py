@@ -16,20 +16,34 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres import tables as t
+from adapters.outbound.postgres.outage import outage_translated
 from adapters.outbound.postgres.scope import scope_transaction
 from application.ports.clock import Clock
 from domain.ids import DocumentId, JobId, WorkspaceId
 from domain.knowledge import IngestionJob
 
+# Claims are serialised by this lock (each takes a millisecond), so "no other job of the
+# workspace is running" stays true between the check and the update.
+_CLAIM_LOCK = text("SELECT pg_advisory_xact_lock(726354191)")
+# Fair across tenants: a workspace with a live job waits, and of the others the one served
+# longest ago goes first (round robin), then its oldest ready job.
 _CLAIM = text(
     """
     UPDATE ingestion_jobs SET status = 'running', attempts = attempts + 1,
-           locked_by = :worker, locked_until = :until, updated_at = :now
+           locked_by = :worker, locked_until = :until, updated_at = :now, claimed_at = :now
     WHERE id = (
-        SELECT id FROM ingestion_jobs
-        WHERE (status = 'queued' AND run_after <= :now)
-           OR (status = 'running' AND locked_until < :now AND attempts < max_attempts)
-        ORDER BY run_after
+        SELECT j.id FROM ingestion_jobs j
+        WHERE ((j.status = 'queued' AND j.run_after <= :now)
+               OR (j.status = 'running' AND j.locked_until < :now
+                   AND j.attempts < j.max_attempts))
+          AND NOT EXISTS (
+              SELECT 1 FROM ingestion_jobs r
+              WHERE r.workspace_id = j.workspace_id AND r.status = 'running'
+                AND r.locked_until >= :now
+          )
+        ORDER BY (
+            SELECT max(c.claimed_at) FROM ingestion_jobs c WHERE c.workspace_id = j.workspace_id
+        ) NULLS FIRST, j.run_after, j.created_at
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
@@ -65,8 +79,9 @@ class PostgresJobQueue:
     async def claim(self, worker: str, lease_seconds: int) -> IngestionJob | None:
         now = self._clock.now()
         params = {"worker": worker, "now": now, "until": now + timedelta(seconds=lease_seconds)}
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, None)
+            await conn.execute(_CLAIM_LOCK)
             row = (await conn.execute(_CLAIM, params)).first()
         return _job(row) if row is not None else None
 
@@ -86,14 +101,14 @@ class PostgresJobQueue:
         return await self._settle(job_id, worker, {"status": "failed", "last_error": error[:1000]})
 
     async def reap(self) -> list[IngestionJob]:
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, None)
             rows = (await conn.execute(_REAP, {"now": self._clock.now()})).all()
         return [_job(row) for row in rows]
 
     async def stranded(self, older_than_seconds: int) -> list[IngestionJob]:
         cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, None)
             rows = (await conn.execute(_STRANDED, {"cutoff": cutoff})).all()
         return [
@@ -105,7 +120,7 @@ class PostgresJobQueue:
 
     async def release(self, worker: str) -> None:
         jobs = t.ingestion_jobs
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, None)
             await conn.execute(
                 update(jobs)
@@ -121,7 +136,7 @@ class PostgresJobQueue:
 
     async def pending(self) -> int:
         jobs = t.ingestion_jobs
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, None)
             query = select(func.count()).where(jobs.c.status.in_(("queued", "running")))
             return int((await conn.execute(query)).scalar_one())
@@ -133,7 +148,7 @@ class PostgresJobQueue:
         jobs = t.ingestion_jobs
         if not keep_lease:
             values = {**values, "locked_by": None, "locked_until": None}
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, None)
             result = await conn.execute(
                 update(jobs)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, func, select, tuple_, update
+from sqlalchemy import Select, Table, delete, exists, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -117,6 +117,19 @@ class PostgresUserRepository:
         )
         return int((await self._conn.execute(query)).scalar_one())
 
+    async def save(self, user: User) -> None:
+        await self._conn.execute(
+            update(t.users)
+            .where(t.users.c.workspace_id == user.workspace_id, t.users.c.id == user.id)
+            .values(**mappers.user_to_row(user))
+        )
+
+    async def remove(self, workspace_id: WorkspaceId, user_id: UserId) -> None:
+        # Refresh tokens go by ON DELETE CASCADE.
+        await self._conn.execute(
+            delete(t.users).where(t.users.c.workspace_id == workspace_id, t.users.c.id == user_id)
+        )
+
     async def set_password_hash(
         self, workspace_id: WorkspaceId, user_id: UserId, password_hash: str
     ) -> None:
@@ -194,3 +207,10 @@ class PostgresRefreshTokenRepository:
             )
             .values(revoked_at=now)
         )
+
+    async def family_revoked(self, family_id: TokenFamilyId) -> bool:
+        tokens = t.refresh_tokens.c
+        query = select(
+            exists().where(tokens.family_id == family_id, tokens.revoked_at.is_not(None))
+        )
+        return bool((await self._conn.execute(query)).scalar_one())

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.outbound.postgres.outage import outage_translated
 from adapters.outbound.postgres.scope import scope_transaction
 from application.ports.retriever import TermStatistics
 from domain.ids import ChunkId, DocumentId, WorkspaceId
@@ -113,7 +114,7 @@ class PostgresRetriever:
         self, workspace_id: WorkspaceId, vector: list[float], limit: int
     ) -> list[FoundChunk]:
         params = {"ws": workspace_id, "v": _vector_literal(vector), "n": limit}
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, workspace_id)
             size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
             if size <= self._exact_max:
@@ -133,7 +134,7 @@ class PostgresRetriever:
         safe = _safe_terms(terms)
         if not safe:
             return []
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, workspace_id)
             params = {"ws": workspace_id, "q": " | ".join(safe), "n": limit}
             rows = (await conn.execute(_MATCHING, params)).all()
@@ -148,7 +149,7 @@ class PostgresRetriever:
                 missing.append(term)
             else:
                 frequency[term] = known
-        async with self._engine.begin() as conn:
+        async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, workspace_id)
             size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
             if missing:

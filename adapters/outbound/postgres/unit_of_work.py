@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Self
 
@@ -21,6 +22,12 @@ from adapters.outbound.postgres.repositories import (
     PostgresUserRepository,
     PostgresWorkspaceRepository,
 )
+from adapters.outbound.postgres.outage import (
+    DATABASE_OUTAGE,
+    as_unavailable,
+    is_outage,
+    outage_translated,
+)
 from adapters.outbound.postgres.scope import scope_transaction
 from adapters.outbound.postgres.usage import PostgresUsageCounters
 from domain.ids import WorkspaceId
@@ -34,12 +41,20 @@ class PostgresUnitOfWork:
         self.committed = False
 
     async def __aenter__(self) -> Self:
-        self._conn = await self._engine.connect()
+        try:
+            self._conn = await self._engine.connect()
+        except Exception as error:
+            if is_outage(error):
+                raise as_unavailable(error) from error
+            raise
         try:
             self._tx = await self._conn.begin()
             await scope_transaction(self._conn, self._scope)
-        except BaseException:
-            await self._conn.close()
+        except BaseException as error:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+            if isinstance(error, Exception) and is_outage(error):
+                raise as_unavailable(error) from error
             raise
         self.workspaces = PostgresWorkspaceRepository(self._conn)
         self.users = PostgresUserRepository(self._conn)
@@ -63,12 +78,20 @@ class PostgresUnitOfWork:
         try:
             if self._tx.is_active:
                 await self._tx.rollback()
+        except Exception as error:
+            if exc is None or not is_outage(error):
+                raise
         finally:
-            await self._conn.close()
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+        if exc is not None and is_outage(exc):
+            raise as_unavailable(exc) from exc
+        if exc is None:
+            DATABASE_OUTAGE.recovered()
 
     async def commit(self) -> None:
         assert self._tx is not None
-        await self._tx.commit()
+        await self._tx.commit()  # an outage here surfaces through __aexit__
         self.committed = True
 
 
@@ -83,5 +106,5 @@ class PostgresUnitOfWorkFactory:
         return PostgresUnitOfWork(self._engine, None)
 
     async def ping(self) -> None:
-        async with self._engine.connect() as conn:
+        async with outage_translated(), self._engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

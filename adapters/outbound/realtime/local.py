@@ -28,22 +28,24 @@ class LocalRealtime:
                 offer(queue, event)
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[RealtimeEvent]]:
-        queue = self.attach(channel)
+    async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[RealtimeEvent]]:
+        queue = self.attach(channels)
         try:
             yield drain(queue)
         finally:
-            self.detach(channel, queue)
+            self.detach(channels, queue)
 
-    def attach(self, channel: str) -> asyncio.Queue[RealtimeEvent]:
+    def attach(self, channels: tuple[str, ...]) -> asyncio.Queue[RealtimeEvent]:
         queue: asyncio.Queue[RealtimeEvent] = asyncio.Queue(QUEUE_SIZE)
-        self._queues[channel].add(queue)
+        for channel in channels:
+            self._queues[channel].add(queue)
         return queue
 
-    def detach(self, channel: str, queue: asyncio.Queue[RealtimeEvent]) -> None:
-        self._queues[channel].discard(queue)
-        if not self._queues[channel]:
-            del self._queues[channel]
+    def detach(self, channels: tuple[str, ...], queue: asyncio.Queue[RealtimeEvent]) -> None:
+        for channel in channels:
+            self._queues[channel].discard(queue)
+            if not self._queues[channel]:
+                del self._queues[channel]
 
 
 def offer(queue: asyncio.Queue[RealtimeEvent], event: RealtimeEvent) -> None:

@@ -33,7 +33,7 @@ def encode(event: RealtimeEvent) -> str:
     return json.dumps(
         {
             "workspace_id": str(event.workspace_id),
-            "session_id": str(event.session_id),
+            "session_id": str(event.session_id) if event.session_id else None,
             "type": event.type,
             "data": dict(event.data),
         }
@@ -44,7 +44,7 @@ def decode(raw: bytes | str) -> RealtimeEvent:
     body: dict[str, Any] = json.loads(raw)
     return RealtimeEvent(
         WorkspaceId(uuid.UUID(body["workspace_id"])),
-        SessionId(uuid.UUID(body["session_id"])),
+        SessionId(uuid.UUID(body["session_id"])) if body.get("session_id") else None,
         str(body["type"]),
         body.get("data") or {},
     )
@@ -71,11 +71,12 @@ class RedisRealtime:
             self._local.deliver(event)
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[RealtimeEvent]]:
+    async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[RealtimeEvent]]:
         """Redis messages and this process's fallback deliveries, in one stream."""
-        queue = self._local.attach(channel)
+        queue = self._local.attach(channels)
         listening = asyncio.Event()
-        pump = asyncio.create_task(self._pump(PREFIX + channel, queue, listening))
+        names = [PREFIX + channel for channel in channels]
+        pump = asyncio.create_task(self._pump(names, queue, listening))
         # Events published after this returns must arrive: wait for Redis to confirm
         # (or for it to fail, and the local fallback to be all there is).
         with contextlib.suppress(TimeoutError):
@@ -86,22 +87,25 @@ class RedisRealtime:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
-            self._local.detach(channel, queue)
+            self._local.detach(channels, queue)
 
     async def _pump(
-        self, channel: str, queue: asyncio.Queue[RealtimeEvent], listening: asyncio.Event
+        self, channels: list[str], queue: asyncio.Queue[RealtimeEvent], listening: asyncio.Event
     ) -> None:
-        """Copies the channel's Redis messages into the queue; re-subscribes after a failure."""
+        """Copies the channels' Redis messages into the queue; re-subscribes after a failure."""
+        confirmations = 0
         while True:
             pubsub: PubSub = self._client.pubsub()
             try:
-                await asyncio.wait_for(pubsub.subscribe(channel), self._timeout * 4)
+                await asyncio.wait_for(pubsub.subscribe(*channels), self._timeout * 4)
                 while True:
                     message = await pubsub.get_message(timeout=RETRY_SECONDS)
                     if not message:
                         continue
                     if message.get("type") == "subscribe":  # Redis confirmed: we listen
-                        listening.set()
+                        confirmations += 1
+                        if confirmations >= len(channels):
+                            listening.set()
                     elif message.get("type") == "message":
                         offer(queue, decode(message["data"]))
             except asyncio.CancelledError:

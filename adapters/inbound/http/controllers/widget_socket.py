@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -17,14 +18,22 @@ from adapters.inbound.http.sockets import (
     FrameSocket,
     SocketCounter,
     close_code_for,
+    close_unless_allowed,
     error_frame,
+    keep_checking,
     message_frame,
     run_until_closed,
 )
-from adapters.inbound.http.widget_access import open_widget
-from application.ports.realtime import Realtime, RealtimeEvent, session_channel
+from adapters.inbound.http.widget_access import embed_key, open_widget, page_origin
+from application.ports.realtime import (
+    ACCESS_CHANGED,
+    Realtime,
+    RealtimeEvent,
+    access_channel,
+    session_channel,
+)
 from application.realtime_events import sources_data, typing_event
-from application.use_cases.widget import WidgetAccess, WidgetChat, WidgetSessionTokens
+from application.use_cases.widget import OpenWidget, WidgetAccess, WidgetChat, WidgetSessionTokens
 from domain.conversations import Action
 from domain.errors import DomainError
 from domain.ids import SessionId
@@ -56,6 +65,13 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
     if not counter.enter(key, settings.ws_max_sockets_per_session):
         await sock.close(CLOSE_TOO_MANY, "too many connections for this session")
         return
+
+    async def still_allowed() -> None:
+        """The key, the origin and the session token, checked again against stored data."""
+        opener: OpenWidget = await resolve(state.container, "open_widget")
+        fresh = await opener.execute(embed_key(socket), page_origin(socket), state.own_origins)
+        tokens.check_session(fresh, token, session_id)
+
     try:
         socket_session = WidgetSocketSession(
             sock,
@@ -66,7 +82,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             await resolve(state.container, "widget_chat"),
             state.container.realtime(),
         )
-        await socket_session.run()
+        await socket_session.run(still_allowed, settings.ws_recheck_seconds)
     finally:
         counter.leave(key)
 
@@ -88,17 +104,28 @@ class WidgetSocketSession:
         self._answering = asyncio.Lock()  # one question at a time, in order
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def run(self) -> None:
+    async def run(self, still_allowed: Callable[[], Awaitable[None]], recheck: float) -> None:
         workspace_id = self._access.code.workspace_id
+        self._still_allowed = still_allowed
         held = await self._chat.conversation(self._access, self._token, self._session_id)
-        await self._socket.send(
-            {"type": "ready", "session_id": str(self._session_id), "status": held.status.value}
-        )
-        channel = session_channel(workspace_id, self._session_id)
-        async with self._realtime.subscribe(channel) as events:
-            await run_until_closed(self._socket, events, self._to_frame, self._handle)
+        channels = (session_channel(workspace_id, self._session_id), access_channel(workspace_id))
+        async with self._realtime.subscribe(*channels) as events:
+            await self._socket.send(
+                {"type": "ready", "session_id": str(self._session_id), "status": held.status.value}
+            )
+            guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
+            await run_until_closed(self._socket, events, self._on_event, self._handle, guard)
         # Answers still being prepared finish and are stored (a closed socket only drops
         # their frames): a question is never left unanswered because its tab went away.
+
+    async def _on_event(self, event: RealtimeEvent) -> None:
+        if event.type == ACCESS_CHANGED:
+            if event.data.get("embed_code_id") == str(self._access.code.id):
+                await close_unless_allowed(self._socket, self._still_allowed)
+            return
+        frame = self._to_frame(event)
+        if frame is not None:
+            await self._socket.send(frame)
 
     def _to_frame(self, event: RealtimeEvent) -> dict[str, Any] | None:
         if event.type == "message":

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post, put
+import uuid
+
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from adapters.inbound.http import schemas as s
 from application.pagination import PageRequest
 from application.principal import Principal
+from application.use_cases.change_member_role import ChangeMemberRole, ChangeMemberRoleInput
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.members import AddMember, AddMemberInput, ListMembers
+from application.use_cases.remove_member import RemoveMember
 from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
+from domain.ids import UserId
 
 
 class MeController(Controller):
@@ -81,3 +86,25 @@ class WorkspaceController(Controller):
     ) -> s.MemberOut:
         inp = AddMemberInput(data.email, data.full_name, data.role, data.password)
         return s.member_out(await add_member.execute(principal, inp))
+
+    @patch("/members/{user_id:uuid}")
+    async def change_member_role(
+        self,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[s.MemberRolePatch],
+        principal: NamedDependency[Principal],
+        change_member_role: NamedDependency[ChangeMemberRole],
+    ) -> s.MemberOut:
+        """Owner only: make a member an admin or an agent (the owner's role never changes)."""
+        inp = ChangeMemberRoleInput(UserId(user_id), data.role)
+        return s.member_out(await change_member_role.execute(principal, inp))
+
+    @delete("/members/{user_id:uuid}", status_code=204)
+    async def remove_member(
+        self,
+        user_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        remove_member: NamedDependency[RemoveMember],
+    ) -> None:
+        """Owners and admins remove agents; only the owner removes admins."""
+        await remove_member.execute(principal, UserId(user_id))
