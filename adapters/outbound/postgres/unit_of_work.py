@@ -16,17 +16,17 @@ from adapters.outbound.postgres.knowledge import (
     PostgresDocumentRepository,
     PostgresJobRepository,
 )
-from adapters.outbound.postgres.repositories import (
-    PostgresApiKeyRepository,
-    PostgresRefreshTokenRepository,
-    PostgresUserRepository,
-    PostgresWorkspaceRepository,
-)
 from adapters.outbound.postgres.outage import (
     DATABASE_OUTAGE,
     as_unavailable,
     is_outage,
     outage_translated,
+)
+from adapters.outbound.postgres.repositories import (
+    PostgresApiKeyRepository,
+    PostgresRefreshTokenRepository,
+    PostgresUserRepository,
+    PostgresWorkspaceRepository,
 )
 from adapters.outbound.postgres.scope import scope_transaction
 from adapters.outbound.postgres.usage import PostgresUsageCounters
