@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from adapters.outbound.embeddings.hashing import HashingEmbedder
+from adapters.outbound.memory.embedder import HashingEmbedder
 from adapters.outbound.postgres.engine import runtime_engine, sqlalchemy_url
 from adapters.outbound.postgres.migrate import migrate
 from adapters.outbound.postgres.retriever import EXACT_SCAN_MAX_CHUNKS, PostgresRetriever

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.outbound.embeddings.local import SentenceTransformerEmbedder
+from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 
 TOPICS = ["order", "refund", "invoice", "password", "delivery", "subscription", "warranty", "plan"]
 ASKS = [

@@ -6,25 +6,25 @@ from dependency_injector import containers, providers
 
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
-from adapters.outbound.embeddings.hashing import HashingEmbedder
-from adapters.outbound.embeddings.local import SentenceTransformerEmbedder
-from adapters.outbound.embeddings.openai import OpenAIEmbedder
+from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
-from adapters.outbound.llm.extractive import ExtractiveChatModel
-from adapters.outbound.llm.fallback import FallbackChatModel
-from adapters.outbound.llm.openai_chat import OpenAIChatModel
+from adapters.outbound.memory.embedder import HashingEmbedder
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.openai.chat_model import OpenAIChatModel
+from adapters.outbound.openai.embedder import OpenAIEmbedder
+from adapters.outbound.openai.fallback import FallbackChatModel
 from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
 from adapters.outbound.parsing.routing import RoutingDocumentParser
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from adapters.outbound.probes import DatabaseProbe, QueueProbe
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
-from adapters.outbound.system_clock import SystemClock
+from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
+from adapters.outbound.system.clock import SystemClock
 from application.answering import AnswerPolicy
+from application.health_probes import DatabaseProbe, QueueProbe
 from application.ports.rate_limiter import RateLimit
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs

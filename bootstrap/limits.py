@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
-from adapters.outbound.limits.redis import RedisProbe, redis_rate_limiter
-from adapters.outbound.limits.resilient import ResilientRateLimiter
-from adapters.outbound.probes import NotConfiguredProbe
+from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
+from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
+from adapters.outbound.redis.resilient import ResilientRateLimiter
+from application.health_probes import NotConfiguredProbe
 from application.ports.health import HealthProbe
 from application.ports.rate_limiter import RateLimiter
 from bootstrap.settings import Settings

@@ -8,9 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from domain.errors import Conflict, PayloadTooLarge, ValidationFailed
-from domain.ids import DocumentId, MessageId, SessionId, UserId, WorkspaceId
+from domain.ids import DocumentId, MessageId, SessionId, UserId, WorkspaceId, new_uuid
 
 MAX_MESSAGE_CHARS = 4000
 # Control characters go, except line breaks and tabs; so do the zero-width space and the
@@ -106,13 +107,46 @@ class Conversation:
     message_count: int = 0
     agent_id: UserId | None = None
 
+    @classmethod
+    def start(
+        cls,
+        workspace_id: WorkspaceId,
+        now: datetime,
+        embed_code_id: uuid.UUID | None = None,
+        visitor_id: str | None = None,
+    ) -> Conversation:
+        return cls(SessionId(new_uuid()), workspace_id, now, now, embed_code_id, visitor_id)
+
     @property
     def bot_answers(self) -> bool:
         return self.status is ConversationStatus.BOT
 
-    def record(self, message: Message) -> None:
+    def post(self, role: Role, text: str, now: datetime, **details: Any) -> Message:
+        """A new message of this conversation, counted in it; `details` are Message fields."""
+        message = Message(
+            MessageId(new_uuid()), self.workspace_id, self.id, role, text, now, **details
+        )
         self.message_count += 1
-        self.last_message_at = message.created_at
+        self.last_message_at = now
+        return message
+
+    def ask(self, text: str, now: datetime, client_message_id: str | None = None) -> Message:
+        """The visitor's question, cleaned, with its normalised form for analytics."""
+        clean = clean_message(text)
+        return self.post(
+            Role.VISITOR,
+            clean,
+            now,
+            client_message_id=client_message_id,
+            query=normalise_query(clean),
+        )
+
+    def write_as_agent(self, author: UserId | None, text: str, now: datetime) -> Message:
+        return self.post(Role.AGENT, clean_message(text), now, author_id=author)
+
+    def answer(self, question: Message, text: str, now: datetime, **details: Any) -> Message:
+        """The bot's reply to `question` (sources, confidence, action ... as details)."""
+        return self.post(Role.ASSISTANT, text, now, reply_to=question.id, **details)
 
     def take_over(self, agent: UserId | None) -> None:
         if self.status is ConversationStatus.CLOSED:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -56,6 +59,13 @@ class OriginNotAllowed(DomainError):
 class NotFound(DomainError):
     code = "not_found"
     title = "Not found"
+
+
+def found(value: T | None, what: str) -> T:
+    """`value`, or NotFound naming `what` ("Conversation not found.")."""
+    if value is None:
+        raise NotFound(f"{what} not found.")
+    return value
 
 
 class Conflict(DomainError):

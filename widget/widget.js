@@ -1183,8 +1183,8 @@
       frameTyping(f.state === true, f.from);
     } else if (f.type === "message") {
       var reply = { message_id: f.message_id, answer: f.text, sources: f.sources, confidence: f.confidence, action: f.action };
-      if (w && (f.reply_to === w.id || (f.role === "assistant" && !f.reply_to))) {
-        w.reply(reply); // without reply_to: the broadcast of this answer got here first
+      if (w && f.role === "assistant" && (f.client_message_id === w.id || !f.client_message_id)) {
+        w.reply(reply); // an answer carries its question's client_message_id
       } else if (f.role === "agent") {
         frameTyping(false);
         showAgent(f.message_id, f.text);

@@ -13,6 +13,7 @@ from application.answering import (
     retrieval_query,
     sources_of,
 )
+from application.events import ConversationStarted, MessagePosted, TypingChanged
 from application.ports.chat_model import ChatModel, ChatRequest, Turn
 from application.ports.clock import Clock
 from application.ports.rate_limiter import (
@@ -25,19 +26,16 @@ from application.ports.rate_limiter import (
 )
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.realtime_events import message_event, started_event, typing_event
 from application.search import HybridSearch
 from domain.conversations import (
     Action,
     Conversation,
     Message,
-    Role,
     Source,
     clean_message,
-    normalise_query,
 )
-from domain.errors import NotFound, ValidationFailed
-from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
+from domain.errors import ValidationFailed, found
+from domain.ids import MessageId, SessionId, WorkspaceId
 from domain.passage_safety import scrub
 from domain.plans import PlanCatalog, billing_month
 
@@ -64,6 +62,8 @@ class Reply:
     confidence: float | None
     action: Action
     rate: RateDecision | None = None  # the budget nearest to refusal, for response headers
+    message: Message | None = None  # the stored answer, when there is one
+    question: Message | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +104,18 @@ class AnswerMessage:
             workspace_id, inp, text
         )
         if earlier_reply is not None:  # a retry of a message already answered
-            return replace(_reply(conversation.id, earlier_reply), rate=rate)
+            return replace(_reply(conversation.id, earlier_reply), rate=rate, question=question)
         if rate is not None:  # a new question, not a retry: everyone watching sees it
             if inp.session_id is None:
-                await self._realtime.publish(started_event(conversation))
-            await self._realtime.publish(message_event(question))
+                await self._realtime.publish(ConversationStarted.of(conversation))
+            await self._realtime.publish(MessagePosted.of(question))
         if not conversation.bot_answers:  # a person holds the conversation
-            return Reply(conversation.id, question.id, "", [], None, Action.HANDOFF, rate)
-        await self._realtime.publish(typing_event(workspace_id, conversation.id, "assistant", True))
+            return Reply(
+                conversation.id, question.id, "", [], None, Action.HANDOFF, rate, None, question
+            )
+        await self._realtime.publish(
+            TypingChanged(workspace_id, conversation.id, "assistant", True)
+        )
         try:
             draft = await self._draft(workspace_id, question.text, history, inp.no_answer_message)
             latency_ms = int((time.perf_counter() - started) * 1000)
@@ -120,11 +124,11 @@ class AnswerMessage:
             )
         finally:
             await self._realtime.publish(
-                typing_event(workspace_id, conversation.id, "assistant", False)
+                TypingChanged(workspace_id, conversation.id, "assistant", False)
             )
         if answer is not None:
-            await self._realtime.publish(message_event(answer))
-        return replace(reply, rate=rate)
+            await self._realtime.publish(MessagePosted.of(answer, question))
+        return replace(reply, rate=rate, question=question)
 
     async def _record_question(
         self, workspace_id: WorkspaceId, inp: AskInput, text: str
@@ -140,18 +144,8 @@ class AnswerMessage:
                 return conversation, earlier, before, reply, None
             rate = await self._spend_budgets(workspace_id, inp)
             await self._take_from_quota(tx, workspace_id)
-            question = Message(
-                MessageId(new_uuid()),
-                workspace_id,
-                conversation.id,
-                Role.VISITOR,
-                text,
-                self._clock.now(),
-                client_message_id=inp.client_message_id,
-                query=normalise_query(text),
-            )
+            question = conversation.ask(text, self._clock.now(), inp.client_message_id)
             await tx.conversations.add_message(question)
-            conversation.record(question)
             await tx.conversations.save(conversation)
             await tx.commit()
         return conversation, question, history, None, rate
@@ -180,9 +174,7 @@ class AnswerMessage:
     async def _take_from_quota(self, tx: UnitOfWork, workspace_id: WorkspaceId) -> None:
         """One message of the month's plan allowance; counted with the message itself, so a
         refused or rolled-back message costs nothing and concurrent ones never overshoot."""
-        workspace = await tx.workspaces.get(workspace_id)
-        if workspace is None:
-            raise NotFound("Workspace not found.")
+        workspace = found(await tx.workspaces.get(workspace_id), "Workspace")
         limits = self._plans.for_plan(workspace.plan)
         month = billing_month(self._clock.now())
         if not await tx.usage.take_message(workspace_id, month, limits.messages_per_month):
@@ -192,13 +184,10 @@ class AnswerMessage:
         self, tx: UnitOfWork, workspace_id: WorkspaceId, inp: AskInput
     ) -> Conversation:
         if inp.session_id is not None:
-            found = await tx.conversations.get(workspace_id, inp.session_id, for_update=True)
-            if found is None:
-                raise NotFound("Conversation not found.")
-            return found
-        now = self._clock.now()
-        conversation = Conversation(
-            SessionId(new_uuid()), workspace_id, now, now, inp.embed_code_id, inp.visitor_id
+            held = await tx.conversations.get(workspace_id, inp.session_id, for_update=True)
+            return found(held, "Conversation")
+        conversation = Conversation.start(
+            workspace_id, self._clock.now(), inp.embed_code_id, inp.visitor_id
         )
         await tx.conversations.add(conversation)
         return conversation
@@ -234,30 +223,24 @@ class AnswerMessage:
         """Under the conversation's lock: a retry that answered first wins, and a person who
         took over meanwhile silences the bot."""
         async with self._uow.tenant(workspace_id) as tx:
-            conversation = await tx.conversations.get(workspace_id, session_id, for_update=True)
-            if conversation is None:
-                raise NotFound("Conversation not found.")
+            held = await tx.conversations.get(workspace_id, session_id, for_update=True)
+            conversation = found(held, "Conversation")
             existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)
             if existing is not None:
                 return _reply(session_id, existing), None
             if not conversation.bot_answers:
                 return Reply(session_id, question.id, "", [], None, Action.HANDOFF), None
-            answer = Message(
-                MessageId(new_uuid()),
-                workspace_id,
-                session_id,
-                Role.ASSISTANT,
+            answer = conversation.answer(
+                question,
                 draft.text,
                 self._clock.now(),
                 sources=draft.sources,
                 confidence=draft.confidence,
                 action=draft.action,
                 latency_ms=latency_ms,
-                reply_to=question.id,
                 model=draft.model,
             )
             await tx.conversations.add_message(answer)
-            conversation.record(answer)
             await tx.conversations.save(conversation)
             await tx.commit()
         return _reply(session_id, answer), answer
@@ -272,4 +255,12 @@ def _index(history: list[Message], message: Message) -> int:
 
 def _reply(session_id: SessionId, message: Message) -> Reply:
     action = message.action or Action.ANSWERED
-    return Reply(session_id, message.id, message.text, message.sources, message.confidence, action)
+    return Reply(
+        session_id,
+        message.id,
+        message.text,
+        message.sources,
+        message.confidence,
+        action,
+        message=message,
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.events import AccessChanged
 from application.pagination import Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
-from application.realtime_events import access_changed_event
 from domain.accounts import ApiKey, clean_name
 from domain.errors import NotFound
 from domain.ids import ApiKeyId, new_uuid
@@ -73,7 +73,4 @@ class RevokeApiKey:
             key.revoke(self._clock.now())
             await tx.api_keys.save(key)
             await tx.commit()
-        event = access_changed_event(
-            principal.workspace_id, "api_key_revoked", api_key_id=str(key_id)
-        )
-        await self._realtime.publish(event)
+        await self._realtime.publish(AccessChanged(principal.workspace_id, "api_key_revoked"))

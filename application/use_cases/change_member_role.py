@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.events import AccessChanged
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
-from application.realtime_events import access_changed_event
 from domain.accounts import User
 from domain.errors import NotFound
 from domain.ids import UserId
@@ -37,6 +37,6 @@ class ChangeMemberRole:
             member.change_role(role)
             await tx.users.save(member)
             await tx.commit()
-        event = access_changed_event(principal.workspace_id, "role_changed", user_id=str(member.id))
+        event = AccessChanged(principal.workspace_id, "role_changed")
         await self._realtime.publish(event)
         return member

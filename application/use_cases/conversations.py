@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from application.events import HandoffChanged, MessagePosted
 from application.pagination import Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.conversations import ConversationFilter
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principal import Principal
-from application.realtime_events import handoff_event, message_event
-from domain.conversations import Conversation, Message, Role, clean_message
-from domain.errors import NotFound
-from domain.ids import MessageId, SessionId, new_uuid
+from domain.conversations import Conversation, Message
+from domain.errors import found
+from domain.ids import SessionId
 from domain.roles import Permission
 
 
@@ -27,10 +27,8 @@ class Thread:
 async def _conversation(
     tx: UnitOfWork, principal: Principal, session_id: SessionId, *, for_update: bool = True
 ) -> Conversation:
-    found = await tx.conversations.get(principal.workspace_id, session_id, for_update=for_update)
-    if found is None:
-        raise NotFound("Conversation not found.")
-    return found
+    held = await tx.conversations.get(principal.workspace_id, session_id, for_update=for_update)
+    return found(held, "Conversation")
 
 
 class ReadConversations:
@@ -75,7 +73,7 @@ class HandOver:
             change(conversation)
             await tx.conversations.save(conversation)
             await tx.commit()
-        await self._realtime.publish(handoff_event(conversation))
+        await self._realtime.publish(HandoffChanged.of(conversation))
         return conversation
 
 
@@ -89,18 +87,9 @@ class PostAgentMessage:
         principal.require(Permission.HANDLE_CONVERSATIONS)
         async with self._uow.tenant(principal.workspace_id) as tx:
             conversation = await _conversation(tx, principal, session_id)
-            message = Message(
-                MessageId(new_uuid()),
-                principal.workspace_id,
-                session_id,
-                Role.AGENT,
-                clean_message(text),
-                self._clock.now(),
-                author_id=principal.user_id,
-            )
+            message = conversation.write_as_agent(principal.user_id, text, self._clock.now())
             await tx.conversations.add_message(message)
-            conversation.record(message)
             await tx.conversations.save(conversation)
             await tx.commit()
-        await self._realtime.publish(message_event(message))
+        await self._realtime.publish(MessagePosted.of(message))
         return message

@@ -7,13 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from application.events import AccessChanged
 from application.pagination import Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.public_suffixes import PublicSuffixes
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.principal import Principal
-from application.realtime_events import access_changed_event
 from domain.accounts import clean_name
 from domain.embed_codes import EmbedCode, WidgetSettings, new_public_key, parse_domains
 from domain.errors import NotFound, ValidationFailed
@@ -135,7 +135,7 @@ class ChangeEmbedCode:
         await self._shut_out(principal.workspace_id, code_id)
 
     async def _shut_out(self, workspace_id: WorkspaceId, code_id: EmbedCodeId) -> None:
-        event = access_changed_event(workspace_id, "embed_code_changed", embed_code_id=str(code_id))
+        event = AccessChanged(workspace_id, "embed_code_changed", code_id)
         await self._realtime.publish(event)
 
     async def _change(

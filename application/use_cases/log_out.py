@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from application.events import AccessChanged
 from application.ports.clock import Clock
 from application.ports.realtime import Realtime
 from application.ports.token_issuer import TokenIssuer
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.realtime_events import access_changed_event
 from domain.errors import Unauthorized
 
 
@@ -27,4 +27,4 @@ class LogOut:
         async with self._uow.system() as tx:
             await tx.refresh_tokens.revoke_family(claims.family_id, self._clock.now())
             await tx.commit()
-        await self._realtime.publish(access_changed_event(claims.workspace_id, "logged_out"))
+        await self._realtime.publish(AccessChanged(claims.workspace_id, "logged_out"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from application.events import AccessChanged
 from application.ports.clock import Clock
 from application.ports.realtime import Realtime
 from application.ports.token_issuer import TokenIssuer
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.realtime_events import access_changed_event
 from application.token_pairs import TokenPair, TokenPairs
 from domain.accounts import RefreshToken
 from domain.errors import Unauthorized
@@ -35,7 +35,7 @@ class RefreshSession:
             tokens = await self._rotate(tx, record)
             await tx.commit()
         if tokens is None:
-            await self._realtime.publish(access_changed_event(claims.workspace_id, "token_reused"))
+            await self._realtime.publish(AccessChanged(claims.workspace_id, "token_reused"))
             raise Unauthorized("Refresh token reused; every session of it is now revoked.")
         return tokens
 

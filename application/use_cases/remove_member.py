@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from application.events import AccessChanged
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
-from application.realtime_events import access_changed_event
 from domain.errors import NotFound
 from domain.ids import UserId
 from domain.roles import Permission, Role
@@ -29,5 +29,5 @@ class RemoveMember:
                 principal.require(Permission.ASSIGN_ADMIN)
             await tx.users.remove(principal.workspace_id, user_id)
             await tx.commit()
-        event = access_changed_event(principal.workspace_id, "member_removed", user_id=str(user_id))
+        event = AccessChanged(principal.workspace_id, "member_removed")
         await self._realtime.publish(event)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from application.events import ConversationStarted, HandoffChanged
 from application.ports.clock import Clock
 from application.ports.rate_limiter import Budget, RateDecision, RateLimit, RateLimiter, refused
 from application.ports.realtime import Realtime
 from application.ports.token_issuer import TokenIssuer, WidgetClaims
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.realtime_events import handoff_event, started_event
 from application.use_cases.answer_message import AnswerMessage, AskInput, Reply
 from application.use_cases.conversations import Thread
 from domain.conversations import Conversation, clean_visitor_id
@@ -141,7 +141,7 @@ class StartWidgetSession:
         async with self._uow.tenant(code.workspace_id) as tx:
             await tx.conversations.add(conversation)
             await tx.commit()
-        await self._realtime.publish(started_event(conversation))
+        await self._realtime.publish(ConversationStarted.of(conversation))
         token, ttl = self._tokens.issue(access, conversation.id)
         return WidgetSession(conversation.id, token, now + timedelta(seconds=ttl), decision)
 
@@ -240,7 +240,7 @@ class WidgetChat:
             conversation.take_over(None)
             await tx.conversations.save(conversation)
             await tx.commit()
-        await self._realtime.publish(handoff_event(conversation))
+        await self._realtime.publish(HandoffChanged.of(conversation))
         return conversation
 
 

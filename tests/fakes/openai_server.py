@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import uvicorn
 
-from adapters.outbound.embeddings.hashing import hash_embed
+from adapters.outbound.memory.embedder import hash_embed
 
 Kind = Literal["ok", "status", "malformed", "wrong_dimension", "wrong_count", "hang"]
 

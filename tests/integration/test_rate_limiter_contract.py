@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
-from adapters.outbound.limits.redis import RedisProbe, redis_rate_limiter
-from adapters.outbound.limits.resilient import ResilientRateLimiter
+from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
+from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
+from adapters.outbound.redis.resilient import ResilientRateLimiter
 from application.ports.rate_limiter import RateLimit, RateLimiter
 
 REDIS_URL = os.environ.get("CCGPT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -6,19 +6,25 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from adapters.outbound.realtime.local import LocalRealtime
-from adapters.outbound.realtime.redis import RedisRealtime
-from application.ports.realtime import (
-    Realtime,
-    RealtimeEvent,
+from adapters.outbound.memory.realtime import InMemoryRealtime
+from adapters.outbound.redis.realtime import RedisRealtime
+from application.events import (
+    AccessChanged,
+    Event,
+    MessagePosted,
+    TypingChanged,
+    access_channel,
     session_channel,
     workspace_channel,
 )
-from domain.ids import SessionId, WorkspaceId
+from application.ports.realtime import Realtime
+from domain.conversations import Action, Message, Role, Source
+from domain.ids import DocumentId, EmbedCodeId, MessageId, SessionId, WorkspaceId
 from tests.integration.test_rate_limiter_contract import REDIS_URL, redis_available
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -29,7 +35,7 @@ async def make_realtime(request: pytest.FixtureRequest) -> AsyncIterator[Callabl
     """Builds adapters that share one bus: one object in-process, one Redis otherwise."""
     if request.param == "redis" and not await redis_available():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")  # a failure when CI=true
-    shared = LocalRealtime()
+    shared = InMemoryRealtime()
     built: list[RedisRealtime] = []
 
     def build() -> Realtime:
@@ -44,11 +50,20 @@ async def make_realtime(request: pytest.FixtureRequest) -> AsyncIterator[Callabl
         await adapter.aclose()
 
 
-def event(type_: str = "message", **data: Any) -> RealtimeEvent:
-    return RealtimeEvent(WorkspaceId(uuid.uuid4()), SessionId(uuid.uuid4()), type_, data)
+def event(text: str = "hello", **details: Any) -> MessagePosted:
+    message = Message(
+        MessageId(uuid.uuid4()),
+        WorkspaceId(uuid.uuid4()),
+        SessionId(uuid.uuid4()),
+        Role.ASSISTANT,
+        text,
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
+        **details,
+    )
+    return MessagePosted.of(message)
 
 
-async def next_event(events: AsyncIterator[RealtimeEvent], seconds: float = 3) -> RealtimeEvent:
+async def next_event(events: AsyncIterator[Event], seconds: float = 3) -> Event:
     return await asyncio.wait_for(anext(events), seconds)
 
 
@@ -56,7 +71,8 @@ async def test_an_event_reaches_its_session_and_its_workspace(
     make_realtime: Callable[[], Realtime],
 ) -> None:
     publisher, listener = make_realtime(), make_realtime()
-    sent = event(text="hello", sources=[{"title": "Shipping"}])
+    source = Source(DocumentId(uuid.uuid4()), "Shipping", "We ship in 2 days.", page=3)
+    sent = event("hello", sources=[source], confidence=0.8, action=Action.ANSWERED)
     session = session_channel(sent.workspace_id, sent.session_id)
     async with (
         listener.subscribe(session) as in_session,
@@ -71,21 +87,22 @@ async def test_other_sessions_and_workspaces_hear_nothing(
     make_realtime: Callable[[], Realtime],
 ) -> None:
     publisher, listener = make_realtime(), make_realtime()
-    mine, theirs = event(text="mine"), event(text="theirs")
+    mine, theirs = event("mine"), event("theirs")
     async with listener.subscribe(session_channel(mine.workspace_id, mine.session_id)) as events:
         await publisher.publish(theirs)
         await publisher.publish(mine)
-        assert (await next_event(events)).data["text"] == "mine"
+        assert await next_event(events) == mine
 
 
 async def test_every_subscriber_gets_every_event_in_order(
     make_realtime: Callable[[], Realtime],
 ) -> None:
     publisher = make_realtime()
-    first = event(n=0)
+    first = event()
     channel = session_channel(first.workspace_id, first.session_id)
-    sent = [first] + [
-        RealtimeEvent(first.workspace_id, first.session_id, "typing", {"n": n}) for n in (1, 2)
+    sent: list[Event] = [first] + [
+        TypingChanged(first.workspace_id, first.session_id, "assistant", state)
+        for state in (True, False)
     ]
     async with (
         make_realtime().subscribe(channel) as a,
@@ -99,10 +116,21 @@ async def test_every_subscriber_gets_every_event_in_order(
 
 async def test_redis_down_degrades_to_this_process_without_raising() -> None:
     realtime = RedisRealtime(DEAD_REDIS)
-    sent = event(text="still here")
+    sent = event("still here")
     try:
         async with realtime.subscribe(session_channel(sent.workspace_id, sent.session_id)) as ev:
             await asyncio.wait_for(realtime.publish(sent), 2)
             assert await next_event(ev) == sent
     finally:
         await realtime.aclose()
+
+
+async def test_a_credential_change_reaches_every_socket_of_the_workspace(
+    make_realtime: Callable[[], Realtime],
+) -> None:
+    publisher, listener = make_realtime(), make_realtime()
+    workspace = WorkspaceId(uuid.uuid4())
+    sent = AccessChanged(workspace, "embed_code_changed", EmbedCodeId(uuid.uuid4()))
+    async with listener.subscribe(access_channel(workspace)) as events:
+        await publisher.publish(sent)
+        assert await next_event(events) == sent

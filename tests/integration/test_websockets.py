@@ -282,3 +282,39 @@ def test_events_cross_server_processes_through_redis(database_url: str, tmp_path
             )
             reply = frames_until(on_a, lambda f: f["type"] == "message")[-1]
             assert (reply["role"], reply["text"]) == ("agent", "From B")
+
+
+def test_socket_frames_obey_the_same_rules_as_http_bodies(server: ApiServer, site: Site) -> None:
+    session = site.start()
+    too_long = "c" * 129
+    over_http = site.ask(session, "Shipping?", client_message_id=too_long)
+    assert over_http.status_code == 422
+    with widget_socket(server, site, session) as socket:
+        frames_until(socket, lambda f: f["type"] == "ready")
+        socket.send(
+            json.dumps({"type": "message", "text": "Shipping?", "client_message_id": too_long})
+        )
+        error = frames_until(socket, lambda f: f["type"] == "error")[-1]
+        assert error["code"] == "validation_error" and "client_message_id" in error["detail"]
+        socket.send(json.dumps({"type": "shout", "client_message_id": "w-9"}))
+        error = frames_until(socket, lambda f: f["type"] == "error")[-1]
+        assert (error["code"], error["client_message_id"]) == ("validation_error", "w-9")
+        socket.send(json.dumps({"type": "typing", "state": "yes"}))
+        assert (
+            frames_until(socket, lambda f: f["type"] == "error")[-1]["code"] == "validation_error"
+        )
+
+
+def test_the_answer_frame_is_the_history_message_shape(server: ApiServer, site: Site) -> None:
+    session = site.start()
+    with widget_socket(server, site, session) as socket:
+        frames_until(socket, lambda f: f["type"] == "ready")
+        ask = {"type": "message", "text": "Shipping to Canada?", "client_message_id": "w-7"}
+        socket.send(json.dumps(ask))
+        answer = frames_until(socket, lambda f: f["type"] == "message")[-1]
+    history = site.history(session).json()["items"]
+    question, stored = history
+    assert question["client_message_id"] == "w-7"
+    assert answer == {"type": "message", **stored}
+    assert stored["client_message_id"] == "w-7" and stored["reply_to"] == question["id"]
+    assert stored["message_id"] == stored["id"]

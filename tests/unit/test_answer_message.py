@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.outbound.llm.extractive import ExtractiveChatModel
-from adapters.outbound.llm.fallback import FallbackChatModel
+from adapters.outbound.extractive.chat_model import ExtractiveChatModel
+from adapters.outbound.openai.fallback import FallbackChatModel
 from adapters.outbound.parsing.isolated import InlineDocumentParser
 from application.answering import AnswerPolicy
 from application.ports.chat_model import ChatAnswer, ChatModelUnavailable, ChatRequest

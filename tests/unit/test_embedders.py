@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from adapters.outbound.embeddings.hashing import HashingEmbedder, hash_embed
-from adapters.outbound.embeddings.local import SentenceTransformerEmbedder, model_dir
-from adapters.outbound.embeddings.openai import OpenAIEmbedder
+from adapters.outbound.memory.embedder import HashingEmbedder, hash_embed
+from adapters.outbound.openai.embedder import OpenAIEmbedder
+from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder, model_dir
 from application.errors import EmbeddingUnavailable
 from application.ports.embedder import EMBEDDING_DIMENSIONS, Embedder
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
@@ -192,7 +192,7 @@ def test_hashing_counts_unicode_words_and_embeds_empty_text() -> None:
 
 
 def test_hashing_is_the_same_in_another_process_with_another_hash_seed() -> None:
-    code = "from adapters.outbound.embeddings.hashing import hash_embed; print(hash_embed('x y'))"
+    code = "from adapters.outbound.memory.embedder import hash_embed; print(hash_embed('x y'))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run(  # noqa: S603 - our interpreter, fixed code
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
@@ -251,7 +251,7 @@ async def test_concurrent_first_calls_load_the_model_once(
 def test_import_and_count_tokens_load_neither_torch_nor_the_model() -> None:
     code = (
         "import sys\n"
-        "from adapters.outbound.embeddings.local import SentenceTransformerEmbedder\n"
+        "from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder\n"
         "n = SentenceTransformerEmbedder().count_tokens('How do I reset my password?')\n"
         "print(n, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
     )

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from adapters.outbound.llm.extractive import ExtractiveChatModel
+from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
 from domain.ids import ChunkId, DocumentId
 from domain.sentences import content_terms, split_sentences

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.inbound.worker import IngestionWorker
-from adapters.outbound.embeddings.hashing import HashingEmbedder
 from adapters.outbound.memory.clock import FixedClock
+from adapters.outbound.memory.embedder import HashingEmbedder
 from adapters.outbound.parsing.isolated import InlineDocumentParser
 from application.errors import EmbeddingUnavailable
 from application.pagination import PageRequest

@@ -14,12 +14,13 @@ from domain.conversations import Conversation, Message, Source
 
 # A little above the 4,000-character limit: the domain answers longer text with a clear 413.
 MessageText = Annotated[str, Meta(max_length=16_000)]
+ClientMessageId = Annotated[str, Meta(max_length=128)]
 
 
 class ChatBody(Request):
     message: MessageText
     session_id: uuid.UUID | None = None
-    client_message_id: Annotated[str, Meta(max_length=128)] | None = None
+    client_message_id: ClientMessageId | None = None
 
 
 class AgentMessageBody(Request):
@@ -43,13 +44,36 @@ class ChatOut(Response):
 
 
 class MessageOut(Response):
+    """One message, the same over HTTP (history, conversations) and in socket frames.
+
+    `message_id` repeats `id` for clients written against the chat replies; an answer
+    carries its question's `client_message_id` and, in `reply_to`, the question's id."""
+
     id: uuid.UUID
+    message_id: uuid.UUID
     role: str
     text: str
     sources: list[SourceOut]
     confidence: float | None
     action: str | None
     created_at: datetime
+    client_message_id: str | None = None
+    reply_to: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, message: Message, question_client_id: str | None = None) -> MessageOut:
+        return cls(
+            id=message.id,
+            message_id=message.id,
+            role=message.role.value,
+            text=message.text,
+            sources=[source_out(s) for s in message.sources],
+            confidence=message.confidence,
+            action=message.action.value if message.action else None,
+            created_at=message.created_at,
+            client_message_id=message.client_message_id or question_client_id,
+            reply_to=message.reply_to,
+        )
 
 
 class ConversationOut(Response):
@@ -88,16 +112,10 @@ def chat_out(reply: Reply) -> ChatOut:
     )
 
 
-def message_out(message: Message) -> MessageOut:
-    return MessageOut(
-        id=message.id,
-        role=message.role.value,
-        text=message.text,
-        sources=[source_out(s) for s in message.sources],
-        confidence=message.confidence,
-        action=message.action.value if message.action else None,
-        created_at=message.created_at,
-    )
+def messages_out(messages: list[Message]) -> list[MessageOut]:
+    """Oldest first, each answer carrying the client id of the question it answers."""
+    client_ids = {m.id: m.client_message_id for m in messages if m.client_message_id}
+    return [MessageOut.of(m, client_ids.get(m.reply_to) if m.reply_to else None) for m in messages]
 
 
 def conversation_out(c: Conversation) -> ConversationOut:
@@ -115,5 +133,5 @@ def thread_out(c: Conversation, messages: list[Message]) -> ThreadOut:
     return ThreadOut(
         **{f: getattr(conversation_out(c), f) for f in ConversationOut.__struct_fields__},
         visitor_id=c.visitor_id,
-        messages=[message_out(m) for m in messages],
+        messages=messages_out(messages),
     )

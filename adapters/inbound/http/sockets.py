@@ -1,23 +1,24 @@
-"""What the widget and dashboard sockets share: frames in (size, idle time, JSON), frames
-out (one sender at a time), close codes, and the events of the Realtime port as frames."""
+"""What the widget and dashboard sockets share: frames in (size, idle time, typed),
+frames out (one sender at a time), close codes, and the credential re-checks."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
 
-from application.ports.realtime import RealtimeEvent
-from domain.errors import DomainError, Forbidden, OriginNotAllowed, RateLimited
+from adapters.inbound.http.frames import BadFrame, ErrorOut, Frame, FrameDecoder, encode
+from application.events import Event
+from domain.errors import DomainError, Forbidden, OriginNotAllowed
 
 log = structlog.get_logger()
+T = TypeVar("T")
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -55,13 +56,6 @@ def close_code_for(exc: DomainError) -> int:
     return CLOSE_FORBIDDEN if isinstance(exc, Forbidden | OriginNotAllowed) else CLOSE_UNAUTHORIZED
 
 
-def error_frame(exc: DomainError, **extra: Any) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": exc.code, "detail": exc.detail, **extra}
-    if isinstance(exc, RateLimited):
-        frame["retry_after"] = exc.retry_after
-    return frame
-
-
 class FrameSocket:
     """One accepted socket: reads frames with limits, sends frames one at a time."""
 
@@ -70,12 +64,12 @@ class FrameSocket:
         self._send_lock = asyncio.Lock()
         self.closed = False
 
-    async def send(self, frame: dict[str, Any]) -> None:
+    async def send(self, frame: Frame) -> None:
         if self.closed:
             return
         async with self._send_lock:
             try:
-                await self.socket.send_text(json.dumps(frame, default=str))
+                await self.socket.send_text(encode(frame))
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.closed = True
 
@@ -86,9 +80,8 @@ class FrameSocket:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await self.socket.close(code=code, reason=reason[:120])
 
-    async def receive(self) -> dict[str, Any] | None:
-        """The next frame as a JSON object; None for a frame that is not one (the caller
-        answers with an error). Closes with 4408 when idle, 1009 when a frame is too big."""
+    async def receive(self) -> str:
+        """The next frame's text. Closes with 4408 when idle, 1009 when a frame is too big."""
         try:
             event = await asyncio.wait_for(self.socket.receive(), self._idle)
         except TimeoutError:
@@ -105,14 +98,10 @@ class FrameSocket:
         if len(raw.encode()) > self._max_bytes:
             await self.close(CLOSE_TOO_LARGE, "frame too large")
             raise SocketClosed
-        try:
-            frame = json.loads(raw)
-        except ValueError:
-            return None
-        return frame if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
+        return raw
 
     async def pump_events(
-        self, events: Any, on_event: Callable[[RealtimeEvent], Awaitable[None]]
+        self, events: AsyncIterator[Event], on_event: Callable[[Event], Awaitable[None]]
     ) -> None:
         """Hands Realtime events to `on_event` until the socket closes."""
         async for event in events:
@@ -120,17 +109,23 @@ class FrameSocket:
             if self.closed:
                 return
 
-    async def read_frames(self, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    async def read_frames(
+        self, decoder: FrameDecoder[T], handle: Callable[[T], Awaitable[None]]
+    ) -> None:
+        """Frames that do not decode are answered with a `validation_error` frame (naming
+        the `client_message_id` they carried, if any), and the socket reads on."""
         try:
             while not self.closed:
-                frame = await self.receive()
-                if frame is None:
+                raw = await self.receive()
+                try:
+                    frame = decoder.decode(raw)
+                except BadFrame as bad:
                     await self.send(
-                        {
-                            "type": "error",
-                            "code": "validation_error",
-                            "detail": 'Frames are JSON objects with a "type".',
-                        }
+                        ErrorOut(
+                            code="validation_error",
+                            detail=bad.detail,
+                            client_message_id=bad.client_message_id,
+                        )
                     )
                     continue
                 await handle(frame)
@@ -172,15 +167,15 @@ async def close_unless_allowed(sock: FrameSocket, check: Credential) -> None:
 
 async def run_until_closed(
     sock: FrameSocket,
-    events: Any,
-    on_event: Callable[[RealtimeEvent], Awaitable[None]],
-    handle: Callable[[dict[str, Any]], Awaitable[None]],
+    events: AsyncIterator[Event],
+    on_event: Callable[[Event], Awaitable[None]],
+    reading: Awaitable[None],
     guard: Awaitable[None] | None = None,
 ) -> None:
     """Reads frames and hands them to `handle`, while events go to `on_event` and `guard`
     watches the credential; whichever ends first (a close) ends them all."""
     tasks = [
-        asyncio.create_task(sock.read_frames(handle)),
+        asyncio.ensure_future(reading),
         asyncio.create_task(sock.pump_events(events, on_event)),
     ]
     if guard is not None:
@@ -193,20 +188,3 @@ async def run_until_closed(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-
-
-def message_frame(event: RealtimeEvent) -> dict[str, Any]:
-    data = event.data
-    frame = {
-        "type": "message",
-        "message_id": data["message_id"],
-        "role": data["role"],
-        "text": data["text"],
-        "sources": data.get("sources", []),
-        "confidence": data.get("confidence"),
-        "action": data.get("action"),
-        "created_at": data.get("created_at"),
-    }
-    if data.get("client_message_id"):
-        frame["client_message_id"] = data["client_message_id"]
-    return frame

@@ -97,7 +97,7 @@ class ConversationController(Controller):
         post_agent_message: NamedDependency[PostAgentMessage],
     ) -> c.MessageOut:
         message = await post_agent_message.execute(principal, SessionId(session_id), data.text)
-        return c.message_out(message)
+        return c.MessageOut.of(message)
 
 
 def _status(value: str | None) -> ConversationStatus | None:

@@ -5,39 +5,57 @@ it unless the client sends a fresh token first (`{"type": "auth", "token"}`)."""
 
 from __future__ import annotations
 
-import uuid
+from datetime import datetime
 from typing import Any
 
 from litestar import WebSocket, websocket
 
 from adapters.inbound.http.dependencies import resolve
+from adapters.inbound.http.frames import (
+    AgentReply,
+    AgentTyping,
+    AuthOk,
+    DashboardFrame,
+    Frame,
+    FrameDecoder,
+    Ping,
+    Pong,
+    Ready,
+    error_out,
+    handoff_out,
+    message_created,
+    started_out,
+    typing_out,
+)
 from adapters.inbound.http.sockets import (
     CLOSE_TOO_MANY,
     FrameSocket,
     SocketCounter,
     close_code_for,
     close_unless_allowed,
-    error_frame,
     keep_checking,
-    message_frame,
     run_until_closed,
 )
-from application.ports.realtime import (
-    ACCESS_CHANGED,
-    Realtime,
-    RealtimeEvent,
+from application.events import (
+    AccessChanged,
+    ConversationStarted,
+    Event,
+    HandoffChanged,
+    MessagePosted,
+    TypingChanged,
     access_channel,
     workspace_channel,
 )
+from application.ports.realtime import Realtime
 from application.principal import Principal
-from application.realtime_events import typing_event
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.conversations import PostAgentMessage
-from domain.errors import DomainError, Forbidden, ValidationFailed
+from domain.errors import DomainError, Forbidden
 from domain.ids import SessionId
 from domain.roles import Permission
 
 SOCKETS_PER_USER = 10
+FRAMES: FrameDecoder[DashboardFrame] = FrameDecoder(DashboardFrame)  # type: ignore[arg-type]
 
 
 @websocket("/api/v1/ws")
@@ -96,13 +114,14 @@ class DashboardSocketSession:
         workspace_id = self._principal.workspace_id
         channels = (workspace_channel(workspace_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
-            await self._socket.send({"type": "ready"})
+            await self._socket.send(Ready())
             guard = keep_checking(
                 self._socket, self._still_allowed, recheck_seconds, self._expires_at
             )
-            await run_until_closed(self._socket, events, self._on_event, self._handle, guard)
+            reading = self._socket.read_frames(FRAMES, self._handle)
+            await run_until_closed(self._socket, events, self._on_event, reading, guard)
 
-    def _expires_at(self) -> Any:
+    def _expires_at(self) -> datetime | None:
         return self._principal.expires_at
 
     async def _still_allowed(self) -> None:
@@ -110,77 +129,62 @@ class DashboardSocketSession:
         removed members and lost roles end the socket."""
         self._principal = await _member(self._authenticate, self._bearer)
 
-    async def _on_event(self, event: RealtimeEvent) -> None:
-        if event.type == ACCESS_CHANGED:
+    async def _on_event(self, event: Event) -> None:
+        if isinstance(event, AccessChanged):
             await close_unless_allowed(self._socket, self._still_allowed)
             return
         frame = self._to_frame(event)
         if frame is not None:
             await self._socket.send(frame)
 
-    def _to_frame(self, event: RealtimeEvent) -> dict[str, Any] | None:
-        session = {"session_id": str(event.session_id)}
-        if event.type == "message":
-            return {**message_frame(event), "type": "message.created", **session}
-        if event.type == "conversation.started":
-            return {"type": "conversation.started", **session, **event.data}
-        if event.type in ("typing", "handoff"):
-            return {"type": event.type, **session, **event.data}
+    def _to_frame(self, event: Event) -> Frame | None:
+        if isinstance(event, MessagePosted):
+            return message_created(event)
+        if isinstance(event, ConversationStarted):
+            return started_out(event)
+        if isinstance(event, TypingChanged):
+            return typing_out(event, with_session=True)
+        if isinstance(event, HandoffChanged):
+            return handoff_out(event, with_session=True)
         return None
 
-    async def _handle(self, frame: dict[str, Any]) -> None:
-        kind = frame["type"]
-        if kind == "ping":
-            await self._socket.send({"type": "pong"})
+    async def _handle(self, frame: DashboardFrame) -> None:
+        if isinstance(frame, Ping):
+            await self._socket.send(Pong())
             return
-        if kind == "auth":
-            await self._reauthenticate(frame)
+        if isinstance(frame, AgentTyping | AgentReply):
+            await self._act(frame)
             return
-        if kind not in ("message", "typing"):
-            await self._socket.send(
-                {"type": "error", "code": "validation_error", "detail": f"Unknown type {kind!r}."}
-            )
-            return
-        try:
-            session_id = _session_of(frame)
-            if kind == "typing":
-                await self._realtime.publish(
-                    typing_event(
-                        self._principal.workspace_id,
-                        session_id,
-                        "agent",
-                        bool(frame.get("state")),
-                    )
-                )
-            else:
-                await self._post.execute(self._principal, session_id, str(frame.get("text") or ""))
-        except DomainError as exc:
-            await self._socket.send(
-                error_frame(exc, client_message_id=frame.get("client_message_id"))
-            )
+        await self._reauthenticate(frame.token)
 
-    async def _reauthenticate(self, frame: dict[str, Any]) -> None:
+    async def _act(self, frame: AgentTyping | AgentReply) -> None:
+        """Typing goes to this workspace's channel of that session, so it cannot reach
+        another workspace; a reply is checked by PostAgentMessage (404 for another's)."""
+        session_id = SessionId(frame.session_id)
+        try:
+            if isinstance(frame, AgentTyping):
+                typing = TypingChanged(
+                    self._principal.workspace_id, session_id, "agent", frame.state
+                )
+                await self._realtime.publish(typing)
+            else:
+                await self._post.execute(self._principal, session_id, frame.text)
+        except DomainError as exc:
+            client_id = frame.client_message_id if isinstance(frame, AgentReply) else None
+            await self._socket.send(error_out(exc, client_id))
+
+    async def _reauthenticate(self, token: str) -> None:
         """A fresh access token for the same member keeps the socket open past the old
         token's expiry."""
         try:
-            principal = await _member(self._authenticate, str(frame.get("token") or ""))
+            principal = await _member(self._authenticate, token)
             if (principal.workspace_id, principal.user_id) != (
                 self._principal.workspace_id,
                 self._principal.user_id,
             ):
                 raise Forbidden("A socket keeps the identity it was opened with.")
         except DomainError as exc:
-            await self._socket.send(error_frame(exc))
+            await self._socket.send(error_out(exc))
             return
-        self._principal, self._bearer = principal, str(frame["token"])
-        expires = principal.expires_at.isoformat() if principal.expires_at else None
-        await self._socket.send({"type": "auth.ok", "expires_at": expires})
-
-
-def _session_of(frame: dict[str, Any]) -> SessionId:
-    """Typing goes to this workspace's channel of that session, so it cannot reach another
-    workspace; a message is checked by PostAgentMessage (404 for another's session)."""
-    try:
-        return SessionId(uuid.UUID(str(frame.get("session_id"))))
-    except ValueError:
-        raise ValidationFailed.on("session_id", "must be a conversation id") from None
+        self._principal, self._bearer = principal, token
+        await self._socket.send(AuthOk(expires_at=principal.expires_at))

@@ -120,7 +120,7 @@ class WidgetController(Controller):
             widget_access, _session_token(request), SessionId(session_id)
         )
         return w.HistoryOut(
-            items=[c.message_out(m) for m in thread.messages],
+            items=c.messages_out(thread.messages),
             status=thread.conversation.status.value,
         )
 

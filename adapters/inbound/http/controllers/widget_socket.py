@@ -12,6 +12,21 @@ import structlog
 from litestar import WebSocket, websocket
 
 from adapters.inbound.http.dependencies import client_ip, resolve
+from adapters.inbound.http.frames import (
+    Ask,
+    ErrorOut,
+    Frame,
+    FrameDecoder,
+    HandoffOut,
+    Ping,
+    Pong,
+    Ready,
+    WidgetFrame,
+    error_out,
+    handoff_out,
+    message_frame,
+    typing_out,
+)
 from adapters.inbound.http.sockets import (
     CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
@@ -19,26 +34,27 @@ from adapters.inbound.http.sockets import (
     SocketCounter,
     close_code_for,
     close_unless_allowed,
-    error_frame,
     keep_checking,
-    message_frame,
     run_until_closed,
 )
 from adapters.inbound.http.widget_access import embed_key, open_widget, page_origin
-from application.ports.realtime import (
-    ACCESS_CHANGED,
-    Realtime,
-    RealtimeEvent,
+from application.events import (
+    AccessChanged,
+    Event,
+    HandoffChanged,
+    MessagePosted,
+    TypingChanged,
     access_channel,
     session_channel,
 )
-from application.realtime_events import sources_data, typing_event
+from application.ports.realtime import Realtime
 from application.use_cases.widget import OpenWidget, WidgetAccess, WidgetChat, WidgetSessionTokens
-from domain.conversations import Action
+from domain.conversations import Role
 from domain.errors import DomainError
 from domain.ids import SessionId
 
 log = structlog.get_logger()
+FRAMES: FrameDecoder[WidgetFrame] = FrameDecoder(WidgetFrame)  # type: ignore[arg-type]
 
 
 @websocket("/widget/v1/ws")
@@ -100,7 +116,7 @@ class WidgetSocketSession:
     ) -> None:
         self._socket, self._access, self._session_id = sock, access, session_id
         self._token, self._ip, self._chat, self._realtime = token, ip, chat, realtime
-        self._sent: set[str] = set()  # message ids this socket has already delivered
+        self._sent: set[uuid.UUID] = set()  # message ids this socket has already delivered
         self._answering = asyncio.Lock()  # one question at a time, in order
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -110,98 +126,69 @@ class WidgetSocketSession:
         held = await self._chat.conversation(self._access, self._token, self._session_id)
         channels = (session_channel(workspace_id, self._session_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
-            await self._socket.send(
-                {"type": "ready", "session_id": str(self._session_id), "status": held.status.value}
-            )
+            await self._socket.send(Ready(session_id=self._session_id, status=held.status.value))
             guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
-            await run_until_closed(self._socket, events, self._on_event, self._handle, guard)
+            reading = self._socket.read_frames(FRAMES, self._handle)
+            await run_until_closed(self._socket, events, self._on_event, reading, guard)
         # Answers still being prepared finish and are stored (a closed socket only drops
         # their frames): a question is never left unanswered because its tab went away.
 
-    async def _on_event(self, event: RealtimeEvent) -> None:
-        if event.type == ACCESS_CHANGED:
-            if event.data.get("embed_code_id") == str(self._access.code.id):
+    async def _on_event(self, event: Event) -> None:
+        if isinstance(event, AccessChanged):
+            if event.embed_code_id == self._access.code.id:
                 await close_unless_allowed(self._socket, self._still_allowed)
             return
         frame = self._to_frame(event)
         if frame is not None:
             await self._socket.send(frame)
 
-    def _to_frame(self, event: RealtimeEvent) -> dict[str, Any] | None:
-        if event.type == "message":
-            if event.data["role"] == "visitor" or event.data["message_id"] in self._sent:
+    def _to_frame(self, event: Event) -> Frame | None:
+        if isinstance(event, MessagePosted):
+            if event.message.role is Role.VISITOR or event.message.id in self._sent:
                 return None  # the visitor's own words, or an answer this socket gave
-            self._sent.add(event.data["message_id"])
+            self._sent.add(event.message.id)
             return message_frame(event)
-        if event.type == "typing" and event.data.get("from") != "visitor":
-            return {"type": "typing", "from": event.data["from"], "state": event.data["state"]}
-        if event.type == "handoff":
-            return {"type": "handoff", "state": event.data["state"]}
+        if isinstance(event, TypingChanged) and event.who != "visitor":
+            return typing_out(event)
+        if isinstance(event, HandoffChanged):
+            return handoff_out(event)
         return None
 
-    async def _handle(self, frame: dict[str, Any]) -> None:
-        kind = frame["type"]
-        if kind == "ping":
-            await self._socket.send({"type": "pong"})
-        elif kind == "typing":
-            event = typing_event(
-                self._access.code.workspace_id,
-                self._session_id,
-                "visitor",
-                bool(frame.get("state")),
-            )
-            await self._realtime.publish(event)
-        elif kind == "message":
+    async def _handle(self, frame: WidgetFrame) -> None:
+        if isinstance(frame, Ping):
+            await self._socket.send(Pong())
+        elif isinstance(frame, Ask):
             task = asyncio.create_task(self._ask(frame))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            await self._socket.send(
-                {"type": "error", "code": "validation_error", "detail": f"Unknown type {kind!r}."}
+            typing = TypingChanged(
+                self._access.code.workspace_id, self._session_id, "visitor", frame.state
             )
+            await self._realtime.publish(typing)
 
-    async def _ask(self, frame: dict[str, Any]) -> None:
-        client_id = frame.get("client_message_id")
-        client_id = str(client_id)[:128] if client_id else None
+    async def _ask(self, frame: Ask) -> None:
+        client_id = frame.client_message_id
         async with self._answering:
             try:
                 reply = await self._chat.ask(
-                    self._access,
-                    self._token,
-                    self._session_id,
-                    str(frame.get("text") or ""),
-                    client_id,
-                    self._ip,
+                    self._access, self._token, self._session_id, frame.text, client_id, self._ip
                 )
             except DomainError as exc:
-                await self._socket.send(error_frame(exc, client_message_id=client_id))
+                await self._socket.send(error_out(exc, client_id))
                 return
             except Exception:
                 log.exception("widget_socket.answer_failed")
-                failure = {
-                    "type": "error",
-                    "code": "internal_error",
-                    "client_message_id": client_id,
-                }
-                await self._socket.send(
-                    {**failure, "detail": "The answer could not be given; try again."}
+                detail = "The answer could not be given; try again."
+                failure = ErrorOut(
+                    code="internal_error", detail=detail, client_message_id=client_id
                 )
+                await self._socket.send(failure)
                 return
-        if reply.action is Action.HANDOFF:
-            await self._socket.send({"type": "handoff", "state": True})
+        if reply.message is None:  # a person holds the conversation: the bot stays silent
+            await self._socket.send(HandoffOut(state=True))
             return
-        if str(reply.message_id) in self._sent:
+        if reply.message.id in self._sent:
             return  # the event got here first
-        self._sent.add(str(reply.message_id))
-        await self._socket.send(
-            {
-                "type": "message",
-                "message_id": str(reply.message_id),
-                "role": "assistant",
-                "text": reply.answer,
-                "sources": sources_data(reply.sources),
-                "confidence": reply.confidence,
-                "action": reply.action.value,
-                "reply_to": client_id,
-            }
-        )
+        self._sent.add(reply.message.id)
+        await self._socket.send(message_frame(MessagePosted.of(reply.message, reply.question)))

