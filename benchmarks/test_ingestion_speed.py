@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 
-from adapters.inbound.http.dependencies import resolve
 from application.pagination import PageRequest
 from application.principal import Principal
-from application.use_cases.add_document import UploadInput
 from application.use_cases.ingest_document import embedding_text
 from application.use_cases.register_account import RegisterInput
+from application.use_cases.upload_document import UploadInput
 from benchmarks.loop_thread import LoopThread
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container, build_container, start, stop
 from bootstrap.embedded_postgres import EmbeddedPostgres
 from bootstrap.settings import load_settings
 from domain.chunking import chunk_blocks
@@ -49,11 +48,11 @@ def container(tmp_path_factory: pytest.TempPathFactory, loop: LoopThread) -> Ite
         None,
     )
     built = build_container(settings)
-    loop.run(lambda: built.init_resources())  # type: ignore[func-returns-value]
-    embedder = loop.run(lambda: resolve(built, "embedder"))
+    loop.run(lambda: start(built))
+    embedder = built.embedder()
     loop.run(lambda: embedder.embed_query("warm up"))  # load the model outside timings
     yield built
-    loop.run(lambda: built.shutdown_resources())  # type: ignore[func-returns-value]
+    loop.run(lambda: stop(built))
     server.stop()
 
 
@@ -62,8 +61,8 @@ def corpus() -> list[tuple[str, bytes]]:
 
 
 def chunk_texts(loop: LoopThread, container: Container) -> list[str]:
-    parser = loop.run(lambda: resolve(container, "parser"))
-    embedder = loop.run(lambda: resolve(container, "embedder"))
+    parser = container.parser()
+    embedder = container.embedder()
     texts = []
     for name, data in corpus():
         kind = sniff(data, name)
@@ -76,7 +75,7 @@ def test_raw_embedder_on_the_corpus_chunks(
     benchmark: Any, container: Container, loop: LoopThread
 ) -> None:
     texts = chunk_texts(loop, container)
-    embedder = loop.run(lambda: resolve(container, "embedder"))
+    embedder = container.embedder()
     benchmark.pedantic(
         lambda: loop.run(lambda: embedder.embed_documents(texts)), rounds=3, iterations=1
     )
@@ -88,18 +87,16 @@ def test_ingestion_pipeline_on_the_corpus(
     benchmark: Any, container: Container, loop: LoopThread
 ) -> None:
     async def ingest_all() -> int:
-        register = await resolve(container, "register_account")
+        register = container.register_account()
         email = f"bench-{uuid.uuid4().hex[:10]}@bench.invalid"
         result = await register.execute(RegisterInput(email, "benchmark-password", "B", "Bench"))
         owner = Principal(result.workspace.id, result.user.role, user_id=result.user.id)
-        await (await resolve(container, "change_plan")).execute(owner, "enterprise")
-        add = await resolve(container, "add_document")
+        await container.change_plan().execute(owner, "enterprise")
+        add = container.upload_document()
         for name, data in corpus():
-            await add.upload(owner, UploadInput(name, data))
-        await (await resolve(container, "ingestion_worker")).run_until_idle()
-        page = await (await resolve(container, "read_documents")).list(
-            owner, PageRequest(limit=100)
-        )
+            await add.execute(owner, UploadInput(name, data))
+        await container.ingestion_worker().run_until_idle()
+        page = await container.list_documents().execute(owner, PageRequest(limit=100))
         return sum(d.chunk_count for d in page.items)
 
     chunks = benchmark.pedantic(lambda: loop.run(lambda: ingest_all()), rounds=3, iterations=1)

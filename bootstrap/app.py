@@ -25,14 +25,14 @@ from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.widget import WidgetController, WidgetScriptController
 from adapters.inbound.http.controllers.widget_socket import widget_socket
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
-from adapters.inbound.http.dependencies import dependencies, resolve
+from adapters.inbound.http.dependencies import dependencies
 from adapters.inbound.http.problems import problem_details_plugin
 from adapters.inbound.http.query_guard import QueryStringGuard
 from adapters.inbound.http.request_body import ApiRequest
 from adapters.inbound.http.sockets import SocketCounter
 from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container, build_container, start, stop
 from bootstrap.logging import configure_logging
 from bootstrap.settings import Settings, load_settings
 from domain.plans import MIB
@@ -48,15 +48,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await container.init_resources()  # type: ignore[misc]
+        await start(container)
         worker: IngestionWorker | None = None
-        embedder = await resolve(container, "embedder")
+        embedder = container.embedder()
         if hasattr(embedder, "warm_up"):
             # Load the model now, in the background, rather than on the first question.
             warm_up = asyncio.create_task(embedder.warm_up())
             warm_up.add_done_callback(lambda task: task.cancelled() or task.exception())
         if settings.run_worker:
-            worker = await resolve(container, "ingestion_worker")
+            worker = container.ingestion_worker()
             worker.start()
         log.info("app.started", storage=settings.storage, data_dir=str(settings.data_dir))
         try:
@@ -64,10 +64,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         finally:
             if worker is not None:
                 await worker.stop()
-            for closable in (embedder, container.realtime()):
-                if hasattr(closable, "aclose"):
-                    await closable.aclose()
-            await container.shutdown_resources()  # type: ignore[misc]
+            await stop(container)
             log.info("app.stopped")
 
     metrics = PrometheusConfig(
@@ -91,7 +88,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             dashboard_socket,
             PrometheusController,
         ],
-        dependencies=dependencies(),
+        dependencies=dependencies(container),
         plugins=[problem_details_plugin()],
         middleware=[
             RequestContextMiddleware,

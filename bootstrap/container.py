@@ -10,6 +10,8 @@ from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.memory.embedder import HashingEmbedder
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
+from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
+from adapters.outbound.memory.realtime import InMemoryRealtime
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.openai.chat_model import OpenAIChatModel
@@ -21,45 +23,68 @@ from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
+from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
+from adapters.outbound.redis.realtime import RedisRealtime
+from adapters.outbound.redis.resilient import ResilientRateLimiter
 from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from adapters.outbound.system.clock import SystemClock
+from application.admission import Admission
 from application.answering import AnswerPolicy
-from application.health_probes import DatabaseProbe, QueueProbe
+from application.document_intake import DocumentIntake
+from application.drafting import Drafting
+from application.health_probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
 from application.ports.rate_limiter import RateLimit
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
-from application.use_cases.add_document import AddDocument
+from application.use_cases.abandon_ingestion import AbandonIngestion
+from application.use_cases.add_member import AddMember
+from application.use_cases.add_text_document import AddTextDocument
 from application.use_cases.answer_message import AnswerMessage
-from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
+from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_member_role import ChangeMemberRole
+from application.use_cases.change_plan import ChangePlan
 from application.use_cases.check_readiness import CheckReadiness
-from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
-from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, ReadEmbedCodes
+from application.use_cases.create_api_key import CreateApiKey
+from application.use_cases.create_embed_code import CreateEmbedCode
+from application.use_cases.delete_document import DeleteDocument
+from application.use_cases.delete_embed_code import DeleteEmbedCode
+from application.use_cases.get_document import GetDocument
+from application.use_cases.get_embed_code import GetEmbedCode
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.ingest_document import IngestDocument
+from application.use_cases.list_api_keys import ListApiKeys
+from application.use_cases.list_chunks import ListChunks
+from application.use_cases.list_conversations import ListConversations
+from application.use_cases.list_documents import ListDocuments
+from application.use_cases.list_embed_codes import ListEmbedCodes
+from application.use_cases.list_members import ListMembers
 from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
-from application.use_cases.manage_documents import DeleteDocument, ReadDocuments, ReindexDocument
-from application.use_cases.members import AddMember, ListMembers
+from application.use_cases.open_widget import OpenWidget
+from application.use_cases.post_agent_message import PostAgentMessage
+from application.use_cases.rate_answer import RateAnswer
+from application.use_cases.read_conversation import ReadConversation
+from application.use_cases.read_widget_history import ReadWidgetHistory
+from application.use_cases.read_widget_session import ReadWidgetSession
 from application.use_cases.refresh_session import RefreshSession
 from application.use_cases.register_account import RegisterAccount
+from application.use_cases.reindex_document import ReindexDocument
+from application.use_cases.release_conversation import ReleaseConversation
 from application.use_cases.remove_member import RemoveMember
+from application.use_cases.rename_workspace import RenameWorkspace
+from application.use_cases.request_person import RequestPerson
+from application.use_cases.revoke_api_key import RevokeApiKey
+from application.use_cases.rotate_embed_key import RotateEmbedKey
 from application.use_cases.search_knowledge import SearchKnowledge
-from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
-from application.use_cases.widget import (
-    OpenWidget,
-    StartWidgetSession,
-    WidgetChat,
-    WidgetLimits,
-    WidgetSessionTokens,
-)
-from bootstrap.database import database_engine
-from bootstrap.limits import rate_limiter as rate_limiter_for
-from bootstrap.limits import redis_probe
+from application.use_cases.start_widget_session import StartWidgetSession
+from application.use_cases.take_over import TakeOver
+from application.use_cases.update_embed_code import UpdateEmbedCode
+from application.use_cases.upload_document import UploadDocument
+from application.widget_access import WidgetLimits, WidgetSessionTokens
+from bootstrap.database import Database
 from bootstrap.plans import load_plans
-from bootstrap.realtime import realtime_bus
 from bootstrap.secrets import signing_key
 from bootstrap.settings import Settings
 from domain.plans import ParseBudget
@@ -72,7 +97,8 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     public_suffixes = providers.Singleton(PslPublicSuffixes)
     plans = providers.Singleton(load_plans, settings.provided.plans_file)
-    engine = providers.Resource(database_engine, settings)
+    database = providers.Singleton(Database, settings)
+    engine = database.provided.engine
     memory_store = providers.Singleton(MemoryStore)
     uow = providers.Selector(
         settings.provided.storage,
@@ -144,8 +170,23 @@ class Container(containers.DeclarativeContainer):
         refresh_ttl_seconds=settings.provided.refresh_token_ttl_seconds,
         widget_ttl_seconds=settings.provided.widget_session_ttl_seconds,
     )
-    rate_limiter = providers.Singleton(rate_limiter_for, settings)
-    realtime = providers.Singleton(realtime_bus, settings)
+    local_rate_limiter = providers.Singleton(LimitsRateLimiter)
+    rate_limiter = providers.Selector(
+        settings.provided.shared_state,
+        memory=local_rate_limiter,
+        redis=providers.Singleton(
+            ResilientRateLimiter,
+            providers.Singleton(redis_rate_limiter, settings.provided.redis_url),
+            local_rate_limiter,
+        ),
+    )
+    # With Redis, events cross processes (and degrade to this one while Redis is down);
+    # without it, every socket must be held by this process.
+    realtime = providers.Selector(
+        settings.provided.shared_state,
+        memory=providers.Singleton(InMemoryRealtime),
+        redis=providers.Singleton(RedisRealtime, settings.provided.redis_url),
+    )
     login_limit = providers.Singleton(RateLimit.parse, settings.provided.rate_limit_login)
     widget_limits = providers.Singleton(
         WidgetLimits,
@@ -156,7 +197,11 @@ class Container(containers.DeclarativeContainer):
     token_pairs = providers.Factory(TokenPairs, token_issuer, clock)
     readiness_probes = providers.Dict(
         database=providers.Factory(DatabaseProbe, uow),
-        redis=providers.Singleton(redis_probe, settings),
+        redis=providers.Selector(
+            settings.provided.shared_state,
+            memory=providers.Singleton(NotConfiguredProbe),
+            redis=providers.Singleton(RedisProbe, settings.provided.redis_url),
+        ),
         queue=providers.Factory(QueueProbe, job_queue),
     )
 
@@ -180,10 +225,14 @@ class Container(containers.DeclarativeContainer):
     create_api_key = providers.Factory(CreateApiKey, uow, clock)
     list_api_keys = providers.Factory(ListApiKeys, uow)
     revoke_api_key = providers.Factory(RevokeApiKey, uow, clock, realtime)
-    add_document = providers.Factory(
-        AddDocument, uow, plans, clock, max_upload_mb=settings.provided.max_upload_mb
+    document_intake = providers.Factory(DocumentIntake, uow, plans, clock)
+    upload_document = providers.Factory(
+        UploadDocument, document_intake, max_upload_mb=settings.provided.max_upload_mb
     )
-    read_documents = providers.Factory(ReadDocuments, uow)
+    add_text_document = providers.Factory(AddTextDocument, document_intake)
+    list_documents = providers.Factory(ListDocuments, uow)
+    get_document = providers.Factory(GetDocument, uow)
+    list_chunks = providers.Factory(ListChunks, uow)
     reindex_document = providers.Factory(ReindexDocument, uow, clock)
     delete_document = providers.Factory(DeleteDocument, uow)
     search_knowledge = providers.Factory(SearchKnowledge, hybrid_search)
@@ -203,21 +252,28 @@ class Container(containers.DeclarativeContainer):
     answer_message = providers.Factory(
         AnswerMessage,
         uow,
-        hybrid_search,
-        chat_model,
+        providers.Factory(
+            Admission,
+            rate_limiter,
+            providers.Singleton(RateLimit.parse, settings.provided.rate_limit_workspace),
+            plans,
+            clock,
+        ),
+        providers.Factory(Drafting, hybrid_search, chat_model, answer_policy),
         clock,
-        plans,
-        rate_limiter,
-        providers.Singleton(RateLimit.parse, settings.provided.rate_limit_workspace),
         realtime,
-        answer_policy,
     )
-    read_conversations = providers.Factory(ReadConversations, uow)
-    hand_over = providers.Factory(HandOver, uow, realtime)
+    list_conversations = providers.Factory(ListConversations, uow)
+    read_conversation = providers.Factory(ReadConversation, uow)
+    take_over = providers.Factory(TakeOver, uow, realtime)
+    release_conversation = providers.Factory(ReleaseConversation, uow, realtime)
     post_agent_message = providers.Factory(PostAgentMessage, uow, clock, realtime)
     create_embed_code = providers.Factory(CreateEmbedCode, uow, plans, clock, public_suffixes)
-    read_embed_codes = providers.Factory(ReadEmbedCodes, uow)
-    change_embed_code = providers.Factory(ChangeEmbedCode, uow, clock, public_suffixes, realtime)
+    list_embed_codes = providers.Factory(ListEmbedCodes, uow)
+    get_embed_code = providers.Factory(GetEmbedCode, uow)
+    update_embed_code = providers.Factory(UpdateEmbedCode, uow, clock, public_suffixes, realtime)
+    rotate_embed_key = providers.Factory(RotateEmbedKey, uow, clock, realtime)
+    delete_embed_code = providers.Factory(DeleteEmbedCode, uow, realtime)
     open_widget = providers.Factory(OpenWidget, uow)
     start_widget_session = providers.Factory(
         StartWidgetSession,
@@ -228,15 +284,20 @@ class Container(containers.DeclarativeContainer):
         widget_limits,
         realtime,
     )
-    widget_chat = providers.Factory(
-        WidgetChat, uow, widget_session_tokens, clock, answer_message, widget_limits, realtime
+    ask_in_widget = providers.Factory(
+        AskInWidget, widget_session_tokens, answer_message, widget_limits
     )
+    read_widget_history = providers.Factory(ReadWidgetHistory, uow, widget_session_tokens)
+    read_widget_session = providers.Factory(ReadWidgetSession, uow, widget_session_tokens)
+    rate_answer = providers.Factory(RateAnswer, uow, widget_session_tokens, clock)
+    request_person = providers.Factory(RequestPerson, uow, widget_session_tokens, realtime)
 
     # Inbound drivers
     ingestion_worker = providers.Factory(
         IngestionWorker,
         job_queue,
         ingest_document,
+        providers.Factory(AbandonIngestion, uow, clock),
         concurrency=settings.provided.ingestion_concurrency,
         lease_seconds=settings.provided.job_lease_seconds,
         poll_seconds=settings.provided.job_poll_seconds,
@@ -244,5 +305,18 @@ class Container(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings) -> Container:
-    container = Container(settings=settings)
-    return container
+    return Container(settings=settings)
+
+
+async def start(container: Container) -> None:
+    """What must run before the first request: the database (embedded, migrated)."""
+    await container.database().start()
+
+
+async def stop(container: Container) -> None:
+    """Closes what the container opened, the database last."""
+    for closable in (container.embedder(), container.realtime()):
+        close = getattr(closable, "aclose", None)
+        if close is not None:
+            await close()
+    await container.database().stop()

@@ -1,9 +1,12 @@
-"""The database resource: embedded or external PostgreSQL, migrated, as an async engine."""
+"""The database: embedded or external PostgreSQL, migrated, and the async engine onto it.
+
+A plain object the container holds as a singleton and the lifespan starts and stops, so
+every provider stays synchronous (an async container resource made every dependent provider
+hand back futures, and a request cancelled while one resolved logged InvalidStateError)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,21 +19,34 @@ from bootstrap.settings import Settings
 log = structlog.get_logger()
 
 
-async def database_engine(settings: Settings) -> AsyncIterator[AsyncEngine | None]:
-    """Starts the embedded server when no URL is set, migrates, and tears down in order."""
-    if settings.storage != "postgres":
-        yield None
-        return
-    embedded = EmbeddedPostgres(settings.data_dir) if not settings.database_url else None
-    url = await asyncio.to_thread(embedded.start) if embedded else settings.database_url
-    assert url is not None
-    engine = None
-    try:
+class Database:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._embedded: EmbeddedPostgres | None = None
+        self._engine: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("The database is not started: the app's lifespan starts it.")
+        return self._engine
+
+    async def start(self) -> None:
+        """Starts the embedded server when no URL is set, then migrates. Idempotent."""
+        settings = self._settings
+        if settings.storage != "postgres" or self._engine is not None:
+            return
+        url = settings.database_url
+        if not url:
+            self._embedded = EmbeddedPostgres(settings.data_dir)
+            url = await asyncio.to_thread(self._embedded.start)
         await asyncio.to_thread(migrate, url)
-        engine = runtime_engine(url, settings.database_pool_size)
-        yield engine
-    finally:
-        if engine is not None:
-            await engine.dispose()
-        if embedded is not None:
-            await asyncio.to_thread(embedded.stop)
+        self._engine = runtime_engine(url, settings.database_pool_size)
+
+    async def stop(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+        if self._embedded is not None:
+            await asyncio.to_thread(self._embedded.stop)
+            self._embedded = None

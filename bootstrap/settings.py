@@ -110,6 +110,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return ()
 
     @property
+    def shared_state(self) -> Literal["redis", "memory"]:
+        """Where rate limits and realtime events live: Redis when configured, else here."""
+        return "redis" if self.redis_url else "memory"
+
+    @property
     def embedded_database(self) -> bool:
         return self.storage == "postgres" and not self.database_url
 

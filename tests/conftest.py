@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bootstrap.container import Container, build_container
+from bootstrap.container import Container, build_container, start, stop
 from bootstrap.settings import Settings, load_settings
 
 FAST_HASHING = {"password_hash_time_cost": "1", "password_hash_memory_kib": "1024"}
@@ -35,9 +35,9 @@ def memory_settings(tmp_path: Any) -> Settings:
 async def container(memory_settings: Settings) -> AsyncIterator[Container]:
     """The real container wired with memory adapters: the unit-test harness."""
     built = build_container(memory_settings)
-    await built.init_resources()  # type: ignore[misc]
+    await start(built)
     yield built
-    await built.shutdown_resources()  # type: ignore[misc]
+    await stop(built)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -17,6 +17,7 @@ import structlog
 from prometheus_client import Counter
 
 from application.ports.job_queue import JobQueue
+from application.use_cases.abandon_ingestion import AbandonIngestion
 from application.use_cases.ingest_document import IngestDocument
 from domain.knowledge import IngestionJob
 
@@ -29,11 +30,12 @@ class IngestionWorker:
         self,
         queue: JobQueue,
         ingest: IngestDocument,
+        abandon: AbandonIngestion,
         concurrency: int = 1,
         lease_seconds: int = 60,
         poll_seconds: float = 1.0,
     ) -> None:
-        self._queue, self._ingest = queue, ingest
+        self._queue, self._ingest, self._abandon = queue, ingest, abandon
         self._concurrency, self._lease, self._poll = concurrency, lease_seconds, poll_seconds
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._tasks: list[asyncio.Task[None]] = []
@@ -80,12 +82,12 @@ class IngestionWorker:
         try:
             for job in await self._queue.reap():
                 JOBS.labels("reaped").inc()
-                await self._ingest.retries_exhausted(
+                await self._abandon.execute(
                     job, "Ingestion stopped its worker on every attempt; try a different file."
                 )
             for job in await self._queue.stranded(older_than_seconds=self._lease):
                 JOBS.labels("stranded").inc()
-                await self._ingest.retries_exhausted(
+                await self._abandon.execute(
                     job, "Ingestion was interrupted; reindex the document to try again."
                 )
         except Exception as exc:
@@ -113,7 +115,7 @@ class IngestionWorker:
             # Only the lease holder settles a job: a worker that lost its lease stops here.
             if job.exhausted:
                 if await self._queue.fail(job.id, self.name, reason):
-                    await self._ingest.retries_exhausted(job, f"Ingestion kept failing ({reason}).")
+                    await self._abandon.execute(job, f"Ingestion kept failing ({reason}).")
                     JOBS.labels("gave_up").inc()
             elif await self._queue.retry(job.id, self.name, reason, job.backoff_seconds()):
                 JOBS.labels("retried").inc()

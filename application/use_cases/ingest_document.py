@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
-from enum import StrEnum
 
 import structlog
 
+from application.ingestion_outcome import Outcome, settle
 from application.ports.clock import Clock
 from application.ports.document_parser import DocumentParser
 from application.ports.embedder import Embedder
@@ -20,12 +19,6 @@ from domain.knowledge import Chunk, IngestionJob
 from domain.plans import ParseBudget, PlanCatalog
 
 log = structlog.get_logger()
-
-
-class Outcome(StrEnum):
-    READY = "ready"
-    FAILED = "failed"
-    GONE = "gone"
 
 
 class IngestDocument:
@@ -62,28 +55,22 @@ class IngestDocument:
             if not drafts:
                 raise UnreadableDocument("The document contains no text.")
         except UnreadableDocument as unreadable:
-            return await self.give_up(job, unreadable.detail)
+            return await self._give_up(job, unreadable.detail)
         vectors = await self._embedder.embed_documents([embedding_text(d) for d in drafts])
         chunks = [
             _chunk(document, draft, vector) for draft, vector in zip(drafts, vectors, strict=True)
         ]
         now = self._clock.now()
-        return await self._finish(
-            job, chunks, lambda doc: doc.mark_ready(len(chunks), now), Outcome.READY
+        return await settle(
+            self._uow, job, chunks, lambda doc: doc.mark_ready(len(chunks), now), Outcome.READY
         )
 
-    async def give_up(self, job: IngestionJob, reason: str) -> Outcome:
+    async def _give_up(self, job: IngestionJob, reason: str) -> Outcome:
         """The file cannot be read: the document fails and loses any chunks."""
         now = self._clock.now()
         log.info("ingestion.failed", document_id=str(job.document_id), reason=reason)
-        return await self._finish(job, [], lambda doc: doc.mark_failed(reason, now), Outcome.FAILED)
-
-    async def retries_exhausted(self, job: IngestionJob, reason: str) -> Outcome:
-        """Every attempt failed for reasons outside the file: earlier chunks keep serving."""
-        now = self._clock.now()
-        log.warning("ingestion.retries_exhausted", document_id=str(job.document_id), reason=reason)
-        return await self._finish(
-            job, None, lambda doc: doc.mark_retries_exhausted(reason, now), Outcome.FAILED
+        return await settle(
+            self._uow, job, [], lambda doc: doc.mark_failed(reason, now), Outcome.FAILED
         )
 
     async def _start(self, job: IngestionJob) -> tuple[Document, bytes, ParseBudget] | None:
@@ -99,25 +86,6 @@ class IngestDocument:
             await tx.commit()
         budget = self._plans.for_plan(workspace.plan).parse_budget(self._parse_cap)
         return document, data, budget
-
-    async def _finish(
-        self,
-        job: IngestionJob,
-        chunks: list[Chunk] | None,
-        settle: Callable[[Document], None],
-        outcome: Outcome,
-    ) -> Outcome:
-        """`chunks` None keeps the document's chunks as they are."""
-        async with self._uow.tenant(job.workspace_id) as tx:
-            document = await tx.documents.get(job.workspace_id, job.document_id, for_update=True)
-            if document is None:
-                return Outcome.GONE  # deleted while we worked: nothing to write
-            if chunks is not None:
-                await tx.chunks.replace(job.workspace_id, job.document_id, chunks)
-            settle(document)
-            await tx.documents.save(document)
-            await tx.commit()
-        return outcome
 
 
 def embedding_text(draft: ChunkDraft) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from adapters.inbound.http.dependencies import resolve
 from application.principal import Principal
 from application.use_cases.answer_message import AskInput
 from application.use_cases.register_account import RegisterInput
-from bootstrap.container import build_container
+from bootstrap.container import build_container, start, stop
 from domain.errors import QuotaExceeded
 from tests.conftest import make_settings
 from tests.integration.conftest import make_client
@@ -29,13 +28,13 @@ async def test_forty_visitors_against_thirty_messages_get_exactly_thirty_answers
         database_url=database_url, data_dir=str(tmp_path / "d"), plans_file=plans_file(tmp_path, 30)
     )
     container = build_container(settings)
-    await container.init_resources()  # type: ignore[misc]
+    await start(container)
     try:
-        register = await resolve(container, "register_account")
+        register = container.register_account()
         result = await register.execute(
             RegisterInput("quota@example.com", "a-good-password", "Q", "Q")
         )
-        answer = await resolve(container, "answer_message")
+        answer = container.answer_message()
         asks = [answer.execute(result.workspace.id, AskInput(f"question {n}")) for n in range(40)]
         outcomes = await asyncio.gather(*asks, return_exceptions=True)
         unexpected = [
@@ -44,10 +43,10 @@ async def test_forty_visitors_against_thirty_messages_get_exactly_thirty_answers
         assert not unexpected, unexpected
         assert sum(not isinstance(o, Exception) for o in outcomes) == 30
         principal = Principal(result.workspace.id, result.user.role, user_id=result.user.id)
-        view = await (await resolve(container, "get_workspace")).execute(principal)
+        view = await container.get_workspace().execute(principal)
         assert view.usage.messages_this_month == 30 and view.limits.messages_per_month == 30
     finally:
-        await container.shutdown_resources()  # type: ignore[misc]
+        await stop(container)
 
 
 def test_past_the_quota_chat_answers_402_and_a_plan_change_lifts_it(

@@ -10,8 +10,8 @@ import pytest
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from application.pagination import PageRequest
 from application.principal import Principal
+from application.use_cases.add_member import AddMemberInput
 from application.use_cases.log_in import LogInInput
-from application.use_cases.members import AddMemberInput
 from application.use_cases.register_account import RegisterInput, RegisterResult
 from bootstrap.container import Container
 from domain.errors import (

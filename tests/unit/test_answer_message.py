@@ -60,7 +60,7 @@ async def workspace(container: Container) -> Principal:
     owner = Principal(result.workspace.id, result.user.role, user_id=result.user.id)
     await container.change_plan().execute(owner, "pro")
     for title, text in (("Shipping", SHIPPING), ("Returns", RETURNS), ("Help", POISON)):
-        await container.add_document().add_text(owner, title, text)
+        await container.add_text_document().execute(owner, title, text)
     await container.ingestion_worker().run_until_idle()
     return owner
 
@@ -76,7 +76,7 @@ async def test_a_covered_question_is_answered_with_its_source(
     assert reply.action is Action.ANSWERED
     assert "5 to 8 business days" in reply.answer and "[1]" in reply.answer
     assert [s.title for s in reply.sources] == ["Shipping"]
-    thread = await container.read_conversations().get(workspace, reply.session_id)
+    thread = await container.read_conversation().execute(workspace, reply.session_id)
     visitor, assistant = thread.messages
     assert (visitor.role, assistant.role) == (Role.VISITOR, Role.ASSISTANT)
     assert assistant.latency_ms is not None and assistant.reply_to == visitor.id
@@ -121,7 +121,7 @@ async def test_a_retry_with_the_same_client_id_returns_the_first_answer_once(
         session_id=session,
     )
     assert again.message_id == first.message_id and again.answer == first.answer
-    thread = await container.read_conversations().get(workspace, session)
+    thread = await container.read_conversation().execute(workspace, session)
     assert thread.conversation.message_count == 4 and len(thread.messages) == 4
 
 
@@ -134,7 +134,7 @@ async def test_a_retry_while_the_first_attempt_answers_gets_that_answer(
         *(ask(container, workspace, "Can I return unworn items?", **same) for _ in range(4))
     )
     assert len({r.message_id for r in replies}) == 1
-    thread = await container.read_conversations().get(workspace, session)
+    thread = await container.read_conversation().execute(workspace, session)
     assert [m.role for m in thread.messages].count(Role.ASSISTANT) == 2
 
 
@@ -150,14 +150,14 @@ async def test_a_takeover_during_answering_silences_the_bot(
 
     class TakingOverModel(ScriptedModel):
         async def answer(self, request: ChatRequest) -> ChatAnswer:
-            await container.hand_over().take_over(workspace, session)  # an agent steps in
+            await container.take_over().execute(workspace, session)  # an agent steps in
             return await super().answer(request)
 
     container.chat_model.override(TakingOverModel())
     reply = await ask(container, workspace, "Can I return unworn items?", session_id=session)
     assert (reply.action, reply.answer) == (Action.HANDOFF, "")
     roles = [
-        m.role for m in (await container.read_conversations().get(workspace, session)).messages
+        m.role for m in (await container.read_conversation().execute(workspace, session)).messages
     ]
     assert roles[-1] is Role.VISITOR
 
@@ -203,13 +203,13 @@ async def test_while_a_person_holds_the_conversation_the_bot_is_silent(
     container: Container, workspace: Principal
 ) -> None:
     first = await ask(container, workspace, "How long does shipping to Canada take?")
-    await container.hand_over().take_over(workspace, first.session_id)
+    await container.take_over().execute(workspace, first.session_id)
     held = await ask(container, workspace, "Hello, anyone?", session_id=first.session_id)
     assert (held.action, held.answer) == (Action.HANDOFF, "")
     await container.post_agent_message().execute(workspace, first.session_id, "Hi, this is Sam.")
-    released = await container.hand_over().release(workspace, first.session_id)
+    released = await container.release_conversation().execute(workspace, first.session_id)
     assert released.status is ConversationStatus.BOT
-    thread = await container.read_conversations().get(workspace, first.session_id)
+    thread = await container.read_conversation().execute(workspace, first.session_id)
     assert [m.role for m in thread.messages] == [
         Role.VISITOR,
         Role.ASSISTANT,
@@ -252,7 +252,7 @@ async def test_the_visitor_message_is_kept_even_when_answering_fails(
         await ask(
             container, workspace, "How long does shipping to Canada take?", session_id=session
         )
-    thread = await container.read_conversations().get(workspace, session)
+    thread = await container.read_conversation().execute(workspace, session)
     assert thread.messages[-1].role is Role.VISITOR and "Canada" in thread.messages[-1].text
 
 
@@ -264,5 +264,5 @@ async def test_bad_input_is_refused_clearly(container: Container, workspace: Pri
     with pytest.raises(NotFound):
         await ask(container, workspace, "hello", session_id=SessionId(new_uuid()))
     reply = await ask(container, workspace, "Canada\x00 shipping\u202e time?")
-    thread = await container.read_conversations().get(workspace, reply.session_id)
+    thread = await container.read_conversation().execute(workspace, reply.session_id)
     assert thread.messages[0].text == "Canada shipping time?"

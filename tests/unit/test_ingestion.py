@@ -13,8 +13,8 @@ from adapters.outbound.parsing.isolated import InlineDocumentParser
 from application.errors import EmbeddingUnavailable
 from application.pagination import PageRequest
 from application.principal import Principal
-from application.use_cases.add_document import UploadInput
 from application.use_cases.register_account import RegisterInput
+from application.use_cases.upload_document import UploadInput
 from bootstrap.container import Container
 from domain.documents import Block, Document, DocumentStatus, MimeType, UnreadableDocument
 
@@ -59,11 +59,11 @@ async def owner(container: Container) -> Principal:
 
 
 async def add_guide(container: Container, principal: Principal) -> Document:
-    return await container.add_document().upload(principal, UploadInput("guide.md", GUIDE))
+    return await container.upload_document().execute(principal, UploadInput("guide.md", GUIDE))
 
 
 async def status(container: Container, principal: Principal, document: Document) -> Document:
-    return await container.read_documents().get(principal, document.id)
+    return await container.get_document().execute(principal, document.id)
 
 
 def worker(container: Container) -> IngestionWorker:
@@ -80,7 +80,7 @@ async def test_a_document_becomes_ready_and_searchable(
     assert await worker(container).run_until_idle() == 1
     ready = await status(container, principal, document)
     assert ready.status is DocumentStatus.READY and ready.chunk_count == 2
-    chunks = await container.read_documents().chunks(principal, document.id, PageRequest())
+    chunks = await container.list_chunks().execute(principal, document.id, PageRequest())
     assert [c.heading for c in chunks.items] == ["Returns", "Shipping"]
     found = await container.search_knowledge().execute(principal, "ship to Canada", 3)
     assert found[0].document_id == document.id and "Canada" in found[0].text
@@ -145,11 +145,11 @@ async def test_reindexing_never_duplicates_chunks(container: Container, clock: F
     principal = await owner(container)
     document = await add_guide(container, principal)
     await worker(container).run_until_idle()
-    first = await container.read_documents().chunks(principal, document.id, PageRequest())
+    first = await container.list_chunks().execute(principal, document.id, PageRequest())
     await container.reindex_document().execute(principal, document.id)
     await container.reindex_document().execute(principal, document.id)  # one job, not two
     assert await worker(container).run_until_idle() == 1
-    again = await container.read_documents().chunks(principal, document.id, PageRequest())
+    again = await container.list_chunks().execute(principal, document.id, PageRequest())
     assert [c.id for c in again.items] == [c.id for c in first.items]
     assert len(await container.search_knowledge().execute(principal, "returned Canada", 50)) == 2
 

@@ -7,11 +7,11 @@ import pytest
 
 from adapters.outbound.parsing.isolated import InlineDocumentParser
 from application.answering import AnswerPolicy
+from application.embed_code_changes import EmbedCodeChanges
 from application.ports.rate_limiter import RateLimit
 from application.principal import Principal
-from application.use_cases.embed_codes import EmbedCodeChanges
 from application.use_cases.register_account import RegisterInput
-from application.use_cases.widget import WidgetAccess, WidgetLimits
+from application.widget_access import WidgetAccess, WidgetLimits
 from bootstrap.container import Container
 from domain.conversations import Action, ConversationStatus
 from domain.embed_codes import EmbedCode
@@ -37,7 +37,7 @@ async def owner(container: Container) -> Principal:
         RegisterInput(f"w{id(container)}@example.com", "a-good-password", "O", "Shop")
     )
     principal = Principal(result.workspace.id, result.user.role, user_id=result.user.id)
-    await container.add_document().add_text(
+    await container.add_text_document().execute(
         principal, "Shipping", "Orders to Canada arrive in 5 to 8 business days."
     )
     await container.ingestion_worker().run_until_idle()
@@ -70,7 +70,7 @@ async def test_the_door_wants_a_current_key_and_an_allowed_origin(
     assert own.origin == "http://localhost:8000"
     with pytest.raises(Unauthorized):
         await container.open_widget().execute("ccgpt_pk_nope", SITE)
-    await container.change_embed_code().update(owner, code.id, EmbedCodeChanges(active=False))
+    await container.update_embed_code().execute(owner, code.id, EmbedCodeChanges(active=False))
     with pytest.raises(Unauthorized):
         await opened(container, code)
 
@@ -79,15 +79,15 @@ async def test_a_session_token_dies_with_its_key(container: Container, owner: Pr
     code = await new_code(container, owner)
     access = await opened(container, code)
     session = await container.start_widget_session().execute(access, IP, "v1")
-    chat = container.widget_chat()
-    thread = await chat.history(access, session.session_token, session.session_id)
+    history = container.read_widget_history()
+    thread = await history.execute(access, session.session_token, session.session_id)
     assert thread.messages == [] and thread.conversation.visitor_id == "v1"
-    rotated = await container.change_embed_code().rotate_key(owner, code.id)
+    rotated = await container.rotate_embed_key().execute(owner, code.id)
     fresh = await opened(container, rotated)
     with pytest.raises(Unauthorized):
-        await chat.history(fresh, session.session_token, session.session_id)
+        await history.execute(fresh, session.session_token, session.session_id)
     with pytest.raises(Forbidden):
-        await chat.history(access, session.session_token, SessionId(new_uuid()))
+        await history.execute(access, session.session_token, SessionId(new_uuid()))
 
 
 async def test_a_retry_spends_no_budget_and_a_refusal_speaks_the_code_message(
@@ -96,15 +96,15 @@ async def test_a_retry_spends_no_budget_and_a_refusal_speaks_the_code_message(
     container.widget_limits.override(WidgetLimits(RateLimit(2, 60), RateLimit(100, 60)))
     code = await new_code(container, owner, rate_limited_message="Slow down, please.")
     access = await opened(container, code)
-    chat = container.widget_chat()
+    ask = container.ask_in_widget()
     session = await container.start_widget_session().execute(access, IP, None)  # IP: 1 of 2
     token, sid = session.session_token, session.session_id
-    first = await chat.ask(access, token, sid, "Shipping to Canada?", "c-1", IP)  # 2 of 2
+    first = await ask.execute(access, token, sid, "Shipping to Canada?", "c-1", IP)  # 2 of 2
     assert first.action is Action.ANSWERED and first.rate and first.rate.remaining == 0
-    again = await chat.ask(access, token, sid, "Shipping to Canada?", "c-1", IP)
+    again = await ask.execute(access, token, sid, "Shipping to Canada?", "c-1", IP)
     assert again.message_id == first.message_id
     with pytest.raises(RateLimited) as refused:
-        await chat.ask(access, token, sid, "And to Mexico?", "c-2", IP)
+        await ask.execute(access, token, sid, "And to Mexico?", "c-2", IP)
     assert refused.value.detail == "Slow down, please." and refused.value.limit == 2
     # The same address on another workspace's site has a budget of its own.
     other = await container.register_account().execute(
@@ -119,26 +119,29 @@ async def test_feedback_rates_answers_of_the_own_session_only(
     container: Container, owner: Principal
 ) -> None:
     access = await opened(container, await new_code(container, owner))
-    start, chat = container.start_widget_session(), container.widget_chat()
+    start, ask = container.start_widget_session(), container.ask_in_widget()
+    rate = container.rate_answer()
     mine, theirs = await start.execute(access, IP, None), await start.execute(access, IP, None)
-    reply = await chat.ask(
+    reply = await ask.execute(
         access, mine.session_token, mine.session_id, "Shipping to Canada?", None, IP
     )
-    saved = await chat.rate(access, mine.session_token, reply.message_id, "down", " Too short ")
+    saved = await rate.execute(access, mine.session_token, reply.message_id, "down", " Too short ")
     assert saved.comment == "Too short"
     with pytest.raises(Forbidden):
-        await chat.rate(access, theirs.session_token, reply.message_id, "up", None)
+        await rate.execute(access, theirs.session_token, reply.message_id, "up", None)
     with pytest.raises(ValidationFailed):
-        await chat.rate(access, mine.session_token, reply.message_id, "sideways", None)
+        await rate.execute(access, mine.session_token, reply.message_id, "sideways", None)
     with pytest.raises(NotFound):
-        await chat.rate(access, mine.session_token, MessageId(new_uuid()), "up", None)
+        await rate.execute(access, mine.session_token, MessageId(new_uuid()), "up", None)
 
 
 async def test_asking_for_a_person_silences_the_bot(container: Container, owner: Principal) -> None:
     access = await opened(container, await new_code(container, owner))
     session = await container.start_widget_session().execute(access, IP, None)
-    chat = container.widget_chat()
-    conversation = await chat.request_person(access, session.session_token, session.session_id)
+    ask = container.ask_in_widget()
+    conversation = await container.request_person().execute(
+        access, session.session_token, session.session_id
+    )
     assert conversation.status is ConversationStatus.HANDOFF
-    reply = await chat.ask(access, session.session_token, session.session_id, "Hello?", None, IP)
+    reply = await ask.execute(access, session.session_token, session.session_id, "Hello?", None, IP)
     assert reply.action is Action.HANDOFF and reply.answer == ""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -15,57 +15,31 @@ from litestar.di import Provide
 from application.principal import Principal
 from application.use_cases.authenticate import Authenticate
 
-USE_CASES = (
-    "check_readiness",
-    "register_account",
-    "log_in",
-    "refresh_session",
-    "log_out",
-    "get_profile",
-    "get_workspace",
-    "rename_workspace",
-    "change_plan",
-    "list_members",
-    "add_member",
-    "change_member_role",
-    "remove_member",
-    "create_api_key",
-    "list_api_keys",
-    "revoke_api_key",
-    "add_document",
-    "read_documents",
-    "reindex_document",
-    "delete_document",
-    "search_knowledge",
-    "answer_message",
-    "read_conversations",
-    "hand_over",
-    "post_agent_message",
-    "create_embed_code",
-    "read_embed_codes",
-    "change_embed_code",
-    "start_widget_session",
-    "widget_chat",
-)
+USE_CASE_PACKAGE = "application.use_cases."
 
 
-async def resolve(container: Any, name: str) -> Any:
-    """Providers that depend on an async resource (the engine) hand back awaitables."""
-    provided = getattr(container, name)()
-    return await provided if inspect.isawaitable(provided) else provided
+def use_case_dependencies(container: Any) -> dict[str, Provide]:
+    """Every use-case provider of the container, by its name: a handler asks for
+    `rename_workspace: NamedDependency[RenameWorkspace]` and gets a fresh one."""
+    deps: dict[str, Provide] = {}
+    for name, provider in container.providers.items():
+        made = getattr(provider, "cls", None)
+        if isinstance(made, type) and made.__module__.startswith(USE_CASE_PACKAGE):
+            deps[name] = _made_by(provider)
+    return deps
 
 
-def _from_container(name: str) -> Provide:
-    async def provide(state: State) -> Any:
-        return await resolve(state.container, name)
+def _made_by(provider: Callable[[], Any]) -> Provide:
+    def provide() -> Any:
+        return provider()
 
-    return Provide(provide)
+    return Provide(provide, sync_to_thread=False)
 
 
 async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
-    authenticate: Authenticate = await resolve(state.container, "authenticate")
+    authenticate: Authenticate = state.container.authenticate()
     principal = await authenticate.execute(bearer)
     structlog.contextvars.bind_contextvars(workspace_id=str(principal.workspace_id))
     return principal
@@ -106,8 +80,9 @@ def _in(address: str, networks: tuple[Any, ...]) -> bool:
     return ip is not None and any(ip in net for net in networks)
 
 
-def dependencies() -> dict[str, Provide]:
-    deps = {name: _from_container(name) for name in USE_CASES}
+def dependencies(container: Any) -> dict[str, Provide]:
+    deps = use_case_dependencies(container)
     deps["principal"] = Provide(provide_principal)
     deps["client_ip"] = Provide(client_ip, sync_to_thread=False)
+    deps["public_base"] = Provide(public_base, sync_to_thread=False)
     return deps

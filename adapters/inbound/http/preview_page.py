@@ -7,7 +7,7 @@ import hashlib
 import html
 from urllib.parse import urlsplit
 
-from adapters.inbound.http.embed_schemas import snippet
+from adapters.inbound.http.schemas.embed_codes import snippet
 from domain.embed_codes import EmbedCode
 
 # The page's only inline code: this style block, allowed by its hash, not by 'unsafe-inline'.

@@ -13,7 +13,7 @@ import structlog
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
 
-from adapters.inbound.http.frames import BadFrame, ErrorOut, Frame, FrameDecoder, encode
+from adapters.inbound.http.schemas.frames import BadFrame, ErrorOut, Frame, FrameDecoder, encode
 from application.events import Event
 from domain.errors import DomainError, Forbidden, OriginNotAllowed
 

@@ -17,9 +17,9 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.inbound.http.dependencies import resolve
 from adapters.inbound.http.problems import from_domain_error
-from application.use_cases.widget import OpenWidget, WidgetAccess
+from application.use_cases.open_widget import OpenWidget
+from application.widget_access import WidgetAccess
 from domain.errors import DomainError
 
 WIDGET_PREFIX = "/widget/v1/"
@@ -46,7 +46,7 @@ def embed_key(request: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State) -> WidgetAccess:
-    opener: OpenWidget = await resolve(state.container, "open_widget")
+    opener: OpenWidget = state.container.open_widget()
     return await opener.execute(embed_key(request), page_origin(request), state.own_origins)
 
 

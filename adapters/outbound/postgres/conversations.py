@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.outbound.postgres import mappers
+from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
 from application.pagination import Page, PageRequest
@@ -24,7 +24,7 @@ class PostgresConversationRepository:
 
     async def add(self, conversation: Conversation) -> None:
         await self._conn.execute(
-            t.conversations.insert().values(**mappers.conversation_to_row(conversation))
+            t.conversations.insert().values(**rows.CONVERSATIONS.to_row(conversation))
         )
 
     async def get(
@@ -35,21 +35,21 @@ class PostgresConversationRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return mappers.conversation_from_row(row) if row else None
+        return rows.CONVERSATIONS.from_row(row) if row else None
 
     async def save(self, conversation: Conversation) -> None:
         c = t.conversations.c
         await self._conn.execute(
             update(t.conversations)
             .where(c.workspace_id == conversation.workspace_id, c.id == conversation.id)
-            .values(**mappers.conversation_to_row(conversation))
+            .values(**rows.CONVERSATIONS.to_row(conversation))
         )
 
     async def add_message(self, message: Message) -> None:
         try:
             async with self._conn.begin_nested():
                 await self._conn.execute(
-                    t.messages.insert().values(**mappers.message_to_row(message))
+                    t.messages.insert().values(**rows.MESSAGES.to_row(message))
                 )
         except IntegrityError as exc:
             if "messages_client_message_key" in str(exc.orig):
@@ -66,8 +66,8 @@ class PostgresConversationRepository:
             .order_by(m.seq.desc())
             .limit(limit)
         )
-        rows = (await self._conn.execute(query)).all()
-        return [mappers.message_from_row(row) for row in reversed(rows)]
+        found = (await self._conn.execute(query)).all()
+        return [rows.MESSAGES.from_row(row) for row in reversed(found)]
 
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
@@ -79,7 +79,7 @@ class PostgresConversationRepository:
             m.client_message_id == client_message_id,
         )
         row = (await self._conn.execute(query)).first()
-        return mappers.message_from_row(row) if row else None
+        return rows.MESSAGES.from_row(row) if row else None
 
     async def find_reply(
         self, workspace_id: WorkspaceId, session_id: SessionId, question_id: MessageId
@@ -96,16 +96,16 @@ class PostgresConversationRepository:
             .limit(1)
         )
         row = (await self._conn.execute(query)).first()
-        return mappers.message_from_row(row) if row else None
+        return rows.MESSAGES.from_row(row) if row else None
 
     async def get_message(self, workspace_id: WorkspaceId, message_id: MessageId) -> Message | None:
         m = t.messages.c
         query = select(t.messages).where(m.workspace_id == workspace_id, m.id == message_id)
         row = (await self._conn.execute(query)).first()
-        return mappers.message_from_row(row) if row else None
+        return rows.MESSAGES.from_row(row) if row else None
 
     async def save_feedback(self, feedback: Feedback) -> None:
-        row = mappers.feedback_to_row(feedback)
+        row = rows.FEEDBACK.to_row(feedback)
         try:
             async with self._conn.begin_nested():
                 await self._conn.execute(
@@ -123,7 +123,7 @@ class PostgresConversationRepository:
         f = t.feedback.c
         query = select(t.feedback).where(f.workspace_id == workspace_id, f.message_id == message_id)
         row = (await self._conn.execute(query)).first()
-        return mappers.feedback_from_row(row) if row else None
+        return rows.FEEDBACK.from_row(row) if row else None
 
     async def list(
         self, workspace_id: WorkspaceId, where: ConversationFilter, page: PageRequest
@@ -136,5 +136,5 @@ class PostgresConversationRepository:
             query = query.where(c.embed_code_id == where.embed_code_id)
         # Conversations page by start time: the (created_at, id) keyset of fetch_page.
         return await fetch_page(
-            self._conn, t.conversations, query, page, mappers.conversation_from_row, "started_at"
+            self._conn, t.conversations, query, page, rows.CONVERSATIONS.from_row, "started_at"
         )

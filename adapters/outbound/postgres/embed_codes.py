@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.outbound.postgres import mappers
+from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
 from application.pagination import Page, PageRequest
@@ -18,7 +18,7 @@ class PostgresEmbedCodeRepository:
         self._conn = conn
 
     async def add(self, code: EmbedCode) -> None:
-        row = mappers.embed_code_to_row(code)
+        row = rows.EMBED_CODES.to_row(code)
         await self._conn.execute(t.embed_codes.insert().values(**row))
 
     async def get(
@@ -29,14 +29,14 @@ class PostgresEmbedCodeRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return mappers.embed_code_from_row(row) if row else None
+        return rows.EMBED_CODES.from_row(row) if row else None
 
     async def save(self, code: EmbedCode) -> None:
         c = t.embed_codes.c
         await self._conn.execute(
             update(t.embed_codes)
             .where(c.workspace_id == code.workspace_id, c.id == code.id)
-            .values(**mappers.embed_code_to_row(code))
+            .values(**rows.EMBED_CODES.to_row(code))
         )
 
     async def delete(self, workspace_id: WorkspaceId, code_id: EmbedCodeId) -> None:
@@ -52,8 +52,8 @@ class PostgresEmbedCodeRepository:
     async def find_by_public_key(self, public_key: str) -> EmbedCode | None:
         query = select(t.embed_codes).where(t.embed_codes.c.public_key == public_key)
         row = (await self._conn.execute(query)).first()
-        return mappers.embed_code_from_row(row) if row else None
+        return rows.EMBED_CODES.from_row(row) if row else None
 
     async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[EmbedCode]:
         query = select(t.embed_codes).where(t.embed_codes.c.workspace_id == workspace_id)
-        return await fetch_page(self._conn, t.embed_codes, query, page, mappers.embed_code_from_row)
+        return await fetch_page(self._conn, t.embed_codes, query, page, rows.EMBED_CODES.from_row)

@@ -6,7 +6,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.outbound.postgres import mappers
+from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
 from application.pagination import Cursor, Page, PageRequest
@@ -24,7 +24,7 @@ class PostgresDocumentRepository:
         try:
             async with self._conn.begin_nested():
                 await self._conn.execute(
-                    t.documents.insert().values(**mappers.document_to_row(document))
+                    t.documents.insert().values(**rows.DOCUMENTS.to_row(document))
                 )
         except IntegrityError as exc:
             if "documents_workspace_checksum_key" in str(exc.orig):
@@ -47,14 +47,14 @@ class PostgresDocumentRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return mappers.document_from_row(row) if row else None
+        return rows.DOCUMENTS.from_row(row) if row else None
 
     async def find_by_checksum(self, workspace_id: WorkspaceId, checksum: str) -> Document | None:
         query = select(t.documents).where(
             t.documents.c.workspace_id == workspace_id, t.documents.c.checksum == checksum
         )
         row = (await self._conn.execute(query)).first()
-        return mappers.document_from_row(row) if row else None
+        return rows.DOCUMENTS.from_row(row) if row else None
 
     async def content(self, workspace_id: WorkspaceId, document_id: DocumentId) -> bytes | None:
         query = select(t.document_contents.c.data).where(
@@ -66,7 +66,7 @@ class PostgresDocumentRepository:
 
     async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[Document]:
         query = select(t.documents).where(t.documents.c.workspace_id == workspace_id)
-        return await fetch_page(self._conn, t.documents, query, page, mappers.document_from_row)
+        return await fetch_page(self._conn, t.documents, query, page, rows.DOCUMENTS.from_row)
 
     async def save(self, document: Document) -> None:
         await self._conn.execute(
@@ -74,7 +74,7 @@ class PostgresDocumentRepository:
             .where(
                 t.documents.c.workspace_id == document.workspace_id, t.documents.c.id == document.id
             )
-            .values(**mappers.document_to_row(document))
+            .values(**rows.DOCUMENTS.to_row(document))
         )
 
     async def delete(self, workspace_id: WorkspaceId, document_id: DocumentId) -> None:
@@ -99,7 +99,7 @@ class PostgresChunkRepository:
             )
         )
         if chunks:
-            await self._conn.execute(t.chunks.insert(), [mappers.chunk_to_row(c) for c in chunks])
+            await self._conn.execute(t.chunks.insert(), [rows.CHUNKS.to_row(c) for c in chunks])
 
     async def list(
         self, workspace_id: WorkspaceId, document_id: DocumentId, page: PageRequest
@@ -115,9 +115,9 @@ class PostgresChunkRepository:
             .order_by(t.chunks.c.ordinal)
             .limit(page.limit + 1)
         )
-        rows = (await self._conn.execute(query)).all()
-        items = [mappers.chunk_from_row(r) for r in rows[: page.limit]]
-        more = len(rows) > page.limit
+        found = (await self._conn.execute(query)).all()
+        items = [rows.CHUNKS.from_row(r) for r in found[: page.limit]]
+        more = len(found) > page.limit
         last = Cursor.at_position(items[-1].ordinal).encode() if more and items else None
         return Page(items, last)
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, Table, delete, exists, func, select, tuple_, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.outbound.postgres import mappers
+from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
 from application.pagination import Cursor, Page, PageRequest
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
@@ -50,19 +50,17 @@ class PostgresWorkspaceRepository:
         self._conn = conn
 
     async def add(self, workspace: Workspace) -> None:
-        await self._conn.execute(
-            t.workspaces.insert().values(**mappers.workspace_to_row(workspace))
-        )
+        await self._conn.execute(t.workspaces.insert().values(**rows.WORKSPACES.to_row(workspace)))
 
     async def get(self, workspace_id: WorkspaceId, *, for_update: bool = False) -> Workspace | None:
         query = select(t.workspaces).where(t.workspaces.c.id == workspace_id)
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return mappers.workspace_from_row(row) if row else None
+        return rows.WORKSPACES.from_row(row) if row else None
 
     async def save(self, workspace: Workspace) -> None:
-        values = mappers.workspace_to_row(workspace)
+        values = rows.WORKSPACES.to_row(workspace)
         await self._conn.execute(
             update(t.workspaces).where(t.workspaces.c.id == workspace.id).values(**values)
         )
@@ -89,7 +87,7 @@ class PostgresUserRepository:
     async def add(self, user: User) -> None:
         try:
             async with self._conn.begin_nested():
-                row = mappers.user_to_row(user)
+                row = rows.USERS.to_row(user)
                 await self._conn.execute(t.users.insert().values(**row))
         except IntegrityError as exc:
             if "users_email_key" in str(exc.orig):
@@ -101,15 +99,15 @@ class PostgresUserRepository:
             t.users.c.workspace_id == workspace_id, t.users.c.id == user_id
         )
         row = (await self._conn.execute(query)).first()
-        return mappers.user_from_row(row) if row else None
+        return rows.USERS.from_row(row) if row else None
 
     async def find_by_email(self, email: str) -> User | None:
         row = (await self._conn.execute(select(t.users).where(t.users.c.email == email))).first()
-        return mappers.user_from_row(row) if row else None
+        return rows.USERS.from_row(row) if row else None
 
     async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[User]:
         query = select(t.users).where(t.users.c.workspace_id == workspace_id)
-        return await fetch_page(self._conn, t.users, query, page, mappers.user_from_row)
+        return await fetch_page(self._conn, t.users, query, page, rows.USERS.from_row)
 
     async def count(self, workspace_id: WorkspaceId) -> int:
         query = (
@@ -121,7 +119,7 @@ class PostgresUserRepository:
         await self._conn.execute(
             update(t.users)
             .where(t.users.c.workspace_id == user.workspace_id, t.users.c.id == user.id)
-            .values(**mappers.user_to_row(user))
+            .values(**rows.USERS.to_row(user))
         )
 
     async def remove(self, workspace_id: WorkspaceId, user_id: UserId) -> None:
@@ -145,7 +143,7 @@ class PostgresApiKeyRepository:
         self._conn = conn
 
     async def add(self, key: ApiKey) -> None:
-        row = mappers.api_key_to_row(key)
+        row = rows.API_KEYS.to_row(key)
         await self._conn.execute(t.api_keys.insert().values(**row))
 
     async def get(self, workspace_id: WorkspaceId, key_id: ApiKeyId) -> ApiKey | None:
@@ -153,19 +151,19 @@ class PostgresApiKeyRepository:
             t.api_keys.c.workspace_id == workspace_id, t.api_keys.c.id == key_id
         )
         row = (await self._conn.execute(query)).first()
-        return mappers.api_key_from_row(row) if row else None
+        return rows.API_KEYS.from_row(row) if row else None
 
     async def list_active(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[ApiKey]:
         query = select(t.api_keys).where(
             t.api_keys.c.workspace_id == workspace_id, t.api_keys.c.revoked_at.is_(None)
         )
-        return await fetch_page(self._conn, t.api_keys, query, page, mappers.api_key_from_row)
+        return await fetch_page(self._conn, t.api_keys, query, page, rows.API_KEYS.from_row)
 
     async def save(self, key: ApiKey) -> None:
         await self._conn.execute(
             update(t.api_keys)
             .where(t.api_keys.c.workspace_id == key.workspace_id, t.api_keys.c.id == key.id)
-            .values(**mappers.api_key_to_row(key))
+            .values(**rows.API_KEYS.to_row(key))
         )
 
     async def find_active_by_digest(self, key_hash: str) -> ApiKey | None:
@@ -173,7 +171,7 @@ class PostgresApiKeyRepository:
             t.api_keys.c.key_hash == key_hash, t.api_keys.c.revoked_at.is_(None)
         )
         row = (await self._conn.execute(query)).first()
-        return mappers.api_key_from_row(row) if row else None
+        return rows.API_KEYS.from_row(row) if row else None
 
 
 class PostgresRefreshTokenRepository:
@@ -182,7 +180,7 @@ class PostgresRefreshTokenRepository:
 
     async def add(self, token: RefreshToken) -> None:
         await self._conn.execute(
-            t.refresh_tokens.insert().values(**mappers.refresh_token_to_row(token))
+            t.refresh_tokens.insert().values(**rows.REFRESH_TOKENS.to_row(token))
         )
 
     async def get(self, token_id: TokenId, *, for_update: bool = False) -> RefreshToken | None:
@@ -190,13 +188,13 @@ class PostgresRefreshTokenRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return mappers.refresh_token_from_row(row) if row else None
+        return rows.REFRESH_TOKENS.from_row(row) if row else None
 
     async def save(self, token: RefreshToken) -> None:
         await self._conn.execute(
             update(t.refresh_tokens)
             .where(t.refresh_tokens.c.id == token.id)
-            .values(**mappers.refresh_token_to_row(token))
+            .values(**rows.REFRESH_TOKENS.to_row(token))
         )
 
     async def revoke_family(self, family_id: TokenFamilyId, now: datetime) -> None:

@@ -8,10 +8,12 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from adapters.inbound.http import schemas as s
+from adapters.inbound.http.schemas import api_keys as k
 from application.pagination import PageRequest
 from application.principal import Principal
-from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
+from application.use_cases.create_api_key import CreateApiKey
+from application.use_cases.list_api_keys import ListApiKeys
+from application.use_cases.revoke_api_key import RevokeApiKey
 from domain.ids import ApiKeyId
 
 
@@ -22,13 +24,13 @@ class ApiKeyController(Controller):
     @post(status_code=201)
     async def create(
         self,
-        data: JSONBody[s.ApiKeyBody],
+        data: JSONBody[k.ApiKeyBody],
         principal: NamedDependency[Principal],
         create_api_key: NamedDependency[CreateApiKey],
-    ) -> s.CreatedApiKeyOut:
+    ) -> k.CreatedApiKeyOut:
         created = await create_api_key.execute(principal, data.name)
         key = created.key
-        return s.CreatedApiKeyOut(
+        return k.CreatedApiKeyOut(
             id=key.id,
             name=key.name,
             prefix=key.prefix,
@@ -43,11 +45,9 @@ class ApiKeyController(Controller):
         list_api_keys: NamedDependency[ListApiKeys],
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
-    ) -> s.ApiKeyPage:
+    ) -> k.ApiKeyPage:
         page = await list_api_keys.execute(principal, PageRequest.parse(limit, cursor))
-        return s.ApiKeyPage(
-            items=[s.api_key_out(k) for k in page.items], next_cursor=page.next_cursor
-        )
+        return k.ApiKeyPage.of(page, k.api_key_out)
 
     @delete("/{key_id:uuid}", status_code=204)
     async def revoke(

@@ -8,13 +8,17 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from adapters.inbound.http import chat_schemas as c
 from adapters.inbound.http.problems import rate_limit_headers
+from adapters.inbound.http.schemas import chat as c
 from application.pagination import PageRequest
 from application.ports.conversations import ConversationFilter
 from application.principal import Principal
 from application.use_cases.answer_message import AnswerMessage, AskInput
-from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
+from application.use_cases.list_conversations import ListConversations
+from application.use_cases.post_agent_message import PostAgentMessage
+from application.use_cases.read_conversation import ReadConversation
+from application.use_cases.release_conversation import ReleaseConversation
+from application.use_cases.take_over import TakeOver
 from domain.conversations import ConversationStatus
 from domain.errors import ValidationFailed
 from domain.ids import SessionId
@@ -49,44 +53,44 @@ class ConversationController(Controller):
     async def list_conversations(
         self,
         principal: NamedDependency[Principal],
-        read_conversations: NamedDependency[ReadConversations],
+        list_conversations: NamedDependency[ListConversations],
         status: FromQuery[str | None] = None,
         embed_code_id: FromQuery[uuid.UUID | None] = None,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> c.ConversationPage:
         where = ConversationFilter(_status(status), embed_code_id)
-        page = await read_conversations.list(principal, where, PageRequest.parse(limit, cursor))
-        items = [c.conversation_out(item) for item in page.items]
-        return c.ConversationPage(items=items, next_cursor=page.next_cursor)
+        page = await list_conversations.execute(principal, where, PageRequest.parse(limit, cursor))
+        return c.ConversationPage.of(page, c.conversation_out)
 
     @get("/{session_id:uuid}")
     async def read(
         self,
         session_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        read_conversations: NamedDependency[ReadConversations],
+        read_conversation: NamedDependency[ReadConversation],
     ) -> c.ThreadOut:
-        thread = await read_conversations.get(principal, SessionId(session_id))
+        thread = await read_conversation.execute(principal, SessionId(session_id))
         return c.thread_out(thread.conversation, thread.messages)
 
     @post("/{session_id:uuid}/takeover", status_code=200)
-    async def take_over(
+    async def take_over_conversation(
         self,
         session_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        hand_over: NamedDependency[HandOver],
+        take_over: NamedDependency[TakeOver],
     ) -> c.ConversationOut:
-        return c.conversation_out(await hand_over.take_over(principal, SessionId(session_id)))
+        return c.conversation_out(await take_over.execute(principal, SessionId(session_id)))
 
     @post("/{session_id:uuid}/release", status_code=200)
     async def release(
         self,
         session_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        hand_over: NamedDependency[HandOver],
+        release_conversation: NamedDependency[ReleaseConversation],
     ) -> c.ConversationOut:
-        return c.conversation_out(await hand_over.release(principal, SessionId(session_id)))
+        conversation = await release_conversation.execute(principal, SessionId(session_id))
+        return c.conversation_out(conversation)
 
     @post("/{session_id:uuid}/messages", status_code=201)
     async def reply(

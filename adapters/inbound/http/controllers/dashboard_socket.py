@@ -10,8 +10,7 @@ from typing import Any
 
 from litestar import WebSocket, websocket
 
-from adapters.inbound.http.dependencies import resolve
-from adapters.inbound.http.frames import (
+from adapters.inbound.http.schemas.frames import (
     AgentReply,
     AgentTyping,
     AuthOk,
@@ -49,7 +48,7 @@ from application.events import (
 from application.ports.realtime import Realtime
 from application.principal import Principal
 from application.use_cases.authenticate import Authenticate
-from application.use_cases.conversations import PostAgentMessage
+from application.use_cases.post_agent_message import PostAgentMessage
 from domain.errors import DomainError, Forbidden
 from domain.ids import SessionId
 from domain.roles import Permission
@@ -65,7 +64,7 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
     settings = state.settings
     await socket.accept()
     sock = FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
-    authenticate: Authenticate = await resolve(state.container, "authenticate")
+    authenticate: Authenticate = state.container.authenticate()
     bearer = socket.query_params.get("token", "")
     try:
         principal = await _member(authenticate, bearer)
@@ -83,7 +82,7 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
             principal,
             bearer,
             authenticate,
-            await resolve(state.container, "post_agent_message"),
+            state.container.post_agent_message(),
             state.container.realtime(),
         )
         await session.run(settings.ws_recheck_seconds)

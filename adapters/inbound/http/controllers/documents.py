@@ -8,12 +8,17 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
-from adapters.inbound.http import knowledge_schemas as k
+from adapters.inbound.http.schemas import documents as k
 from application.pagination import PageRequest
 from application.principal import Principal
-from application.use_cases.add_document import AddDocument, UploadInput
-from application.use_cases.manage_documents import DeleteDocument, ReadDocuments, ReindexDocument
+from application.use_cases.add_text_document import AddTextDocument
+from application.use_cases.delete_document import DeleteDocument
+from application.use_cases.get_document import GetDocument
+from application.use_cases.list_chunks import ListChunks
+from application.use_cases.list_documents import ListDocuments
+from application.use_cases.reindex_document import ReindexDocument
 from application.use_cases.search_knowledge import SearchKnowledge
+from application.use_cases.upload_document import UploadDocument, UploadInput
 from domain.ids import DocumentId
 
 
@@ -26,56 +31,55 @@ class DocumentController(Controller):
         self,
         data: MultipartBody[k.UploadForm],
         principal: NamedDependency[Principal],
-        add_document: NamedDependency[AddDocument],
+        upload_document: NamedDependency[UploadDocument],
     ) -> k.DocumentOut:
         content = await data.file.read()
         inp = UploadInput(filename=data.file.filename, data=content, title=data.title)
-        return k.document_out(await add_document.upload(principal, inp))
+        return k.document_out(await upload_document.execute(principal, inp))
 
     @post("/text", status_code=202)
     async def add_text(
         self,
         data: JSONBody[k.TextDocumentBody],
         principal: NamedDependency[Principal],
-        add_document: NamedDependency[AddDocument],
+        add_text_document: NamedDependency[AddTextDocument],
     ) -> k.DocumentOut:
-        return k.document_out(await add_document.add_text(principal, data.title, data.content))
+        document = await add_text_document.execute(principal, data.title, data.content)
+        return k.document_out(document)
 
     @get()
     async def list_documents(
         self,
         principal: NamedDependency[Principal],
-        read_documents: NamedDependency[ReadDocuments],
+        list_documents: NamedDependency[ListDocuments],
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> k.DocumentPage:
-        page = await read_documents.list(principal, PageRequest.parse(limit, cursor))
-        return k.DocumentPage(
-            items=[k.document_out(d) for d in page.items], next_cursor=page.next_cursor
-        )
+        page = await list_documents.execute(principal, PageRequest.parse(limit, cursor))
+        return k.DocumentPage.of(page, k.document_out)
 
     @get("/{document_id:uuid}")
     async def read(
         self,
         document_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        read_documents: NamedDependency[ReadDocuments],
+        get_document: NamedDependency[GetDocument],
     ) -> k.DocumentOut:
-        return k.document_out(await read_documents.get(principal, DocumentId(document_id)))
+        return k.document_out(await get_document.execute(principal, DocumentId(document_id)))
 
     @get("/{document_id:uuid}/chunks")
     async def chunks(
         self,
         document_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        read_documents: NamedDependency[ReadDocuments],
+        list_chunks: NamedDependency[ListChunks],
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
     ) -> k.ChunkPage:
-        page = await read_documents.chunks(
+        page = await list_chunks.execute(
             principal, DocumentId(document_id), PageRequest.parse(limit, cursor)
         )
-        return k.ChunkPage(items=[k.chunk_out(c) for c in page.items], next_cursor=page.next_cursor)
+        return k.ChunkPage.of(page, k.chunk_out)
 
     @post("/{document_id:uuid}/reindex", status_code=202)
     async def reindex(

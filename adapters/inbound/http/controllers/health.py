@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
-from adapters.inbound.http import schemas as s
+from adapters.inbound.http.schemas import health as h
 from application.use_cases.check_readiness import CheckReadiness
 
 
@@ -20,9 +20,9 @@ class HealthController(Controller):
     @get("/ready")
     async def ready(
         self, check_readiness: NamedDependency[CheckReadiness]
-    ) -> Response[s.ReadinessOut]:
+    ) -> Response[h.ReadinessOut]:
         readiness = await check_readiness.execute()
-        body = s.ReadinessOut(
+        body = h.ReadinessOut(
             status="ready" if readiness.ready else "unavailable",
             database=readiness.components.get("database", "not_configured"),
             redis=readiness.components.get("redis", "not_configured"),

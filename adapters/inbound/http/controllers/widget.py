@@ -10,20 +10,26 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from adapters.inbound.http import chat_schemas as c
-from adapters.inbound.http import embed_schemas as e
-from adapters.inbound.http import widget_schemas as w
 from adapters.inbound.http.problems import rate_limit_headers
+from adapters.inbound.http.schemas import chat as c
+from adapters.inbound.http.schemas import embed_codes as e
+from adapters.inbound.http.schemas import widget as w
 from adapters.inbound.http.widget_access import provide_widget_access
 from adapters.inbound.http.widget_script import widget_script
 from application.ports.rate_limiter import RateDecision
-from application.use_cases.widget import StartWidgetSession, WidgetAccess, WidgetChat
+from application.use_cases.ask_in_widget import AskInWidget
+from application.use_cases.rate_answer import RateAnswer
+from application.use_cases.read_widget_history import ReadWidgetHistory
+from application.use_cases.request_person import RequestPerson
+from application.use_cases.start_widget_session import StartWidgetSession
+from application.widget_access import WidgetAccess
 from domain.ids import MessageId, SessionId
 
 SCRIPT_CACHE = "public, max-age=3600, stale-while-revalidate=86400"
 
 
 def _session_token(request: Request[Any, Any, Any]) -> str | None:
+    """The `X-Session-Token` header: which session the caller may open."""
     return request.headers.get("x-session-token")
 
 
@@ -64,7 +70,10 @@ class WidgetController(Controller):
 
     path = "/widget/v1"
     tags = ["widget"]
-    dependencies = {"widget_access": Provide(provide_widget_access)}
+    dependencies = {
+        "widget_access": Provide(provide_widget_access),
+        "session_token": Provide(_session_token, sync_to_thread=False),
+    }
     security = [{"embed_key": []}]
 
     @get("/config")
@@ -91,16 +100,16 @@ class WidgetController(Controller):
     @post("/sessions/{session_id:uuid}/messages", status_code=200)
     async def ask(
         self,
-        request: Request[Any, Any, Any],
         session_id: FromPath[uuid.UUID],
         data: JSONBody[w.WidgetMessageBody],
         widget_access: NamedDependency[WidgetAccess],
+        session_token: NamedDependency[str | None],
         client_ip: NamedDependency[str],
-        widget_chat: NamedDependency[WidgetChat],
+        ask_in_widget: NamedDependency[AskInWidget],
     ) -> Response[w.AnswerOut]:
-        reply = await widget_chat.ask(
+        reply = await ask_in_widget.execute(
             widget_access,
-            _session_token(request),
+            session_token,
             SessionId(session_id),
             data.text,
             data.client_message_id,
@@ -111,13 +120,13 @@ class WidgetController(Controller):
     @get("/sessions/{session_id:uuid}/messages")
     async def history(
         self,
-        request: Request[Any, Any, Any],
         session_id: FromPath[uuid.UUID],
         widget_access: NamedDependency[WidgetAccess],
-        widget_chat: NamedDependency[WidgetChat],
+        session_token: NamedDependency[str | None],
+        read_widget_history: NamedDependency[ReadWidgetHistory],
     ) -> w.HistoryOut:
-        thread = await widget_chat.history(
-            widget_access, _session_token(request), SessionId(session_id)
+        thread = await read_widget_history.execute(
+            widget_access, session_token, SessionId(session_id)
         )
         return w.HistoryOut(
             items=c.messages_out(thread.messages),
@@ -127,26 +136,26 @@ class WidgetController(Controller):
     @post("/sessions/{session_id:uuid}/handoff", status_code=200)
     async def ask_for_a_person(
         self,
-        request: Request[Any, Any, Any],
         session_id: FromPath[uuid.UUID],
         widget_access: NamedDependency[WidgetAccess],
-        widget_chat: NamedDependency[WidgetChat],
+        session_token: NamedDependency[str | None],
+        request_person: NamedDependency[RequestPerson],
     ) -> w.HandoffOut:
         """Ours, beyond API.md: the visitor asks for a person (where the code allows it)."""
-        conversation = await widget_chat.request_person(
-            widget_access, _session_token(request), SessionId(session_id)
+        conversation = await request_person.execute(
+            widget_access, session_token, SessionId(session_id)
         )
         return w.HandoffOut(session_id=conversation.id, status=conversation.status.value)
 
     @post("/messages/{message_id:uuid}/feedback", status_code=204)
     async def feedback(
         self,
-        request: Request[Any, Any, Any],
         message_id: FromPath[uuid.UUID],
         data: JSONBody[w.FeedbackBody],
         widget_access: NamedDependency[WidgetAccess],
-        widget_chat: NamedDependency[WidgetChat],
+        session_token: NamedDependency[str | None],
+        rate_answer: NamedDependency[RateAnswer],
     ) -> None:
-        await widget_chat.rate(
-            widget_access, _session_token(request), MessageId(message_id), data.rating, data.comment
+        await rate_answer.execute(
+            widget_access, session_token, MessageId(message_id), data.rating, data.comment
         )

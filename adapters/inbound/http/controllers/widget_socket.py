@@ -11,8 +11,8 @@ from typing import Any
 import structlog
 from litestar import WebSocket, websocket
 
-from adapters.inbound.http.dependencies import client_ip, resolve
-from adapters.inbound.http.frames import (
+from adapters.inbound.http.dependencies import client_ip
+from adapters.inbound.http.schemas.frames import (
     Ask,
     ErrorOut,
     Frame,
@@ -48,7 +48,10 @@ from application.events import (
     session_channel,
 )
 from application.ports.realtime import Realtime
-from application.use_cases.widget import OpenWidget, WidgetAccess, WidgetChat, WidgetSessionTokens
+from application.use_cases.ask_in_widget import AskInWidget
+from application.use_cases.open_widget import OpenWidget
+from application.use_cases.read_widget_session import ReadWidgetSession
+from application.widget_access import WidgetAccess, WidgetSessionTokens
 from domain.conversations import Role
 from domain.errors import DomainError
 from domain.ids import SessionId
@@ -84,7 +87,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
 
     async def still_allowed() -> None:
         """The key, the origin and the session token, checked again against stored data."""
-        opener: OpenWidget = await resolve(state.container, "open_widget")
+        opener: OpenWidget = state.container.open_widget()
         fresh = await opener.execute(embed_key(socket), page_origin(socket), state.own_origins)
         tokens.check_session(fresh, token, session_id)
 
@@ -95,7 +98,8 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             session_id,
             token or "",
             client_ip(socket, state),
-            await resolve(state.container, "widget_chat"),
+            state.container.ask_in_widget(),
+            state.container.read_widget_session(),
             state.container.realtime(),
         )
         await socket_session.run(still_allowed, settings.ws_recheck_seconds)
@@ -111,11 +115,13 @@ class WidgetSocketSession:
         session_id: SessionId,
         token: str,
         ip: str,
-        chat: WidgetChat,
+        ask: AskInWidget,
+        read_session: ReadWidgetSession,
         realtime: Realtime,
     ) -> None:
         self._socket, self._access, self._session_id = sock, access, session_id
-        self._token, self._ip, self._chat, self._realtime = token, ip, chat, realtime
+        self._token, self._ip, self._realtime = token, ip, realtime
+        self._ask_in_widget, self._read_session = ask, read_session
         self._sent: set[uuid.UUID] = set()  # message ids this socket has already delivered
         self._answering = asyncio.Lock()  # one question at a time, in order
         self._tasks: set[asyncio.Task[None]] = set()
@@ -123,7 +129,7 @@ class WidgetSocketSession:
     async def run(self, still_allowed: Callable[[], Awaitable[None]], recheck: float) -> None:
         workspace_id = self._access.code.workspace_id
         self._still_allowed = still_allowed
-        held = await self._chat.conversation(self._access, self._token, self._session_id)
+        held = await self._read_session.execute(self._access, self._token, self._session_id)
         channels = (session_channel(workspace_id, self._session_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
             await self._socket.send(Ready(session_id=self._session_id, status=held.status.value))
@@ -171,7 +177,7 @@ class WidgetSocketSession:
         client_id = frame.client_message_id
         async with self._answering:
             try:
-                reply = await self._chat.ask(
+                reply = await self._ask_in_widget.execute(
                     self._access, self._token, self._session_id, frame.text, client_id, self._ip
                 )
             except DomainError as exc:

@@ -8,15 +8,18 @@ from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from adapters.inbound.http import schemas as s
+from adapters.inbound.http.schemas import auth as a
+from adapters.inbound.http.schemas import workspace as ws
 from application.pagination import PageRequest
 from application.principal import Principal
+from application.use_cases.add_member import AddMember, AddMemberInput
 from application.use_cases.change_member_role import ChangeMemberRole, ChangeMemberRoleInput
+from application.use_cases.change_plan import ChangePlan
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
-from application.use_cases.members import AddMember, AddMemberInput, ListMembers
+from application.use_cases.list_members import ListMembers
 from application.use_cases.remove_member import RemoveMember
-from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
+from application.use_cases.rename_workspace import RenameWorkspace
 from domain.ids import UserId
 
 
@@ -27,11 +30,11 @@ class MeController(Controller):
     @get()
     async def me(
         self, principal: NamedDependency[Principal], get_profile: NamedDependency[GetProfile]
-    ) -> s.MeOut:
+    ) -> ws.MeOut:
         profile = await get_profile.execute(principal)
-        return s.MeOut(
-            user=s.user_out(profile.user) if profile.user else None,
-            workspace=s.workspace_ref(profile.workspace),
+        return ws.MeOut(
+            user=a.user_out(profile.user) if profile.user else None,
+            workspace=a.workspace_ref(profile.workspace),
             role=profile.role.value,
         )
 
@@ -43,26 +46,26 @@ class WorkspaceController(Controller):
     @get()
     async def read(
         self, principal: NamedDependency[Principal], get_workspace: NamedDependency[GetWorkspace]
-    ) -> s.WorkspaceOut:
-        return s.workspace_out(await get_workspace.execute(principal))
+    ) -> ws.WorkspaceOut:
+        return ws.workspace_out(await get_workspace.execute(principal))
 
     @patch()
     async def rename(
         self,
-        data: JSONBody[s.WorkspacePatch],
+        data: JSONBody[ws.WorkspacePatch],
         principal: NamedDependency[Principal],
         rename_workspace: NamedDependency[RenameWorkspace],
-    ) -> s.WorkspaceOut:
-        return s.workspace_out(await rename_workspace.execute(principal, data.name))
+    ) -> ws.WorkspaceOut:
+        return ws.workspace_out(await rename_workspace.execute(principal, data.name))
 
     @put("/plan")
     async def change_plan(
         self,
-        data: JSONBody[s.PlanBody],
+        data: JSONBody[ws.PlanBody],
         principal: NamedDependency[Principal],
         change_plan: NamedDependency[ChangePlan],
-    ) -> s.WorkspaceOut:
-        return s.workspace_out(await change_plan.execute(principal, data.plan))
+    ) -> ws.WorkspaceOut:
+        return ws.workspace_out(await change_plan.execute(principal, data.plan))
 
     @get("/members")
     async def members(
@@ -71,33 +74,31 @@ class WorkspaceController(Controller):
         list_members: NamedDependency[ListMembers],
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
-    ) -> s.MemberPage:
+    ) -> ws.MemberPage:
         page = await list_members.execute(principal, PageRequest.parse(limit, cursor))
-        return s.MemberPage(
-            items=[s.member_out(u) for u in page.items], next_cursor=page.next_cursor
-        )
+        return ws.MemberPage.of(page, ws.member_out)
 
     @post("/members", status_code=201)
     async def add_member(
         self,
-        data: JSONBody[s.MemberBody],
+        data: JSONBody[ws.MemberBody],
         principal: NamedDependency[Principal],
         add_member: NamedDependency[AddMember],
-    ) -> s.MemberOut:
+    ) -> ws.MemberOut:
         inp = AddMemberInput(data.email, data.full_name, data.role, data.password)
-        return s.member_out(await add_member.execute(principal, inp))
+        return ws.member_out(await add_member.execute(principal, inp))
 
     @patch("/members/{user_id:uuid}")
     async def change_member_role(
         self,
         user_id: FromPath[uuid.UUID],
-        data: JSONBody[s.MemberRolePatch],
+        data: JSONBody[ws.MemberRolePatch],
         principal: NamedDependency[Principal],
         change_member_role: NamedDependency[ChangeMemberRole],
-    ) -> s.MemberOut:
+    ) -> ws.MemberOut:
         """Owner only: make a member an admin or an agent (the owner's role never changes)."""
         inp = ChangeMemberRoleInput(UserId(user_id), data.role)
-        return s.member_out(await change_member_role.execute(principal, inp))
+        return ws.member_out(await change_member_role.execute(principal, inp))
 
     @delete("/members/{user_id:uuid}", status_code=204)
     async def remove_member(

@@ -1,0 +1,207 @@
+"""Every WebSocket frame, in and out, as a typed message.
+
+Frames in are decoded into tagged unions with the same limits as the HTTP bodies (a
+129-character `client_message_id` is refused here as it is there); frames out are structs
+whose optional fields are left out when unset, so each socket sends only what API.md names.
+A message has one wire shape everywhere: `MessageOut` of the HTTP API, here with its tag."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from adapters.inbound.http.schemas.chat import ClientMessageId, MessageOut, MessageText
+from application.events import ConversationStarted, HandoffChanged, MessagePosted, TypingChanged
+from domain.errors import DomainError, RateLimited
+
+T = TypeVar("T")
+
+# --- in ---------------------------------------------------------------------
+
+
+class _In(msgspec.Struct, tag_field="type", kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Ping(_In, tag="ping"):
+    pass
+
+
+class Typing(_In, tag="typing"):
+    state: bool = False
+
+
+class Ask(_In, tag="message"):
+    text: MessageText
+    client_message_id: ClientMessageId | None = None
+
+
+class AgentTyping(_In, tag="typing"):
+    session_id: uuid.UUID
+    state: bool = False
+
+
+class AgentReply(_In, tag="message"):
+    session_id: uuid.UUID
+    text: MessageText
+    client_message_id: ClientMessageId | None = None
+
+
+class Reauthenticate(_In, tag="auth"):
+    token: Annotated[str, Meta(max_length=8192)]
+
+
+WidgetFrame = Ping | Typing | Ask
+DashboardFrame = Ping | AgentTyping | AgentReply | Reauthenticate
+
+
+class BadFrame(Exception):
+    """A frame that is not one the socket understands; `client_message_id` if it named one."""
+
+    def __init__(self, detail: str, client_message_id: str | None) -> None:
+        super().__init__(detail)
+        self.detail, self.client_message_id = detail, client_message_id
+
+
+class FrameDecoder(Generic[T]):
+    def __init__(self, frame_type: type[T]) -> None:
+        self._decoder = msgspec.json.Decoder(frame_type)
+
+    def decode(self, raw: str | bytes) -> T:
+        try:
+            return self._decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise BadFrame(_explain(exc), _client_id_in(raw)) from None
+
+
+def _explain(exc: msgspec.DecodeError) -> str:
+    text = str(exc)
+    if "JSON is malformed" in text or "Input data was truncated" in text:
+        return 'Frames are JSON objects with a "type".'
+    return text.replace("`$.", "`").replace("`$`", "the frame")
+
+
+class _Named(msgspec.Struct):
+    client_message_id: object = None
+
+
+def _client_id_in(raw: str | bytes) -> str | None:
+    try:
+        named = msgspec.json.decode(raw, type=_Named).client_message_id
+    except msgspec.DecodeError:
+        return None
+    return named if isinstance(named, str) and len(named) <= 128 else None
+
+
+# --- out --------------------------------------------------------------------
+
+
+class _Out(msgspec.Struct, tag_field="type", kw_only=True):
+    pass
+
+
+class Ready(_Out, tag="ready"):
+    session_id: uuid.UUID | UnsetType = UNSET
+    status: str | UnsetType = UNSET
+
+
+class Pong(_Out, tag="pong"):
+    pass
+
+
+class TypingOut(_Out, tag="typing"):
+    who: str = msgspec.field(name="from")
+    state: bool
+    session_id: uuid.UUID | UnsetType = UNSET
+
+
+class HandoffOut(_Out, tag="handoff"):
+    state: bool
+    session_id: uuid.UUID | UnsetType = UNSET
+
+
+class MessageFrame(MessageOut, tag="message", tag_field="type", kw_only=True):
+    session_id: uuid.UUID | UnsetType = UNSET
+
+
+class MessageCreated(MessageOut, tag="message.created", tag_field="type", kw_only=True):
+    session_id: uuid.UUID | UnsetType = UNSET  # always set: the dashboard sees many sessions
+
+
+class StartedOut(_Out, tag="conversation.started"):
+    session_id: uuid.UUID
+    embed_code_id: uuid.UUID | None
+    visitor_id: str | None
+    started_at: datetime
+
+
+class ErrorOut(_Out, tag="error"):
+    code: str
+    detail: str
+    client_message_id: str | UnsetType | None = UNSET
+    retry_after: int | UnsetType = UNSET
+
+
+class AuthOk(_Out, tag="auth.ok"):
+    expires_at: datetime | None
+
+
+Frame = (
+    Ready
+    | Pong
+    | TypingOut
+    | HandoffOut
+    | MessageFrame
+    | MessageCreated
+    | StartedOut
+    | ErrorOut
+    | AuthOk
+)
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def encode(frame: Frame) -> str:
+    return _ENCODER.encode(frame).decode()
+
+
+def error_out(exc: DomainError, client_message_id: str | UnsetType | None = UNSET) -> ErrorOut:
+    retry = exc.retry_after if isinstance(exc, RateLimited) else UNSET
+    return ErrorOut(
+        code=exc.code, detail=exc.detail, client_message_id=client_message_id, retry_after=retry
+    )
+
+
+def message_frame(event: MessagePosted) -> MessageFrame:
+    return MessageFrame(**_fields(MessageOut.of(event.message, event.question_client_id)))
+
+
+def message_created(event: MessagePosted) -> MessageCreated:
+    out = MessageOut.of(event.message, event.question_client_id)
+    return MessageCreated(**_fields(out), session_id=event.session_id)
+
+
+def typing_out(event: TypingChanged, *, with_session: bool = False) -> TypingOut:
+    session = event.session_id if with_session else UNSET
+    return TypingOut(session_id=session, who=event.who, state=event.state)
+
+
+def handoff_out(event: HandoffChanged, *, with_session: bool = False) -> HandoffOut:
+    return HandoffOut(session_id=event.session_id if with_session else UNSET, state=event.state)
+
+
+def started_out(event: ConversationStarted) -> StartedOut:
+    return StartedOut(
+        session_id=event.session_id,
+        embed_code_id=event.embed_code_id,
+        visitor_id=event.visitor_id,
+        started_at=event.started_at,
+    )
+
+
+def _fields(out: MessageOut) -> dict[str, Any]:
+    return msgspec.structs.asdict(out)
