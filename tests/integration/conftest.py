@@ -10,8 +10,11 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.postgres.engine import runtime_engine
 from adapters.outbound.postgres.migrate import migrate
+from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from bootstrap.app import create_app
 from bootstrap.embedded_postgres import EmbeddedPostgres
 from bootstrap.settings import Settings
@@ -32,6 +35,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     built = runtime_engine(database_url, pool_size=4)
     yield built
     await built.dispose()
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def uow(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
+    """Every UnitOfWorkFactory in turn, for the repository contract suites."""
+    if request.param == "memory":
+        yield InMemoryUnitOfWorkFactory()
+        return
+    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
+    yield PostgresUnitOfWorkFactory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture

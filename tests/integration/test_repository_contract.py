@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.outbound.postgres.engine import runtime_engine
-from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.pagination import PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
@@ -20,16 +16,6 @@ from domain.plans import Plan
 from domain.roles import Role
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "postgres"])
-async def uow(request: pytest.FixtureRequest) -> AsyncIterator[UnitOfWorkFactory]:
-    if request.param == "memory":
-        yield InMemoryUnitOfWorkFactory()
-        return
-    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
-    yield PostgresUnitOfWorkFactory(engine)
-    await engine.dispose()
 
 
 def new_workspace() -> Workspace:

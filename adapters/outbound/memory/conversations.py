@@ -45,21 +45,30 @@ class InMemoryConversationRepository(ScopedRepository):
     async def messages(
         self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
     ) -> list[Message]:
-        if not self._sees(workspace_id):
-            return []
-        return copy.deepcopy(self._store.messages.get((workspace_id, session_id), [])[-limit:])
+        thread = self._thread(workspace_id, session_id)
+        # Not thread[-limit:]: thread[-0:] is the whole thread, where LIMIT 0 is none of it.
+        return copy.deepcopy(thread[max(len(thread) - limit, 0) :])
 
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
     ) -> Message | None:
-        thread = await self.messages(workspace_id, session_id)
-        return next((m for m in thread if m.client_message_id == client_message_id), None)
+        thread = self._thread(workspace_id, session_id)
+        found = (m for m in thread if m.client_message_id == client_message_id)
+        return copy.deepcopy(next(found, None))
 
     async def find_reply(
         self, workspace_id: WorkspaceId, session_id: SessionId, question_id: MessageId
     ) -> Message | None:
-        thread = await self.messages(workspace_id, session_id)
-        return next((m for m in thread if m.reply_to == question_id), None)
+        thread = self._thread(workspace_id, session_id)
+        return copy.deepcopy(next((m for m in thread if m.reply_to == question_id), None))
+
+    def _thread(self, workspace_id: WorkspaceId, session_id: SessionId) -> list[Message]:
+        """The whole thread, oldest first, uncopied: lookups by id search all of it, as
+        PostgreSQL does, not only the latest `messages()` window."""
+        if not self._sees(workspace_id):
+            return []
+        thread: list[Message] = self._store.messages.get((workspace_id, session_id), [])
+        return thread
 
     async def get_message(self, workspace_id: WorkspaceId, message_id: MessageId) -> Message | None:
         if not self._sees(workspace_id):

@@ -73,7 +73,9 @@ class InMemoryDocumentRepository(ScopedRepository):
         key = (workspace_id, document_id)
         for table in (self._store.documents, self._store.contents, self._store.chunks):
             table.pop(key, None)
-        for job_id in [j.id for j in self._store.jobs.values() if j.job.document_id == document_id]:
+        # Keyed on the workspace too, like every row here: never another tenant's jobs.
+        jobs = self._store.jobs.values()
+        for job_id in [j.id for j in jobs if (j.job.workspace_id, j.job.document_id) == key]:
             del self._store.jobs[job_id]
 
 

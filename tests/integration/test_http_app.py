@@ -1,0 +1,92 @@
+"""What the whole app adds to every route: metrics, the schema, headers, problem bodies.
+
+Every test drives the whole app (a litestar TestClient) against the real embedded
+PostgreSQL. The database is shared by the session, so every account has a unique email.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.conftest import TEST_SECRET
+from tests.integration.account_helpers import assert_problem, auth, login, register
+
+# --- operations --------------------------------------------------------------
+
+
+def test_metrics_are_prometheus_text(client: TestClient[Any]) -> None:
+    client.get("/health/live")
+    register(client)
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "ccgpt" in response.text
+
+
+def test_openapi_schema_lists_the_account_paths(client: TestClient[Any]) -> None:
+    response = client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/workspace",
+        "/api/v1/workspace/plan",
+        "/api/v1/workspace/members",
+        "/api/v1/api-keys",
+    ):
+        assert path in paths, path
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/health/live"),
+        ("GET", "/api/v1/me"),
+        ("GET", "/no/such/path"),
+        ("POST", "/api/v1/auth/login"),
+    ],
+)
+def test_every_response_carries_security_headers_and_request_id(
+    client: TestClient[Any], method: str, path: str
+) -> None:
+    response = client.request(method, path, json={} if method == "POST" else None)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Request-ID"]
+
+
+def test_unknown_path_is_a_404_problem(client: TestClient[Any]) -> None:
+    response = client.get("/no/such/path")
+    assert_problem(response, 404, "not_found")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Request-ID"]
+
+
+def test_a_safe_offered_request_id_is_echoed(client: TestClient[Any]) -> None:
+    response = client.get("/health/live", headers={"X-Request-ID": "trace-123"})
+    assert response.headers["X-Request-ID"] == "trace-123"
+
+
+def test_an_unsafe_offered_request_id_is_replaced(client: TestClient[Any]) -> None:
+    response = client.get("/health/live", headers={"X-Request-ID": "evil\tvalue;<script>"})
+    assert response.headers["X-Request-ID"] != "evil\tvalue;<script>"
+    assert response.headers["X-Request-ID"]
+
+
+def test_problem_bodies_do_not_leak_internals(client: TestClient[Any]) -> None:
+    account = register(client)
+    responses = [
+        client.get("/api/v1/me", headers=auth("garbage")),
+        login(client, account["user"]["email"], "wrong-password-1"),
+        client.get("/no/such/path"),
+    ]
+    for response in responses:
+        text = response.text.lower()
+        for leak in ("traceback", "sqlalchemy", "psycopg", "select ", TEST_SECRET.lower()):
+            assert leak not in text, (leak, response.text)
