@@ -23,6 +23,7 @@ from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
+from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.realtime import RedisRealtime
 from adapters.outbound.redis.resilient import ResilientRateLimiter
@@ -171,6 +172,7 @@ class Container(containers.DeclarativeContainer):
         widget_ttl_seconds=settings.provided.widget_session_ttl_seconds,
     )
     local_rate_limiter = providers.Singleton(LimitsRateLimiter)
+    redis_breaker = providers.Singleton(RedisBreaker, settings.provided.redis_url)
     rate_limiter = providers.Selector(
         settings.provided.shared_state,
         memory=local_rate_limiter,
@@ -178,6 +180,7 @@ class Container(containers.DeclarativeContainer):
             ResilientRateLimiter,
             providers.Singleton(redis_rate_limiter, settings.provided.redis_url),
             local_rate_limiter,
+            redis_breaker,
         ),
     )
     # With Redis, events cross processes (and degrade to this one while Redis is down);
@@ -185,7 +188,7 @@ class Container(containers.DeclarativeContainer):
     realtime = providers.Selector(
         settings.provided.shared_state,
         memory=providers.Singleton(InMemoryRealtime),
-        redis=providers.Singleton(RedisRealtime, settings.provided.redis_url),
+        redis=providers.Singleton(RedisRealtime, settings.provided.redis_url, redis_breaker),
     )
     login_limit = providers.Singleton(RateLimit.parse, settings.provided.rate_limit_login)
     widget_limits = providers.Singleton(
@@ -200,7 +203,7 @@ class Container(containers.DeclarativeContainer):
         redis=providers.Selector(
             settings.provided.shared_state,
             memory=providers.Singleton(NotConfiguredProbe),
-            redis=providers.Singleton(RedisProbe, settings.provided.redis_url),
+            redis=providers.Singleton(RedisProbe, redis_breaker),
         ),
         queue=providers.Factory(QueueProbe, job_queue),
     )
@@ -315,7 +318,10 @@ async def start(container: Container) -> None:
 
 async def stop(container: Container) -> None:
     """Closes what the container opened, the database last."""
-    for closable in (container.embedder(), container.realtime()):
+    closables = [container.embedder(), container.realtime()]
+    if container.settings().redis_url:
+        closables.append(container.redis_breaker())
+    for closable in closables:
         close = getattr(closable, "aclose", None)
         if close is not None:
             await close()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
+from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.resilient import ResilientRateLimiter
 from application.ports.rate_limiter import RateLimit, RateLimiter
@@ -42,9 +43,14 @@ async def make_limiter(request: pytest.FixtureRequest) -> AsyncIterator[Callable
             return shared
         if request.param == "redis":
             return redis_rate_limiter(REDIS_URL)
-        return ResilientRateLimiter(redis_rate_limiter(REDIS_URL), LimitsRateLimiter())
+        breaker = RedisBreaker(REDIS_URL)
+        breakers.append(breaker)
+        return ResilientRateLimiter(redis_rate_limiter(REDIS_URL), LimitsRateLimiter(), breaker)
 
+    breakers: list[RedisBreaker] = []
     yield build
+    for breaker in breakers:
+        await breaker.aclose()
 
 
 def key() -> str:
@@ -85,12 +91,16 @@ async def test_two_limiters_on_one_store_share_the_budget(
 
 
 async def test_a_stopped_redis_degrades_to_in_process_limits() -> None:
-    limiter = ResilientRateLimiter(redis_rate_limiter("redis://127.0.0.1:1/0"), LimitsRateLimiter())
+    breaker = RedisBreaker("redis://127.0.0.1:1/0")
+    limiter = ResilientRateLimiter(
+        redis_rate_limiter("redis://127.0.0.1:1/0"), LimitsRateLimiter(), breaker
+    )
     started = time.monotonic()
     decisions = [await limiter.hit("k", RateLimit(2, 60)) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
     assert time.monotonic() - started < 2
-    assert await RedisProbe("redis://127.0.0.1:1/0", timeout_seconds=0.3).status() == "degraded"
+    assert await RedisProbe(breaker).status() == "degraded"
+    await breaker.aclose()
 
 
 async def test_a_frozen_redis_degrades_without_hanging() -> None:
@@ -104,11 +114,15 @@ async def test_a_frozen_redis_degrades_without_hanging() -> None:
     port = server.sockets[0].getsockname()[1]
     try:
         url = f"redis://127.0.0.1:{port}/0"
-        limiter = ResilientRateLimiter(redis_rate_limiter(url, 0.2), LimitsRateLimiter(), 0.2)
+        breaker = RedisBreaker(url, timeout_seconds=0.2)
+        limiter = ResilientRateLimiter(redis_rate_limiter(url, 0.2), LimitsRateLimiter(), breaker)
         started = time.monotonic()
         decision = await limiter.hit("k", RateLimit(5, 60))
         assert decision.allowed and time.monotonic() - started < 1.5
-        assert await RedisProbe(url, timeout_seconds=0.3).status() == "degraded"
+        started = time.monotonic()
+        assert await RedisProbe(breaker).status() == "degraded"
+        assert time.monotonic() - started < 0.1  # readiness never waits on Redis
+        await breaker.aclose()
     finally:
         server.close()
         for writer in hung:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.outbound.memory.realtime import InMemoryRealtime
+from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.realtime import RedisRealtime
 from application.events import (
     AccessChanged,
@@ -41,7 +42,7 @@ async def make_realtime(request: pytest.FixtureRequest) -> AsyncIterator[Callabl
     def build() -> Realtime:
         if request.param == "local":
             return shared
-        adapter = RedisRealtime(REDIS_URL)
+        adapter = RedisRealtime(REDIS_URL, RedisBreaker(REDIS_URL))
         built.append(adapter)
         return adapter
 
@@ -115,7 +116,7 @@ async def test_every_subscriber_gets_every_event_in_order(
 
 
 async def test_redis_down_degrades_to_this_process_without_raising() -> None:
-    realtime = RedisRealtime(DEAD_REDIS)
+    realtime = RedisRealtime(DEAD_REDIS, RedisBreaker(DEAD_REDIS))
     sent = event("still here")
     try:
         async with realtime.subscribe(session_channel(sent.workspace_id, sent.session_id)) as ev:

@@ -24,8 +24,11 @@ class InMemoryRealtime:
 
     def deliver(self, event: Event) -> None:
         for channel in event.channels():
-            for queue in list(self._queues.get(channel, ())):
-                offer(queue, event)
+            self.deliver_on(channel, event)
+
+    def deliver_on(self, channel: str, event: Event) -> None:
+        for queue in list(self._queues.get(channel, ())):
+            offer(queue, event)
 
     @asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[Event]]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from limits.aio.storage import RedisStorage
-from redis.asyncio import Redis
 
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
+from adapters.outbound.redis.breaker import RedisBreaker
 from application.ports.health import Status
 
 log = structlog.get_logger()
@@ -27,20 +25,12 @@ def redis_rate_limiter(url: str, timeout_seconds: float = 0.25) -> LimitsRateLim
 
 
 class RedisProbe:
-    """Redis down is `degraded`, not `down`: the limiter falls back and the service serves."""
+    """Redis away is `degraded`, not `down`: the limiter and realtime fall back and the
+    service serves. Answers from the breaker's state (or one short ping), so readiness
+    stays fast whatever Redis does."""
 
-    def __init__(self, url: str, timeout_seconds: float = 1.0) -> None:
-        self._url, self._timeout = url, timeout_seconds
+    def __init__(self, breaker: RedisBreaker) -> None:
+        self._breaker = breaker
 
     async def status(self) -> Status:
-        client = Redis.from_url(
-            self._url, socket_timeout=self._timeout, socket_connect_timeout=self._timeout
-        )
-        try:
-            await asyncio.wait_for(client.ping(), self._timeout)
-        except Exception as exc:
-            log.warning("health.redis_degraded", error=type(exc).__name__)
-            return "degraded"
-        finally:
-            await client.aclose()
-        return "ok"
+        return "ok" if await self._breaker.check() else "degraded"

@@ -1,10 +1,16 @@
-"""Realtime across server processes: Redis pub/sub, degrading to this process when Redis
-is down (events then reach this process's sockets only, until Redis is back)."""
+"""Realtime across server processes: Redis pub/sub, degrading to this process when Redis is
+down (events then reach this process's sockets only, until Redis is back).
+
+One pub/sub connection per process carries every channel its sockets listen to (counted,
+so a channel is unsubscribed when its last socket goes); one reader task hands each Redis
+message to the sockets of this process on that channel. Publishing and re-subscribing
+respect the process's Redis breaker: while it is open, nobody waits on Redis."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,18 +20,17 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from adapters.outbound.memory.realtime import InMemoryRealtime, drain, offer
+from adapters.outbound.memory.realtime import InMemoryRealtime, drain
+from adapters.outbound.redis.breaker import RedisBreaker
 from application.events import EVENT_TYPES, Event
 
 log = structlog.get_logger()
 PREFIX = "ccgpt:rt:"
-RETRY_SECONDS = 1.0
+READ_SECONDS = 1.0
 FALLBACKS = Counter(
     "ccgpt_realtime_fallbacks_total",
     "Realtime events delivered in this process only because Redis could not be reached",
 )
-
-
 _BY_NAME: dict[str, type[Event]] = {kind.__name__: kind for kind in EVENT_TYPES}
 
 
@@ -34,6 +39,9 @@ class _Envelope(msgspec.Struct, frozen=True):
 
     kind: str
     event: msgspec.Raw
+
+
+_ENCODER = msgspec.json.Encoder()
 
 
 def encode(event: Event) -> bytes:
@@ -45,76 +53,134 @@ def decode(raw: bytes | str) -> Event:
     return msgspec.json.decode(envelope.event, type=_BY_NAME[envelope.kind])
 
 
-_ENCODER = msgspec.json.Encoder()
-
-
 class RedisRealtime:
-    def __init__(self, url: str, timeout_seconds: float = 0.25) -> None:
-        self._timeout = timeout_seconds
+    def __init__(self, url: str, breaker: RedisBreaker) -> None:
+        self._breaker = breaker
         self._client = Redis.from_url(
-            url, socket_timeout=None, socket_connect_timeout=timeout_seconds
+            url, socket_timeout=None, socket_connect_timeout=breaker.timeout
         )
         self._local = InMemoryRealtime()
+        self._listening: Tally[str] = Tally()  # channel -> sockets of this process on it
+        self._confirmed: dict[str, asyncio.Event] = {}
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
 
     async def publish(self, event: Event) -> None:
+        if not self._breaker.available:
+            self._fall_back(event, None)
+            return
         payload = encode(event)
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for channel in event.channels():
                     pipe.publish(PREFIX + channel, payload)
-                await asyncio.wait_for(pipe.execute(), self._timeout)
+                await asyncio.wait_for(pipe.execute(), self._breaker.timeout)
         except Exception as exc:  # any failure of Redis: deliver here, never raise
-            FALLBACKS.inc()
-            log.warning("realtime.redis_unavailable", error=type(exc).__name__)
-            self._local.deliver(event)
+            self._fall_back(event, exc)
+
+    def _fall_back(self, event: Event, error: Exception | None) -> None:
+        FALLBACKS.inc()
+        if error is None:
+            self._breaker.fell_back()
+        else:
+            self._breaker.failed(error)
+        self._local.deliver(event)
 
     @asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[Event]]:
-        """Redis messages and this process's fallback deliveries, in one stream."""
+        """Redis messages and this process's fallback deliveries, in one stream. Returns
+        once Redis confirmed the channels (or the breaker says Redis is away)."""
         queue = self._local.attach(channels)
-        listening = asyncio.Event()
-        names = [PREFIX + channel for channel in channels]
-        pump = asyncio.create_task(self._pump(names, queue, listening))
-        # Events published after this returns must arrive: wait for Redis to confirm
-        # (or for it to fail, and the local fallback to be all there is).
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(listening.wait(), self._timeout * 8)
+        fresh = [c for c in channels if self._listening[c] == 0]
+        self._listening.update(channels)
+        for channel in fresh:
+            self._confirmed[channel] = asyncio.Event()
         try:
+            await self._redis_subscribe(fresh)
             yield drain(queue)
         finally:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
             self._local.detach(channels, queue)
+            self._listening.subtract(channels)
+            gone = [c for c in channels if self._listening[c] <= 0]
+            for channel in gone:
+                del self._listening[channel]
+                self._confirmed.pop(channel, None)
+            await self._redis_unsubscribe(gone)
 
-    async def _pump(
-        self, channels: list[str], queue: asyncio.Queue[Event], listening: asyncio.Event
-    ) -> None:
-        """Copies the channels' Redis messages into the queue; re-subscribes after a failure."""
-        confirmations = 0
+    async def _redis_subscribe(self, channels: list[str]) -> None:
+        if not channels or not self._breaker.available:
+            return
+        try:
+            if self._pubsub is None:
+                self._pubsub = self._client.pubsub()
+            await asyncio.wait_for(
+                self._pubsub.subscribe(*(PREFIX + c for c in channels)), self._breaker.timeout
+            )
+            self._ensure_reader()
+            waits = [self._confirmed[c].wait() for c in channels if c in self._confirmed]
+            await asyncio.wait_for(asyncio.gather(*waits), self._breaker.timeout * 4)
+        except Exception as exc:  # the reader re-subscribes once Redis is back
+            self._breaker.failed(exc)
+            self._ensure_reader()
+
+    async def _redis_unsubscribe(self, channels: list[str]) -> None:
+        if not channels or self._pubsub is None or not self._breaker.available:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self._pubsub.unsubscribe(*(PREFIX + c for c in channels)), self._breaker.timeout
+            )
+
+    def _ensure_reader(self) -> None:
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        """Hands each message of the one pub/sub connection to this process's sockets;
+        after a failure, waits for the breaker to close and subscribes everything again."""
         while True:
-            pubsub: PubSub = self._client.pubsub()
             try:
-                await asyncio.wait_for(pubsub.subscribe(*channels), self._timeout * 4)
-                while True:
-                    message = await pubsub.get_message(timeout=RETRY_SECONDS)
-                    if not message:
+                if self._pubsub is None:
+                    if not self._breaker.available or not self._listening:
+                        await asyncio.sleep(self._breaker.timeout)
                         continue
-                    if message.get("type") == "subscribe":  # Redis confirmed: we listen
-                        confirmations += 1
-                        if confirmations >= len(channels):
-                            listening.set()
-                    elif message.get("type") == "message":
-                        offer(queue, decode(message["data"]))
+                    self._pubsub = self._client.pubsub()
+                    await asyncio.wait_for(
+                        self._pubsub.subscribe(*(PREFIX + c for c in self._listening)),
+                        self._breaker.timeout,
+                    )
+                message = await self._pubsub.get_message(timeout=READ_SECONDS)
+                if message:
+                    self._handle(message)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("realtime.subscribe_failed", error=type(exc).__name__)
-                listening.set()
-                await asyncio.sleep(RETRY_SECONDS)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                self._breaker.failed(exc)
+                await self._drop_pubsub()
+
+    def _handle(self, message: dict[str, object]) -> None:
+        raw_channel = message.get("channel")
+        name = raw_channel.decode() if isinstance(raw_channel, bytes) else str(raw_channel)
+        channel = name.removeprefix(PREFIX)
+        if message.get("type") == "subscribe":
+            confirmed = self._confirmed.get(channel)
+            if confirmed is not None:
+                confirmed.set()
+        elif message.get("type") == "message":
+            data = message.get("data")
+            if isinstance(data, bytes | str):
+                self._local.deliver_on(channel, decode(data))
+
+    async def _drop_pubsub(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        await self._drop_pubsub()
         await self._client.aclose()
