@@ -50,20 +50,20 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await start(container)
         worker: IngestionWorker | None = None
-        embedder = container.embedder()
-        if hasattr(embedder, "warm_up"):
-            # Load the model now, in the background, rather than on the first question.
-            warm_up = asyncio.create_task(embedder.warm_up())
-            warm_up.add_done_callback(lambda task: task.cancelled() or task.exception())
+        # Load the model now, in the background; /health/ready says `loading` until then.
+        warm_up = asyncio.create_task(container.embedder_warmth().warm())
         if settings.run_worker:
             worker = container.ingestion_worker()
             worker.start()
+            container.orphan_sweeper().start()
         log.info("app.started", storage=settings.storage, data_dir=str(settings.data_dir))
         try:
             yield
         finally:
+            warm_up.cancel()
             if worker is not None:
                 await worker.stop()
+                await container.orphan_sweeper().stop()
             await stop(container)
             log.info("app.stopped")
 
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         request_max_body_size=settings.max_json_body_kb * 1024,
         openapi_config=openapi_config(),
         debug=False,
+        logging_config=None,  # ours (bootstrap/logging.py): every line JSON, one formatter
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.inbound.orphan_sweeper import OrphanSweeper
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
@@ -30,6 +31,7 @@ from adapters.outbound.redis.resilient import ResilientRateLimiter
 from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from adapters.outbound.system.clock import SystemClock
 from application.admission import Admission
+from application.answer_recording import AnswerRecorder
 from application.answering import AnswerPolicy
 from application.document_intake import DocumentIntake
 from application.drafting import Drafting
@@ -41,6 +43,7 @@ from application.use_cases.abandon_ingestion import AbandonIngestion
 from application.use_cases.add_member import AddMember
 from application.use_cases.add_text_document import AddTextDocument
 from application.use_cases.answer_message import AnswerMessage
+from application.use_cases.answer_orphaned_questions import AnswerOrphanedQuestions
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_member_role import ChangeMemberRole
@@ -83,6 +86,7 @@ from application.use_cases.start_widget_session import StartWidgetSession
 from application.use_cases.take_over import TakeOver
 from application.use_cases.update_embed_code import UpdateEmbedCode
 from application.use_cases.upload_document import UploadDocument
+from application.warm_up import EmbedderWarmth
 from application.widget_access import WidgetLimits, WidgetSessionTokens
 from bootstrap.database import Database
 from bootstrap.plans import load_plans
@@ -198,7 +202,9 @@ class Container(containers.DeclarativeContainer):
     )
     widget_session_tokens = providers.Singleton(WidgetSessionTokens, token_issuer)
     token_pairs = providers.Factory(TokenPairs, token_issuer, clock)
+    embedder_warmth = providers.Singleton(EmbedderWarmth, embedder)
     readiness_probes = providers.Dict(
+        embedder=embedder_warmth,
         database=providers.Factory(DatabaseProbe, uow),
         redis=providers.Selector(
             settings.provided.shared_state,
@@ -252,6 +258,8 @@ class Container(containers.DeclarativeContainer):
             settings.provided.parse_memory_mb,
         ),
     )
+    drafting = providers.Factory(Drafting, hybrid_search, chat_model, answer_policy)
+    answer_recorder = providers.Factory(AnswerRecorder, uow, clock, realtime)
     answer_message = providers.Factory(
         AnswerMessage,
         uow,
@@ -262,7 +270,8 @@ class Container(containers.DeclarativeContainer):
             plans,
             clock,
         ),
-        providers.Factory(Drafting, hybrid_search, chat_model, answer_policy),
+        drafting,
+        answer_recorder,
         clock,
         realtime,
     )
@@ -295,7 +304,12 @@ class Container(containers.DeclarativeContainer):
     rate_answer = providers.Factory(RateAnswer, uow, widget_session_tokens, clock)
     request_person = providers.Factory(RequestPerson, uow, widget_session_tokens, realtime)
 
+    answer_orphaned_questions = providers.Factory(
+        AnswerOrphanedQuestions, uow, drafting, answer_recorder, clock
+    )
+
     # Inbound drivers
+    orphan_sweeper = providers.Singleton(OrphanSweeper, answer_orphaned_questions)
     ingestion_worker = providers.Factory(
         IngestionWorker,
         job_queue,

@@ -77,7 +77,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     try:
         if workers <= 1:
             uvicorn.run(
-                create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+                create_app(settings),
+                host=host,
+                port=port,
+                log_level="warning",
+                log_config=None,
+                proxy_headers=False,
             )
             return 0
         if settings.embedded_database:
@@ -91,6 +96,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             port=port,
             workers=workers,
             log_level="warning",
+            log_config=None,  # our JSON logging, configured by create_app in each worker
             proxy_headers=False,
         )
         return 0
@@ -124,10 +130,12 @@ async def _worker(settings: Settings, concurrency: int | None) -> int:
         loop.add_signal_handler(signum, stop.set)
     worker = container.ingestion_worker()
     worker.start()
+    container.orphan_sweeper().start()
     print(f"ingestion worker {worker.name} running; Ctrl-C stops it", flush=True)
     try:
         await stop.wait()
     finally:
+        await container.orphan_sweeper().stop()
         await worker.stop()
         await wiring.stop(container)
     return 0

@@ -93,6 +93,23 @@ class Message:
     author_id: UserId | None = None
     model: str | None = None
     query: str | None = None  # the normalised question, on visitor messages
+    # The message's number in its session (1, 2, 3 ...): every process agrees on it, so
+    # a client that saw up to `seq` asks for what came after.
+    seq: int = 0
+
+
+def reading_order(messages: list[Message]) -> list[Message]:
+    """As a person reads a thread: each answer right after its question, even when it was
+    written later (a question answered after a fault); otherwise in the order written."""
+    asked = {m.id: m.seq for m in messages}
+
+    def place(message: Message) -> tuple[int, int, int]:
+        question = asked.get(message.reply_to) if message.reply_to else None
+        if question is None:
+            return (message.seq, 0, message.seq)
+        return (question, 1, message.seq)
+
+    return sorted(messages, key=place)
 
 
 @dataclass(slots=True)
@@ -123,12 +140,18 @@ class Conversation:
 
     def post(self, role: Role, text: str, now: datetime, **details: Any) -> Message:
         """A new message of this conversation, counted in it; `details` are Message fields."""
-        message = Message(
-            MessageId(new_uuid()), self.workspace_id, self.id, role, text, now, **details
-        )
         self.message_count += 1
         self.last_message_at = now
-        return message
+        return Message(
+            MessageId(new_uuid()),
+            self.workspace_id,
+            self.id,
+            role,
+            text,
+            now,
+            seq=self.message_count,
+            **details,
+        )
 
     def ask(self, text: str, now: datetime, client_message_id: str | None = None) -> Message:
         """The visitor's question, cleaned, with its normalised form for analytics."""

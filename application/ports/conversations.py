@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from application.pagination import Page, PageRequest
@@ -49,6 +50,11 @@ class ConversationRepository(Protocol):
         self, workspace_id: WorkspaceId, session_id: SessionId, question_id: MessageId
     ) -> Message | None:
         """The answer stored for a visitor message, if any."""
+        ...
+
+    async def unanswered(self, since: datetime, before: datetime, limit: int) -> list[Message]:
+        """Visitor messages written between `since` and `before` that have no answer, in
+        conversations the bot holds (oldest first): questions whose request died."""
         ...
 
     async def get_message(

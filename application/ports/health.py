@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-Status = Literal["ok", "degraded", "down", "not_configured"]
+Status = Literal["ok", "degraded", "down", "loading", "not_configured"]
 
 
 class HealthProbe(Protocol):

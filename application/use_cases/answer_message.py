@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass
 
 from application.admission import Admission
+from application.answer_recording import AnswerRecorder
 from application.answering import DEFAULT_NO_ANSWER
-from application.drafting import Draft, Drafting
+from application.drafting import Drafting
 from application.events import ConversationStarted, MessagePosted, TypingChanged
 from application.ports.clock import Clock
 from application.ports.rate_limiter import Budget, RateDecision
@@ -89,11 +90,12 @@ class AnswerMessage:
         uow: UnitOfWorkFactory,
         admission: Admission,
         drafting: Drafting,
+        recorder: AnswerRecorder,
         clock: Clock,
         realtime: Realtime,
     ) -> None:
         self._uow, self._admission, self._drafting = uow, admission, drafting
-        self._clock, self._realtime = clock, realtime
+        self._recorder, self._clock, self._realtime = recorder, clock, realtime
 
     async def execute(self, workspace_id: WorkspaceId, inp: AskInput) -> Reply:
         started = time.perf_counter()
@@ -116,12 +118,14 @@ class AnswerMessage:
                 workspace_id, asked.question.text, asked.history, inp.no_answer_message
             )
             latency_ms = int((time.perf_counter() - started) * 1000)
-            reply = await self._record_answer(asked.question, draft, latency_ms, asked.rate)
+            answer = await self._recorder.record(asked.question, draft, latency_ms)
         finally:
             await self._realtime.publish(
                 TypingChanged(workspace_id, session_id, "assistant", False)
             )
-        return reply
+        if answer is None:  # a person took over while the answer was drafted
+            return Reply.silent(asked.question, asked.rate)
+        return Reply.of(answer, asked.question, asked.rate)
 
     async def _store_question(self, workspace_id: WorkspaceId, inp: AskInput) -> _Asked:
         """Stores the question (or finds the earlier one of a retry) with the history before
@@ -166,36 +170,6 @@ class AnswerMessage:
         return await tx.conversations.find_by_client_id(
             conversation.workspace_id, conversation.id, client_message_id
         )
-
-    async def _record_answer(
-        self, question: Message, draft: Draft, latency_ms: int, rate: RateDecision | None
-    ) -> Reply:
-        """Under the conversation's lock: a retry that answered first wins, and a person who
-        took over meanwhile silences the bot."""
-        workspace_id, session_id = question.workspace_id, question.session_id
-        async with self._uow.tenant(workspace_id) as tx:
-            held = await tx.conversations.get(workspace_id, session_id, for_update=True)
-            conversation = found(held, "Conversation")
-            existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)
-            if existing is not None:
-                return Reply.of(existing, question, rate)
-            if not conversation.bot_answers:
-                return Reply.silent(question, rate)
-            answer = conversation.answer(
-                question,
-                draft.text,
-                self._clock.now(),
-                sources=draft.sources,
-                confidence=draft.confidence,
-                action=draft.action,
-                latency_ms=latency_ms,
-                model=draft.model,
-            )
-            await tx.conversations.add_message(answer)
-            await tx.conversations.save(conversation)
-            await tx.commit()
-        await self._realtime.publish(MessagePosted.of(answer, question))
-        return Reply.of(answer, question, rate)
 
 
 def _index(history: list[Message], message: Message) -> int:

@@ -14,8 +14,9 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        # A degraded dependency (say, Redis with a local fallback) still serves.
-        return "down" not in self.components.values()
+        # A degraded dependency (say, Redis with a local fallback) still serves; a model
+        # still loading does not yet.
+        return not {"down", "loading"} & set(self.components.values())
 
 
 class CheckReadiness:

@@ -35,8 +35,12 @@ def conversation(ws: WorkspaceId, minutes: int = 0, **fields: Any) -> Conversati
 def message(
     c: Conversation, text: str = "hi", role: Role = Role.VISITOR, seconds: int = 0, **fields: Any
 ) -> Message:
+    """The conversation's next message (numbered, as Conversation.post numbers them)."""
     at = NOW + timedelta(seconds=seconds)
-    return Message(MessageId(uuid.uuid4()), c.workspace_id, c.id, role, text, at, **fields)
+    c.message_count += 1
+    return Message(
+        MessageId(uuid.uuid4()), c.workspace_id, c.id, role, text, at, seq=c.message_count, **fields
+    )
 
 
 async def store(uow: UnitOfWorkFactory, c: Conversation, messages: Iterable[Message] = ()) -> None:
@@ -240,3 +244,41 @@ async def test_list_shows_one_workspace_only(uow: UnitOfWorkFactory) -> None:
         assert (await tx.conversations.list(ws_a, everything, PageRequest())).items == []
     async with uow.system() as tx:
         assert (await tx.conversations.list(ws_a, everything, PageRequest())).items == mine
+
+
+# --- unanswered --------------------------------------------------------------
+
+
+async def test_unanswered_finds_bot_held_questions_without_answers_in_the_window(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws, other_ws = await new_workspace(uow), await new_workspace(uow)
+    answered, orphaned, held, theirs = (
+        conversation(ws),
+        conversation(ws, 1),
+        conversation(ws, 2, status=ConversationStatus.HANDOFF),
+        conversation(other_ws),
+    )
+    question = message(answered, "Shipping?", seconds=10)
+    await store(
+        uow,
+        answered,
+        [question, message(answered, "2 days", Role.ASSISTANT, 11, reply_to=question.id)],
+    )
+    lost = message(orphaned, "Returns?", seconds=20)
+    too_old = message(orphaned, "Old?", seconds=-3600)
+    too_new = message(orphaned, "New?", seconds=600)
+    await store(uow, orphaned, [too_old, lost, too_new])
+    await store(uow, held, [message(held, "A person please", seconds=30)])
+    their_lost = message(theirs, "Theirs?", seconds=40)
+    await store(uow, theirs, [their_lost])
+    since, before = NOW - timedelta(minutes=5), NOW + timedelta(minutes=5)
+    async with uow.system() as tx:  # the shared database holds other tests' messages too
+        found = await tx.conversations.unanswered(since, before, 10_000)
+        assert [m.id for m in found if m.workspace_id in (ws, other_ws)] == [lost.id, their_lost.id]
+    async with uow.tenant(ws) as tx:
+        assert [m.id for m in await tx.conversations.unanswered(since, before, 1)] == [lost.id]
+    async with uow.tenant(other_ws) as tx:  # a tenant scope sees its own only
+        assert [m.id for m in await tx.conversations.unanswered(since, before, 10)] == [
+            their_lost.id
+        ]

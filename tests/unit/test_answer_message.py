@@ -266,3 +266,58 @@ async def test_bad_input_is_refused_clearly(container: Container, workspace: Pri
     reply = await ask(container, workspace, "Canada\x00 shipping\u202e time?")
     thread = await container.read_conversation().execute(workspace, reply.session_id)
     assert thread.messages[0].text == "Canada shipping time?"
+
+
+async def orphan(container: Container, owner: Principal, text: str, minutes_ago: int):  # type: ignore[no-untyped-def]
+    """A question stored by a request that died before its answer was."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.conversations import Conversation
+
+    written = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    conversation = Conversation.start(owner.workspace_id, written)
+    question = conversation.ask(text, written)
+    async with container.uow().tenant(owner.workspace_id) as tx:
+        await tx.conversations.add(conversation)
+        await tx.conversations.add_message(question)
+        await tx.conversations.save(conversation)
+        await tx.commit()
+    return conversation, question
+
+
+async def test_orphaned_questions_are_answered_once_and_fresh_ones_left_to_their_request(
+    container: Container, workspace: Principal
+) -> None:
+    old, old_question = await orphan(container, workspace, "Shipping to Canada?", 5)
+    fresh, _ = await orphan(container, workspace, "Returns?", 0)
+    held, _ = await orphan(container, workspace, "Returns please?", 5)
+    await container.take_over().execute(workspace, held.id)
+    sweep = container.answer_orphaned_questions()
+    assert await sweep.execute() == 1
+    assert await sweep.execute() == 0  # never twice
+    thread = await container.read_conversation().execute(workspace, old.id)
+    assert [m.role for m in thread.messages] == [Role.VISITOR, Role.ASSISTANT]
+    assert thread.messages[1].reply_to == old_question.id
+    assert "5 to 8 business days" in thread.messages[1].text
+    for untouched in (fresh, held):
+        thread = await container.read_conversation().execute(workspace, untouched.id)
+        assert [m.role for m in thread.messages] == [Role.VISITOR]
+
+
+async def test_an_answer_written_late_is_read_right_after_its_question(
+    container: Container, workspace: Principal
+) -> None:
+    conversation, first = await orphan(container, workspace, "Shipping to Canada?", 5)
+    second = await ask(
+        container, workspace, "Can I return unworn items?", session_id=conversation.id
+    )
+    await container.answer_orphaned_questions().execute()
+    thread = await container.read_conversation().execute(workspace, conversation.id)
+    texts = [(m.role, m.reply_to) for m in thread.messages]
+    assert texts == [
+        (Role.VISITOR, None),
+        (Role.ASSISTANT, first.id),
+        (Role.VISITOR, None),
+        (Role.ASSISTANT, second.question.id),
+    ]
+    assert [m.seq for m in thread.messages] == [1, 4, 2, 3]  # numbers keep the writing order

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 
 from adapters.outbound.memory.repositories import paginate
 from adapters.outbound.memory.store import ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
 from application.ports.conversations import ConversationFilter
-from domain.conversations import Conversation, Message
+from domain.conversations import Conversation, Message, Role, reading_order
 from domain.errors import Conflict
 from domain.feedback import Feedback
 from domain.ids import MessageId, SessionId, WorkspaceId
@@ -47,7 +48,7 @@ class InMemoryConversationRepository(ScopedRepository):
     ) -> list[Message]:
         thread = self._thread(workspace_id, session_id)
         # Not thread[-limit:]: thread[-0:] is the whole thread, where LIMIT 0 is none of it.
-        return copy.deepcopy(thread[max(len(thread) - limit, 0) :])
+        return reading_order(copy.deepcopy(thread[max(len(thread) - limit, 0) :]))
 
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
@@ -69,6 +70,22 @@ class InMemoryConversationRepository(ScopedRepository):
             return []
         thread: list[Message] = self._store.messages.get((workspace_id, session_id), [])
         return thread
+
+    async def unanswered(self, since: datetime, before: datetime, limit: int) -> list[Message]:
+        found = []
+        for key, thread in self._store.messages.items():
+            conversation = self._store.conversations.get(key)
+            if conversation is None or not self._sees(key[0]) or not conversation.bot_answers:
+                continue
+            answered = {m.reply_to for m in thread if m.reply_to}
+            found += [
+                m
+                for m in thread
+                if m.role is Role.VISITOR
+                and since <= m.created_at < before
+                and m.id not in answered
+            ]
+        return copy.deepcopy(sorted(found, key=lambda m: m.created_at)[:limit])
 
     async def get_message(self, workspace_id: WorkspaceId, message_id: MessageId) -> Message | None:
         if not self._sees(workspace_id):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,7 +14,13 @@ from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
 from application.pagination import Page, PageRequest
 from application.ports.conversations import ConversationFilter
-from domain.conversations import Conversation, Message
+from domain.conversations import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    Role,
+    reading_order,
+)
 from domain.errors import Conflict
 from domain.feedback import Feedback
 from domain.ids import MessageId, SessionId, WorkspaceId
@@ -67,7 +75,7 @@ class PostgresConversationRepository:
             .limit(limit)
         )
         found = (await self._conn.execute(query)).all()
-        return [rows.MESSAGES.from_row(row) for row in reversed(found)]
+        return reading_order([rows.MESSAGES.from_row(row) for row in found])
 
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
@@ -97,6 +105,32 @@ class PostgresConversationRepository:
         )
         row = (await self._conn.execute(query)).first()
         return rows.MESSAGES.from_row(row) if row else None
+
+    async def unanswered(self, since: datetime, before: datetime, limit: int) -> list[Message]:
+        m, c = t.messages.c, t.conversations.c
+        answers = t.messages.alias("answers")
+        query = (
+            select(t.messages)
+            .join(
+                t.conversations,
+                (c.workspace_id == m.workspace_id) & (c.id == m.session_id),
+            )
+            .where(
+                m.role == Role.VISITOR.value,
+                m.created_at >= since,
+                m.created_at < before,
+                c.status == ConversationStatus.BOT.value,
+                ~exists().where(
+                    answers.c.workspace_id == m.workspace_id,
+                    answers.c.session_id == m.session_id,
+                    answers.c.reply_to == m.id,
+                ),
+            )
+            .order_by(m.created_at)
+            .limit(limit)
+        )
+        found = (await self._conn.execute(query)).all()
+        return [rows.MESSAGES.from_row(row) for row in found]
 
     async def get_message(self, workspace_id: WorkspaceId, message_id: MessageId) -> Message | None:
         m = t.messages.c

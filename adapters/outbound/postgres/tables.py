@@ -153,7 +153,7 @@ conversations = Table(
 messages = Table(
     "messages",
     metadata,
-    Column("seq", BigInteger),
+    Column("position", BigInteger),  # insertion order across all sessions (bigserial)
     Column("id", Uuid, primary_key=True),
     Column("workspace_id", Uuid, nullable=False),
     Column("session_id", Uuid, nullable=False),
@@ -169,6 +169,7 @@ messages = Table(
     Column("model", Text),
     Column("query", Text),
     Column("created_at", TZ, nullable=False),
+    Column("seq", Integer, nullable=False),  # the message's number in its session
 )
 
 feedback = Table(

@@ -27,5 +27,6 @@ class HealthController(Controller):
             database=readiness.components.get("database", "not_configured"),
             redis=readiness.components.get("redis", "not_configured"),
             queue=readiness.components.get("queue", "not_configured"),
+            embedder=readiness.components.get("embedder", "not_configured"),
         )
         return Response(body, status_code=200 if readiness.ready else 503)

@@ -57,6 +57,7 @@ class MessageOut(BodyOut):
     confidence: float | None
     action: str | None
     created_at: datetime
+    seq: int  # the message's number in its session; `?after=` resumes from one
     client_message_id: str | None = None
     reply_to: uuid.UUID | None = None
 
@@ -71,6 +72,7 @@ class MessageOut(BodyOut):
             confidence=message.confidence,
             action=message.action.value if message.action else None,
             created_at=message.created_at,
+            seq=message.seq,
             client_message_id=message.client_message_id or question_client_id,
             reply_to=message.reply_to,
         )

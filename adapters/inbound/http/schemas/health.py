@@ -8,7 +8,11 @@ from adapters.inbound.http.schemas.base import BodyOut
 
 
 class ReadinessOut(BodyOut):
+    """`status` is `unavailable` while a component is `down`, or `loading` (the embedding
+    model, until it has embedded a first query); `degraded` (Redis away) still serves."""
+
     status: Literal["ready", "unavailable"]
     database: str
     redis: str
     queue: str
+    embedder: str

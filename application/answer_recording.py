@@ -1,0 +1,46 @@
+"""Where a drafted answer is stored: under the conversation's lock, so a retry (or the
+orphan sweep) that answered first wins and a person who took over meanwhile silences the
+bot. Every socket watching hears of the new answer."""
+
+from __future__ import annotations
+
+from application.drafting import Draft
+from application.events import MessagePosted
+from application.ports.clock import Clock
+from application.ports.realtime import Realtime
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.conversations import Message
+from domain.errors import found
+
+
+class AnswerRecorder:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, realtime: Realtime) -> None:
+        self._uow, self._clock, self._realtime = uow, clock, realtime
+
+    async def record(self, question: Message, draft: Draft, latency_ms: int) -> Message | None:
+        """The stored answer (this one, or the one that won); None when a person holds
+        the conversation."""
+        workspace_id, session_id = question.workspace_id, question.session_id
+        async with self._uow.tenant(workspace_id) as tx:
+            held = await tx.conversations.get(workspace_id, session_id, for_update=True)
+            conversation = found(held, "Conversation")
+            existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)
+            if existing is not None:
+                return existing
+            if not conversation.bot_answers:
+                return None
+            answer = conversation.answer(
+                question,
+                draft.text,
+                self._clock.now(),
+                sources=draft.sources,
+                confidence=draft.confidence,
+                action=draft.action,
+                latency_ms=latency_ms,
+                model=draft.model,
+            )
+            await tx.conversations.add_message(answer)
+            await tx.conversations.save(conversation)
+            await tx.commit()
+        await self._realtime.publish(MessagePosted.of(answer, question))
+        return answer
