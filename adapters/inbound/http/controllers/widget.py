@@ -6,12 +6,12 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from adapters.inbound.http import chat_schemas as c
-from adapters.inbound.http import embed_schemas as e
 from adapters.inbound.http import widget_schemas as w
 from adapters.inbound.http.problems import rate_limit_headers
 from adapters.inbound.http.widget_access import provide_widget_access
@@ -68,8 +68,11 @@ class WidgetController(Controller):
     security = [{"embed_key": []}]
 
     @get("/config")
-    async def config(self, widget_access: NamedDependency[WidgetAccess]) -> e.SettingsOut:
-        return e.settings_out(widget_access.code.settings)
+    async def config(
+        self, widget_access: NamedDependency[WidgetAccess], state: State
+    ) -> w.ConfigOut:
+        """The embed code's settings, and the limits the widget checks before sending."""
+        return w.config_out(widget_access.code.settings, state.settings.ws_max_frame_bytes)
 
     @post("/sessions", status_code=201)
     async def start_session(
