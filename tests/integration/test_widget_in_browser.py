@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from bootstrap.app import create_app
+from domain.conversations import MAX_MESSAGE_CHARS, VISITOR_ID_PATTERN
 from tests.conftest import make_settings
 from tests.integration.knowledge_helpers import PASSWORD
 from tests.integration.live_server import ApiServer
@@ -303,3 +305,137 @@ def test_after_the_first_answer_the_widget_talks_over_a_websocket(world: World, 
     assert "30 days" in answer.inner_text()
     over_socket = [f for f in received if f["type"] == "message" and f["role"] == "assistant"]
     assert over_socket and "30 days" in over_socket[-1]["text"]
+
+
+# --- the widget's own structure, proved by behaviour -------------------------------------
+
+
+def test_a_lost_socket_comes_back_with_growing_backoff(world: World, page: Any) -> None:
+    """The server drops the socket, then refuses twice: the widget tries again after 1 s,
+    2 s and 4 s, and once a socket is ready again, answers come over it."""
+    opened: list[float] = []
+    routes: list[Any] = []
+    refuse = {"next": 0}  # how many of the next sockets fail before "ready"
+    from_server: list[dict[str, Any]] = []
+
+    def route(ws: Any) -> None:
+        opened.append(time.monotonic())
+        routes.append(ws)
+        if refuse["next"] > 0:
+            refuse["next"] -= 1
+            ws.close(code=1011, reason="down")
+            return
+        server = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            from_server.append(json.loads(message))
+            ws.send(message)
+
+        server.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/widget/v1/ws\?"), route)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")  # creates the session over HTTP
+    _wait_for(page, lambda: [f["type"] for f in from_server].count("ready") == 1)
+    assert len(opened) == 1
+
+    refuse["next"] = 2
+    dropped = time.monotonic()
+    routes[0].close(code=1011, reason="server restart")
+    _wait_for(page, lambda: [f["type"] for f in from_server].count("ready") == 2, seconds=20)
+    assert len(opened) == 4
+    gaps = [opened[1] - dropped, opened[2] - opened[1], opened[3] - opened[2]]
+    for gap, expected in zip(gaps, (1.0, 2.0, 4.0), strict=True):
+        assert expected * 0.9 <= gap <= expected + 1.5, gaps
+
+    answer = ask(page, "Can I return an item?")
+    assert "30 days" in answer.inner_text()
+    over_socket = [f for f in from_server if f["type"] == "message" and f["role"] == "assistant"]
+    assert over_socket and "30 days" in over_socket[-1]["text"]
+    assert len(opened) == 4
+
+
+def test_a_socket_refused_for_the_origin_is_not_tried_again(world: World, page: Any) -> None:
+    opened: list[float] = []
+
+    def route(ws: Any) -> None:
+        opened.append(time.monotonic())
+        ws.close(code=4403, reason="origin not allowed")
+
+    page.route_web_socket(re.compile(r"/widget/v1/ws\?"), route)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: len(opened) == 1)
+    # HTTP carries on, and no socket is opened again: not on a message, not on reopening.
+    assert "30 days" in ask(page, "Can I return an item?").inner_text()
+    page.locator("[data-ccgpt=close]").click()
+    page.locator("[data-ccgpt=launcher]").click()
+    page.wait_for_timeout(2_500)
+    assert len(opened) == 1
+
+
+def test_the_message_length_limit_comes_from_the_config(world: World, page: Any) -> None:
+    page.goto(world.allowed.origin + "/")
+    page.locator("[data-ccgpt=launcher]").click()
+    assert page.locator("[data-ccgpt=input]").get_attribute("maxlength") == str(MAX_MESSAGE_CHARS)
+
+    def smaller_limit(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["limits"]["message_max_chars"] = 12
+        route.fulfill(response=response, json=config)
+
+    page.route(re.compile(r"/widget/v1/config\?"), smaller_limit)
+    page.reload()
+    page.locator("[data-ccgpt=panel]").wait_for(state="visible")  # it was open: it stays open
+    assert page.locator("[data-ccgpt=input]").get_attribute("maxlength") == "12"
+    page.locator("[data-ccgpt=input]").evaluate("(el) => el.removeAttribute('maxlength')")
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.split("?")[0].endswith("/messages")
+    ) as sent:
+        ask(page, "How long does shipping to Canada take?")
+    assert json.loads(sent.value.post_data)["text"] == "How long doe"
+    visitor = page.locator("[data-ccgpt=message][data-role=visitor]").last
+    assert visitor.inner_text().strip() == "How long doe"
+
+
+def test_a_stored_visitor_id_the_server_would_refuse_is_replaced(world: World, page: Any) -> None:
+    page.goto(world.allowed.origin + "/")
+    page.evaluate("localStorage.setItem('ccgpt:visitor', 'not a valid id!')")
+    page.reload()
+    page.locator("[data-ccgpt=launcher]").click()
+    with page.expect_response(
+        lambda r: r.url.split("?")[0].endswith("/widget/v1/sessions")
+    ) as started:
+        answer = ask(page, "How long does shipping to Canada take?")
+    assert started.value.status == 201
+    visitor_id = json.loads(started.value.request.post_data)["visitor_id"]
+    assert re.fullmatch(VISITOR_ID_PATTERN, visitor_id), visitor_id
+    assert page.evaluate("localStorage.getItem('ccgpt:visitor')") == visitor_id
+    assert "5 to 8 business days" in answer.inner_text()
+
+
+def test_the_visitor_id_pattern_comes_from_the_config(world: World, page: Any) -> None:
+    uuid_only = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+    def stricter_pattern(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["limits"]["visitor_id_pattern"] = uuid_only
+        route.fulfill(response=response, json=config)
+
+    page.route(re.compile(r"/widget/v1/config\?"), stricter_pattern)
+    page.goto(world.allowed.origin + "/")
+    page.evaluate("localStorage.setItem('ccgpt:visitor', 'visitor.one')")  # fine for the server
+    page.reload()
+    page.locator("[data-ccgpt=launcher]").click()
+    with page.expect_request(lambda r: r.url.split("?")[0].endswith("/widget/v1/sessions")) as sent:
+        ask(page, "How long does shipping to Canada take?")
+    assert re.fullmatch(uuid_only, json.loads(sent.value.post_data)["visitor_id"])
+
+
+def _wait_for(page: Any, condition: Any, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
