@@ -434,6 +434,101 @@ def test_the_visitor_id_pattern_comes_from_the_config(world: World, page: Any) -
     assert re.fullmatch(uuid_only, json.loads(sent.value.post_data)["visitor_id"])
 
 
+def test_greeting_and_a_suggested_question(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    greeting = page.locator("[data-ccgpt=greeting]")
+    assert greeting.inner_text() == "Hi! Ask me about shipping or returns."
+    answers = page.locator("[data-ccgpt=message][data-role=assistant]")
+    page.locator("[data-ccgpt=suggestion]").first.click()
+    answers.first.wait_for(state="visible", timeout=20_000)
+    assert "5 to 8 business days" in answers.first.inner_text()
+    assert page.locator("[data-ccgpt=suggestion]").count() == 0
+    assert greeting.is_visible()
+
+
+def test_a_rate_limited_message_comes_back_to_the_input(world: World, page: Any) -> None:
+    origin = world.allowed.origin
+    problem = {"status": 429, "code": "rate_limited", "detail": "Easy there!"}
+
+    def limited(route: Any) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        route.fulfill(
+            status=429,
+            json=problem,
+            headers={"Access-Control-Allow-Origin": origin, "Retry-After": "30"},
+        )
+
+    page.route(re.compile(r"/widget/v1/sessions/[^/]+/messages\?"), limited)
+    open_widget(page, origin)
+    page.locator("[data-ccgpt=input]").fill("Can I return an item?")
+    page.locator("[data-ccgpt=input]").press("Enter")
+    notice = page.locator("[data-ccgpt=notice][data-kind=rate-limited]")
+    notice.wait_for(state="visible")
+    assert notice.inner_text() == "Easy there!"
+    assert page.locator("[data-ccgpt=message][data-role=visitor]").count() == 0
+    assert page.locator("[data-ccgpt=input]").input_value() == "Can I return an item?"
+    assert page.locator("[data-ccgpt=send]").is_enabled()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-rate-limited.png"))
+
+
+def test_a_failed_send_is_retried_with_the_same_client_message_id(world: World, page: Any) -> None:
+    sent: list[str] = []  # client_message_id of each attempt, over HTTP or the socket
+    offline = {"on": True}
+
+    def flaky(route: Any) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        sent.append(json.loads(route.request.post_data)["client_message_id"])
+        if offline["on"]:
+            route.abort()
+        else:
+            route.fallback()
+
+    def over_socket(payload: str | bytes) -> None:
+        frame = json.loads(payload)
+        if frame["type"] == "message":
+            sent.append(frame["client_message_id"])
+
+    page.route(re.compile(r"/widget/v1/sessions/[^/]+/messages\?"), flaky)
+    page.on("websocket", lambda socket: socket.on("framesent", over_socket))
+    open_widget(page, world.allowed.origin)
+    page.locator("[data-ccgpt=input]").fill("Can I return an item?")
+    page.locator("[data-ccgpt=input]").press("Enter")
+    error = page.locator("[data-ccgpt=message][data-role=visitor] ~ [data-ccgpt=error]")
+    error.wait_for(state="visible")
+    assert "Check your connection" in error.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-offline.png"))
+    offline["on"] = False
+    answers = page.locator("[data-ccgpt=message][data-role=assistant]")
+    error.locator("[data-ccgpt=retry]").click()
+    answers.first.wait_for(state="visible", timeout=20_000)
+    assert "30 days" in answers.first.inner_text()
+    assert error.count() == 0
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert page.locator("[data-ccgpt=message][data-role=visitor]").count() == 1
+
+
+def test_a_handoff_is_announced_once_after_a_reload(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    ask(page, "Do you sell gift cards for the moon?")
+    page.locator("[data-ccgpt=handoff]").click()
+    handoff = page.locator("[data-ccgpt=notice][data-kind=handoff]")
+    handoff.wait_for(state="visible")
+    page.reload()
+    page.locator("[data-ccgpt=panel]").wait_for(state="visible")
+    page.locator("[data-ccgpt=message][data-role=visitor]").first.wait_for(state="visible")
+    page.wait_for_timeout(1_000)  # the socket's "ready" (status handoff) has come by now
+    assert handoff.count() == 1
+    assert page.locator("[data-ccgpt=handoff]").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
+
+
 def _wait_for(page: Any, condition: Any, seconds: float = 15) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
