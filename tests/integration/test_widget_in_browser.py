@@ -138,6 +138,8 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         data_dir=str(tmp_path_factory.mktemp("browser") / "d"),
         job_poll_seconds="0.05",
         answer_min_similarity="0.05",  # the hashing embedder's similarities are small
+        # Every visitor here comes from 127.0.0.1: the per-IP limit would trip across tests.
+        rate_limit_ip="600/minute",
     )
     port = free_port()
     with ApiServer(create_app(settings), port) as api:
