@@ -376,6 +376,62 @@ def test_a_socket_refused_for_the_origin_is_not_tried_again(world: World, page: 
     assert len(opened) == 1
 
 
+def test_a_socket_closed_as_idle_sleeps_until_the_visitor_sends(world: World, page: Any) -> None:
+    opened: list[Any] = []
+    readies = {"count": 0}
+
+    def route(ws: Any) -> None:
+        opened.append(ws)
+        server = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            readies["count"] += json.loads(message)["type"] == "ready"
+            ws.send(message)
+
+        server.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/widget/v1/ws\?"), route)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: readies["count"] == 1)
+    opened[0].close(code=4408, reason="idle timeout")
+    page.wait_for_timeout(2_500)  # no backoff retry: nobody needs the socket yet
+    assert len(opened) == 1
+    with page.expect_request(lambda r: r.method == "POST" and "/messages" in r.url):
+        assert "30 days" in ask(page, "Can I return an item?").inner_text()  # over HTTP
+    _wait_for(page, lambda: readies["count"] == 2)  # and the socket is back for the next one
+    assert len(opened) == 2
+
+
+def test_a_message_too_big_for_a_socket_frame_goes_over_http(world: World, page: Any) -> None:
+    def small_frames(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["limits"]["frame_max_bytes"] = 120
+        route.fulfill(response=response, json=config)
+
+    sent: list[dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
+
+    def watch(socket: Any) -> None:
+        socket.on("framesent", lambda payload: sent.append(json.loads(payload)))
+        socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.route(re.compile(r"/widget/v1/config\?"), small_frames)
+    page.on("websocket", watch)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: any(f["type"] == "ready" for f in received))
+    short = "Can I return an item?"  # a frame of about 100 bytes: over the socket
+    ask(page, short)
+    assert [f["text"] for f in sent if f["type"] == "message"] == [short]
+    long = "Can I return an item I bought last month, or is it too late?"
+    with page.expect_request(lambda r: r.method == "POST" and "/messages" in r.url) as posted:
+        assert "30 days" in ask(page, long).inner_text()
+    assert json.loads(posted.value.post_data)["text"] == long
+    assert [f["text"] for f in sent if f["type"] == "message"] == [short]
+
+
 def test_the_message_length_limit_comes_from_the_config(world: World, page: Any) -> None:
     page.goto(world.allowed.origin + "/")
     page.locator("[data-ccgpt=launcher]").click()
