@@ -1249,8 +1249,8 @@
       var was = previous === "connecting" || previous === "open";
       if (was && next !== "open") {
         // Gone: a message waiting on it goes over HTTP, and typing indicators are stale.
-        typing.sent = false;
-        clearTimeout(typing.idleTimer);
+        typingState.sent = false;
+        clearTimeout(typingState.idleTimer);
         if (store.awaiting) store.awaiting.fallBack();
         frameTyping({ on: false });
         schedulePoll(); // polling covers a handoff until a socket is back
@@ -1564,14 +1564,14 @@
     }
   }
 
-  var typing = { sent: false, idleTimer: 0, shownTimer: 0 };
+  var typingState = { sent: false, idleTimer: 0, shownTimer: 0 }; // the visitor's frames, and the dots' timeout
 
   /** Typing frames from the bot or an agent; the dots stay up while our answer is due. opts: {on, from}. */
   function frameTyping(opts) {
-    clearTimeout(typing.shownTimer);
+    clearTimeout(typingState.shownTimer);
     if (opts.on) {
       view.typing({ from: opts.from === "agent" ? "agent" : "assistant" });
-      typing.shownTimer = setTimeout(function () {
+      typingState.shownTimer = setTimeout(function () {
         frameTyping({ on: false });
       }, SHOWN_TYPING_MS);
     }
@@ -1580,19 +1580,19 @@
 
   /** The visitor's typing: true when they start, false after a pause or on send. */
   function noteTyping() {
-    clearTimeout(typing.idleTimer);
+    clearTimeout(typingState.idleTimer);
     if (!view.inputText().trim()) {
       stopTyping();
       return;
     }
-    if (!typing.sent) typing.sent = socket.send({ type: "typing", state: true });
-    if (typing.sent) typing.idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+    if (!typingState.sent) typingState.sent = socket.send({ type: "typing", state: true });
+    if (typingState.sent) typingState.idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   }
 
   function stopTyping() {
-    clearTimeout(typing.idleTimer);
-    if (!typing.sent) return;
-    typing.sent = false;
+    clearTimeout(typingState.idleTimer);
+    if (!typingState.sent) return;
+    typingState.sent = false;
     socket.send({ type: "typing", state: false });
   }
 

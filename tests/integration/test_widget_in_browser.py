@@ -432,6 +432,27 @@ def test_a_message_too_big_for_a_socket_frame_goes_over_http(world: World, page:
     assert [f["text"] for f in sent if f["type"] == "message"] == [short]
 
 
+def test_the_visitor_typing_goes_over_the_socket_as_booleans(world: World, page: Any) -> None:
+    sent: list[dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
+
+    def watch(socket: Any) -> None:
+        socket.on("framesent", lambda payload: sent.append(json.loads(payload)))
+        socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.on("websocket", watch)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: any(f["type"] == "ready" for f in received))
+    page.locator("[data-ccgpt=input]").press_sequentially("Can I", delay=50)
+    _wait_for(page, lambda: [f for f in sent if f["type"] == "typing"] != [])
+    started = time.monotonic()
+    _wait_for(page, lambda: len([f for f in sent if f["type"] == "typing"]) == 2)
+    assert time.monotonic() - started >= 2.5  # "false" after a pause of about 3 s
+    assert [f["state"] for f in sent if f["type"] == "typing"] == [True, False]
+    assert not any(f["type"] == "error" for f in received)
+
+
 def test_the_message_length_limit_comes_from_the_config(world: World, page: Any) -> None:
     page.goto(world.allowed.origin + "/")
     page.locator("[data-ccgpt=launcher]").click()
