@@ -50,7 +50,9 @@ def clean_message(raw: str) -> str:
     return text
 
 
-_VISITOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Written so that JavaScript's RegExp reads it the same way: the widget gets it from its config.
+VISITOR_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+_VISITOR_ID = re.compile(VISITOR_ID_PATTERN)
 
 
 def clean_visitor_id(raw: str | None) -> str | None:

@@ -19,6 +19,16 @@
  * Transport: HTTP always works. Once a session exists and the panel has been opened, a
  * WebSocket (/widget/v1/ws) carries messages, answers, a person's replies, typing and
  * handoff live; whenever it is not open, or refuses, the widget quietly uses HTTP.
+ *
+ * One file, three parts that only talk through callbacks, and the wiring between them:
+ *   transport  HTTP calls, the session credentials, and the socket as a state machine;
+ *              knows the wire, not the screen.
+ *   store      the conversation as this page knows it: who holds it, what is being sent,
+ *              which message ids are on screen; no DOM, no network.
+ *   view       the DOM; turns clicks and keys into intents, draws what it is told.
+ *   wiring     (at the end) hears each part and tells the others.
+ * Limits (message length, visitor id pattern, socket frame size) come from
+ * GET /widget/v1/config: the server's own numbers, never copies.
  */
 (function () {
   "use strict";
@@ -55,7 +65,6 @@
 
   var DEFAULT_COLOUR = "#2563EB";
   var COLOUR_RE = /^#[0-9a-fA-F]{6}$/;
-  var MAX_CHARS = 4000;
   var POLL_MS = 4000;
   var SESSION_KEY = "ccgpt:session:" + KEY;
   var VISITOR_KEY = "ccgpt:visitor";
@@ -66,7 +75,6 @@
   var TYPING_IDLE_MS = 3000; // the visitor stopped typing
   var SHOWN_TYPING_MS = 30000; // hide a typing indicator whose "false" frame never came
   var MAX_BACKOFF_MS = 30000;
-  var MAX_FRAME_BYTES = 15000; // the server closes with 1009 above 16 KiB
 
   var DEFAULTS = {
     title: "Support",
@@ -77,7 +85,9 @@
     suggested_questions: [],
     handoff_enabled: false,
     no_answer_message: "Sorry, I couldn't find an answer to that.",
-    rate_limited_message: "You're sending messages quickly. Please wait a moment."
+    rate_limited_message: "You're sending messages quickly. Please wait a moment.",
+    // From the config's `limits`; 0 or null while unknown, and then the server alone decides.
+    limits: { messageMaxChars: 0, visitorIdPattern: null, frameMaxBytes: 0 }
   };
 
   var T = {
@@ -237,13 +247,15 @@
   }
 
   var SVG_NS = "http://www.w3.org/2000/svg";
-  function icon(d, filled, cls) {
+  /** An inline icon. opts: {filled: a filled shape rather than a stroke, cls: its class}. */
+  function icon(d, opts) {
+    var o = opts || {};
     var svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("aria-hidden", "true");
     svg.setAttribute("focusable", "false");
-    if (cls) svg.setAttribute("class", cls);
-    if (filled) {
+    if (o.cls) svg.setAttribute("class", o.cls);
+    if (o.filled) {
       svg.setAttribute("fill", "currentColor");
     } else {
       svg.setAttribute("fill", "none");
@@ -319,9 +331,10 @@
     return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.0625 ? "#ffffff" : "#111827";
   }
 
-  // ---------------------------------------------------------------------------
-  // HTTP. The key always travels as ?key= so CORS preflights carry it too.
-  // ---------------------------------------------------------------------------
+  // ===========================================================================
+  // TRANSPORT, part 1: HTTP. The key always travels as ?key= so CORS preflights carry it
+  // too. The session's credentials live here, kept across reloads.
+  // ===========================================================================
 
   /** A failed request. status 0: network failure, timeout, or a refused origin (no CORS headers). */
   function ApiError(status, problem) {
@@ -331,21 +344,23 @@
     this.detail = str(p.detail);
   }
 
-  function api(method, path, body, token, timeoutMs) {
+  /** One call; resolves with the JSON body (or null). opts: {body, token, timeoutMs}. */
+  function request(method, path, opts) {
+    var o = opts || {};
     var headers = { Accept: "application/json" };
     var init = { method: method, mode: "cors", credentials: "omit", headers: headers };
-    if (body !== undefined) {
+    if (o.body !== undefined) {
       headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
+      init.body = JSON.stringify(o.body);
     }
-    if (token) headers["X-Session-Token"] = token;
+    if (o.token) headers["X-Session-Token"] = o.token;
     var timer = 0;
     if (typeof AbortController === "function") {
       var ctrl = new AbortController();
       init.signal = ctrl.signal;
       timer = setTimeout(function () {
         ctrl.abort();
-      }, timeoutMs || 20000);
+      }, o.timeoutMs || 20000);
     }
     var url = BASE + path + "?key=" + encodeURIComponent(KEY);
     return fetch(url, init)
@@ -371,17 +386,54 @@
       });
   }
 
-  // ---------------------------------------------------------------------------
-  // Visitor and session, kept across reloads.
-  // ---------------------------------------------------------------------------
-
-  var visitorId = getItem("localStorage", VISITOR_KEY);
-  if (!visitorId || !/^[A-Za-z0-9._:-]{1,128}$/.test(visitorId)) {
-    visitorId = uuid();
-    setItem("localStorage", VISITOR_KEY, visitorId);
+  function positiveInt(value) {
+    return typeof value === "number" && isFinite(value) && value >= 1 ? Math.floor(value) : 0;
   }
 
-  function readSession() {
+  /** The server's limits; whatever is missing or odd stays unknown (0 or null). */
+  function readLimits(raw) {
+    var l = raw && typeof raw === "object" ? raw : {};
+    var pattern = null;
+    if (typeof l.visitor_id_pattern === "string" && l.visitor_id_pattern) {
+      try {
+        pattern = new RegExp(l.visitor_id_pattern);
+      } catch (e) {
+        pattern = null;
+      }
+    }
+    return {
+      messageMaxChars: positiveInt(l.message_max_chars),
+      visitorIdPattern: pattern,
+      frameMaxBytes: positiveInt(l.frame_max_bytes)
+    };
+  }
+
+  /** The embed code's settings, checked field by field: anything odd keeps its default. */
+  function readConfig(raw) {
+    if (!raw || typeof raw !== "object") throw new ApiError(502, null);
+    var cfg = {};
+    Object.keys(DEFAULTS).forEach(function (name) {
+      cfg[name] = DEFAULTS[name];
+    });
+    ["title", "greeting", "placeholder", "no_answer_message", "rate_limited_message"].forEach(function (name) {
+      if (typeof raw[name] === "string") cfg[name] = raw[name];
+    });
+    if (!cfg.title) cfg.title = DEFAULTS.title;
+    if (typeof raw.primary_color === "string" && COLOUR_RE.test(raw.primary_color)) cfg.primary_color = raw.primary_color;
+    cfg.position = raw.position === "bottom-left" ? "bottom-left" : "bottom-right";
+    cfg.handoff_enabled = raw.handoff_enabled === true;
+    if (Array.isArray(raw.suggested_questions)) {
+      cfg.suggested_questions = raw.suggested_questions
+        .filter(function (q) {
+          return typeof q === "string" && q.trim();
+        })
+        .slice(0, 6);
+    }
+    cfg.limits = readLimits(raw.limits);
+    return cfg;
+  }
+
+  function readStoredSession() {
     var raw = getItem("localStorage", SESSION_KEY);
     if (!raw) return null;
     try {
@@ -395,628 +447,1062 @@
     return null;
   }
 
-  var session = readSession(); // created lazily, on the first message
-  var creating = null;
+  /**
+   * The widget API over HTTP. The session is created lazily, on the first message.
+   * hooks: visitorId() -> string; onSessionStarted(session); onSessionForgotten(session).
+   */
+  function createHttp(hooks) {
+    var session = readStoredSession();
+    var creating = null;
 
-  function forgetSession() {
-    session = null;
-    setItem("localStorage", SESSION_KEY, null);
-    state.handoff = false;
-    clearTimeout(state.pollTimer);
-    dropSocket(); // it was opened for that session
-  }
-
-  function ensureSession() {
-    if (session) return Promise.resolve(session);
-    if (!creating) {
-      creating = api("POST", "/widget/v1/sessions", { visitor_id: visitorId })
-        .then(function (d) {
-          if (!d || typeof d.session_id !== "string" || typeof d.session_token !== "string") {
-            throw new ApiError(502, null);
-          }
-          session = { session_id: d.session_id, session_token: d.session_token };
-          setItem("localStorage", SESSION_KEY, JSON.stringify(session));
-          connect(); // a session exists now: later messages can go over a socket
-          return session;
-        })
-        .finally(function () {
-          creating = null;
-        });
+    function forgetSession() {
+      var gone = session;
+      session = null;
+      setItem("localStorage", SESSION_KEY, null);
+      hooks.onSessionForgotten(gone);
     }
-    return creating;
+
+    function startSession() {
+      if (session) return Promise.resolve(session);
+      if (!creating) {
+        creating = request("POST", "/widget/v1/sessions", { body: { visitor_id: hooks.visitorId() } })
+          .then(function (d) {
+            if (!d || typeof d.session_id !== "string" || typeof d.session_token !== "string") {
+              throw new ApiError(502, null);
+            }
+            session = { session_id: d.session_id, session_token: d.session_token };
+            setItem("localStorage", SESSION_KEY, JSON.stringify(session));
+            hooks.onSessionStarted(session);
+            return session;
+          })
+          .finally(function () {
+            creating = null;
+          });
+      }
+      return creating;
+    }
+
+    /**
+     * Runs call(session). When the session is no longer valid (401: token expired or key
+     * rotated; with opts.goneOn404, a 404: conversation gone) the stored session is forgotten,
+     * and with opts.create a new one is opened and the call tried once more.
+     */
+    function withSession(call, opts) {
+      var o = opts || {};
+      var first = o.create ? startSession() : Promise.resolve(session);
+      return first.then(function (s) {
+        if (!s) throw new ApiError(401, null);
+        return call(s).catch(function (err) {
+          var gone = err.status === 401 || (o.goneOn404 && err.status === 404);
+          if (!gone) throw err;
+          if (session === s) forgetSession();
+          if (!o.create) throw err;
+          return startSession().then(call);
+        });
+      });
+    }
+
+    function sessionPath(s, tail) {
+      return "/widget/v1/sessions/" + encodeURIComponent(s.session_id) + tail;
+    }
+
+    return {
+      session: function () {
+        return session;
+      },
+      /** Picks up a session another tab may have opened since this page loaded. */
+      pickUpSession: function () {
+        if (!session) session = readStoredSession();
+        return session;
+      },
+      /** Forgets `s` if it is still the current session (the socket refused it). */
+      forgetSessionIf: function (s) {
+        if (s && session === s) forgetSession();
+      },
+      config: function () {
+        return request("GET", "/widget/v1/config").then(readConfig);
+      },
+      sendMessage: function (text, clientMessageId) {
+        return withSession(function (s) {
+          var body = { text: text, client_message_id: clientMessageId };
+          return request("POST", sessionPath(s, "/messages"), { body: body, token: s.session_token, timeoutMs: 90000 });
+        }, { create: true, goneOn404: true });
+      },
+      history: function () {
+        return withSession(function (s) {
+          return request("GET", sessionPath(s, "/messages"), { token: s.session_token });
+        }, { goneOn404: true }).then(function (d) {
+          // `status` is the server's word on who holds the conversation: "bot" or "handoff".
+          return { items: d && Array.isArray(d.items) ? d.items : [], status: d && d.status };
+        });
+      },
+      feedback: function (messageId, rating) {
+        // No retry on a new session: a new session may not rate the old one's messages.
+        return withSession(function (s) {
+          var path = "/widget/v1/messages/" + encodeURIComponent(messageId) + "/feedback";
+          return request("POST", path, { body: { rating: rating }, token: s.session_token });
+        });
+      },
+      handoff: function () {
+        return withSession(function (s) {
+          return request("POST", sessionPath(s, "/handoff"), { token: s.session_token });
+        }, { create: true, goneOn404: true });
+      }
+    };
   }
+
+  // ===========================================================================
+  // TRANSPORT, part 2: the WebSocket, as a state machine.
+  //
+  //   idle ------> connecting ---"ready"---> open
+  //    ^  ^            |                      |
+  //    |  |            +------ lost ----------+--> backoff --(1 s, 2 s ... 30 s)--> idle
+  //    |  |            |                      |
+  //    |  +------------+--- closed by us -----+    (page hidden, session forgotten)
+  //    |               |                      |
+  //    |               +-- 4408 (idle) -------+--> sleeping: reopened only when wanted
+  //    |               +-- 4403/4429/1009 ----+--> off: HTTP for the rest of this page
+  //
+  // Lost with the panel closed goes to idle (reopened when the panel next opens); a 4401
+  // goes to idle, or to off when it follows another 4401 with no "ready" between them.
+  // ===========================================================================
+
+  var SOCKET_MOVES = {
+    idle: ["connecting", "off"],
+    connecting: ["open", "idle", "backoff", "sleeping", "off"],
+    open: ["idle", "backoff", "sleeping", "off"],
+    backoff: ["idle", "off"],
+    sleeping: ["connecting", "idle", "off"],
+    off: []
+  };
 
   /**
-   * Runs call(session). When the session is no longer valid (401: token expired or key
-   * rotated; 404 on a session endpoint: conversation gone) the stored session is forgotten,
-   * and if `create` is set a new one is opened and the call retried once.
+   * hooks: url(session) -> string; keepTrying() -> bool (reconnect after a loss now, not later);
+   * onState(next, previous); onFrame(frame); onRefused(session) (a 4401); onRetry() (backoff over).
    */
-  function withSession(call, create, goneOn404) {
-    var first = create ? ensureSession() : Promise.resolve(session);
-    return first.then(function (s) {
-      if (!s) throw new ApiError(401, null);
-      return call(s).catch(function (err) {
-        var gone = err.status === 401 || (goneOn404 && err.status === 404);
-        if (!gone) throw err;
-        if (session === s) forgetSession();
-        if (!create) throw err;
-        return ensureSession().then(call);
-      });
-    });
-  }
+  function createSocket(hooks) {
+    var s = { state: "idle", ws: null, session: null, backoffMs: 0, refusals: 0 };
+    var timers = { open: 0, ping: 0, retry: 0 };
 
-  function sessionPath(s, tail) {
-    return "/widget/v1/sessions/" + encodeURIComponent(s.session_id) + tail;
-  }
-
-  function postMessage(pending) {
-    return withSession(function (s) {
-      var body = { text: pending.text, client_message_id: pending.id };
-      return api("POST", sessionPath(s, "/messages"), body, s.session_token, 90000);
-    }, true, true);
-  }
-
-  function fetchHistory() {
-    return withSession(function (s) {
-      return api("GET", sessionPath(s, "/messages"), undefined, s.session_token);
-    }, false, true).then(function (d) {
-      // `status` is the server's word on who holds the conversation: "bot" or "handoff".
-      return { items: d && Array.isArray(d.items) ? d.items : [], status: d && d.status };
-    });
-  }
-
-  function postFeedback(messageId, rating) {
-    // No retry on a new session: a new session may not rate the old one's messages.
-    return withSession(function (s) {
-      var path = "/widget/v1/messages/" + encodeURIComponent(messageId) + "/feedback";
-      return api("POST", path, { rating: rating }, s.session_token);
-    }, false, false);
-  }
-
-  function postHandoff() {
-    return withSession(function (s) {
-      return api("POST", sessionPath(s, "/handoff"), undefined, s.session_token);
-    }, true, true);
-  }
-
-  function loadConfig() {
-    return api("GET", "/widget/v1/config").then(function (raw) {
-      if (!raw || typeof raw !== "object") throw new ApiError(502, null);
-      var cfg = {};
-      Object.keys(DEFAULTS).forEach(function (name) {
-        cfg[name] = DEFAULTS[name];
-      });
-      ["title", "greeting", "placeholder", "no_answer_message", "rate_limited_message"].forEach(function (name) {
-        if (typeof raw[name] === "string") cfg[name] = raw[name];
-      });
-      if (!cfg.title) cfg.title = DEFAULTS.title;
-      if (typeof raw.primary_color === "string" && COLOUR_RE.test(raw.primary_color)) cfg.primary_color = raw.primary_color;
-      cfg.position = raw.position === "bottom-left" ? "bottom-left" : "bottom-right";
-      cfg.handoff_enabled = raw.handoff_enabled === true;
-      if (Array.isArray(raw.suggested_questions)) {
-        cfg.suggested_questions = raw.suggested_questions
-          .filter(function (q) {
-            return typeof q === "string" && q.trim();
-          })
-          .slice(0, 6);
+    function move(next) {
+      var previous = s.state;
+      if (previous === next) return;
+      if (SOCKET_MOVES[previous].indexOf(next) < 0) {
+        // A bug, not a network event: say so, and fall back on HTTP rather than guess.
+        if (window.console) console.error("CustomerCareGPT: no socket move from " + previous + " to " + next);
+        next = "off";
+        if (previous === next) return;
       }
-      return cfg;
-    });
+      s.state = next;
+      hooks.onState(next, previous);
+    }
+
+    function live() {
+      return s.state === "open" && !!s.ws && s.ws.readyState === 1;
+    }
+
+    function send(frame) {
+      if (!live()) return false;
+      try {
+        s.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+
+    /** Lets go of the socket object (closing it if need be), without changing state. */
+    function detach() {
+      var ws = s.ws;
+      clearTimeout(timers.open);
+      clearInterval(timers.ping);
+      if (!ws) return;
+      s.ws = null;
+      ws.onmessage = ws.onclose = null;
+      try {
+        ws.close(1000);
+      } catch (e) {
+        /* already closing */
+      }
+    }
+
+    /** Opens a socket for `session`. opts.wake: also reopen one the server closed as idle. */
+    function connect(session, opts) {
+      var o = opts || {};
+      if (s.state !== "idle" && !(s.state === "sleeping" && o.wake)) return;
+      if (typeof WebSocket !== "function") return;
+      var ws;
+      try {
+        ws = new WebSocket(hooks.url(session));
+      } catch (e) {
+        move("off"); // refused outright (a CSP, mixed content): HTTP it is
+        return;
+      }
+      s.ws = ws;
+      s.session = session;
+      move("connecting");
+      timers.open = setTimeout(function () {
+        if (ws === s.ws && s.state === "connecting") lost(1006);
+      }, OPEN_WAIT_MS);
+      ws.onmessage = function (ev) {
+        if (ws === s.ws) receive(ev.data);
+      };
+      ws.onclose = function (ev) {
+        if (ws === s.ws) lost(ev.code);
+      };
+    }
+
+    /** We close it: the page is hidden or the session it was opened for is gone. */
+    function close() {
+      clearTimeout(timers.retry);
+      if (s.state !== "connecting" && s.state !== "open" && s.state !== "backoff") return;
+      detach();
+      move("idle");
+    }
+
+    function lost(code) {
+      detach();
+      if (code === 4401) {
+        // Bad or expired credentials, or a rotated key: the session is forgotten like after
+        // an HTTP 401. Twice in a row without a "ready" and sockets are given up for this page.
+        s.refusals += 1;
+        var next = s.refusals > 1 ? "off" : "idle";
+        hooks.onRefused(s.session);
+        move(next);
+      } else if (code === 4403 || code === 4429 || code === 1009) {
+        move("off"); // origin refused, too many sockets, frame too big
+      } else if (code === 4408) {
+        move("sleeping");
+      } else if (hooks.keepTrying()) {
+        backoff();
+      } else {
+        move("idle");
+      }
+    }
+
+    /** Reconnects after 1 s, 2 s, 4 s ... 30 s. */
+    function backoff() {
+      var delay = s.backoffMs || 1000;
+      s.backoffMs = Math.min(delay * 2, MAX_BACKOFF_MS);
+      move("backoff");
+      timers.retry = setTimeout(function () {
+        move("idle");
+        hooks.onRetry();
+      }, delay);
+    }
+
+    function receive(raw) {
+      var frame = null;
+      try {
+        frame = JSON.parse(raw);
+      } catch (e) {
+        /* not JSON: ignored */
+      }
+      if (!frame || typeof frame !== "object") return;
+      if (frame.type === "ready") {
+        s.backoffMs = 0;
+        s.refusals = 0;
+        clearTimeout(timers.open);
+        clearInterval(timers.ping);
+        timers.ping = setInterval(function () {
+          send({ type: "ping" });
+        }, PING_MS);
+        move("open");
+      }
+      hooks.onFrame(frame);
+    }
+
+    return {
+      state: function () {
+        return s.state;
+      },
+      live: live,
+      send: send,
+      connect: connect,
+      close: close
+    };
   }
 
-  // ---------------------------------------------------------------------------
-  // UI state and elements.
-  // ---------------------------------------------------------------------------
+  // ===========================================================================
+  // STORE: the conversation as this page knows it. No DOM and no network: it changes when
+  // told to and says what changed through onChange(name, value, previous).
+  // ===========================================================================
 
-  var state = {
-    config: DEFAULTS,
-    fatal: false, // config could not be loaded: the panel shows the error state
-    open: false,
-    sending: false,
-    started: false, // a message exists: suggestions are gone
-    handoff: false, // a person holds the conversation: poll for their replies
-    historyRequested: false,
-    seen: {}, // ids of messages already on screen
-    pollTimer: 0,
-    polling: false
-  };
-  var ui = {};
+  function hasId(id) {
+    return id !== undefined && id !== null && id !== "";
+  }
 
-  function build() {
-    var host = el("div", { id: "ccgpt-widget" });
-    var shadow = host.attachShadow({ mode: "open" });
-    if (shadow.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function") {
-      try {
-        var sheet = new CSSStyleSheet();
-        sheet.replaceSync(CSS);
-        shadow.adoptedStyleSheets = [sheet];
-      } catch (e) {
+  function createStore(onChange) {
+    var store = {
+      config: DEFAULTS,
+      fatal: false, // config could not be loaded: the panel shows the error state
+      open: false, // the panel is open
+      opened: false, // the panel has been opened in this page (no sockets before that)
+      sending: false, // a visitor message is on its way
+      started: false, // a message exists: suggestions are gone
+      handoff: false, // a person holds the conversation
+      seen: {}, // ids of messages already on screen
+      pending: {}, // client_message_id -> {id, text, group}: sent, no outcome yet (or failed)
+      awaiting: null, // the pending message whose outcome is due over the socket
+
+      /** Changes fields; onChange hears of each one that really changed. */
+      set: function (changes) {
+        Object.keys(changes).forEach(function (name) {
+          var previous = store[name];
+          if (previous === changes[name]) return;
+          store[name] = changes[name];
+          onChange(name, changes[name], previous);
+        });
+      },
+      see: function (id) {
+        if (hasId(id)) store.seen[id] = true;
+      },
+      hasSeen: function (id) {
+        return hasId(id) && store.seen[id] === true;
+      },
+      /** A visitor message to send; its client_message_id is kept for retries of this text. */
+      addPending: function (text) {
+        var pending = { id: uuid(), text: text, group: null };
+        store.pending[pending.id] = pending;
+        return pending;
+      },
+      settle: function (pending) {
+        delete store.pending[pending.id];
+      },
+      /** Text cut to the server's message limit, when known. */
+      clip: function (text) {
+        var max = store.config.limits.messageMaxChars;
+        return max ? text.slice(0, max) : text;
+      }
+    };
+    return store;
+  }
+
+  // ===========================================================================
+  // VIEW: the DOM. It draws what it is told and turns clicks and keys into intents.
+  // hooks: onToggle(); onClose(); onSubmit(text); onInput(); onSuggestion(text);
+  //        onFeedback(messageId, rating) -> Promise; onHandoff() -> Promise; onRetryConfig().
+  // ===========================================================================
+
+  function createView(hooks) {
+    var ui = {};
+
+    function mount() {
+      var host = el("div", { id: "ccgpt-widget" });
+      var shadow = host.attachShadow({ mode: "open" });
+      if (shadow.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function") {
+        try {
+          var sheet = new CSSStyleSheet();
+          sheet.replaceSync(CSS);
+          shadow.adoptedStyleSheets = [sheet];
+        } catch (e) {
+          shadow.appendChild(el("style", { text: CSS }));
+        }
+      } else {
         shadow.appendChild(el("style", { text: CSS }));
       }
-    } else {
-      shadow.appendChild(el("style", { text: CSS }));
+
+      var panelId = "ccgpt-panel";
+
+      // Launcher: a chat bubble when closed, a cross when open.
+      ui.iconOpen = icon(ICON_CHAT, { filled: true, cls: "i-chat" });
+      ui.iconClose = icon(ICON_CLOSE, { cls: "i-close" });
+      ui.iconClose.setAttribute("hidden", "");
+      ui.launcher = el("button", {
+        type: "button",
+        class: "launcher",
+        "data-ccgpt": "launcher",
+        "aria-label": T.open,
+        "aria-expanded": "false",
+        "aria-controls": panelId
+      }, [ui.iconOpen, ui.iconClose]);
+
+      // Header.
+      ui.title = el("h2", { class: "title" });
+      ui.close = el("button", { type: "button", class: "icon-btn", "data-ccgpt": "close", "aria-label": T.close }, [icon(ICON_CLOSE)]);
+      var header = el("div", { class: "header" }, [ui.title, ui.close]);
+
+      // Messages: greeting and suggestions, then history, then this page view's messages.
+      ui.intro = el("div", { class: "stack" });
+      ui.history = el("div", { class: "stack" });
+      ui.live = el("div", { class: "stack" });
+      ui.log = el("div", {
+        class: "log",
+        "data-ccgpt": "log",
+        role: "log",
+        "aria-live": "polite",
+        "aria-relevant": "additions",
+        "aria-label": "Conversation"
+      }, [ui.intro, ui.history, ui.live]);
+      ui.typing = el("div", { class: "typing", "data-ccgpt": "typing", role: "status", "aria-label": T.typing }, [
+        el("span", { class: "dot" }),
+        el("span", { class: "dot" }),
+        el("span", { class: "dot" })
+      ]);
+      ui.typing.hidden = true;
+      ui.scroller = el("div", { class: "scroller" }, [ui.log, ui.typing]);
+
+      // Error state (config failed); filled in by showFatal().
+      ui.fatal = el("div", { class: "fatal" });
+      ui.fatal.hidden = true;
+
+      // Composer. Its maxlength comes from the config's limits (applyConfig).
+      ui.input = el("textarea", { class: "input", "data-ccgpt": "input", "aria-label": T.message, rows: "1" });
+      ui.send = el("button", { type: "button", class: "send", "data-ccgpt": "send", "aria-label": T.send }, [icon(ICON_SEND)]);
+      ui.send.disabled = true;
+      ui.composer = el("div", { class: "composer" }, [ui.input, ui.send]);
+
+      ui.panel = el("div", {
+        class: "panel",
+        id: panelId,
+        "data-ccgpt": "panel",
+        role: "dialog",
+        "aria-label": DEFAULTS.title
+      }, [header, ui.scroller, ui.fatal, ui.composer]);
+      ui.panel.hidden = true;
+
+      ui.root = el("div", { class: "root" }, [ui.panel, ui.launcher]);
+      shadow.appendChild(ui.root);
+      ui.host = host;
+      document.body.appendChild(host);
+
+      // Intents.
+      ui.launcher.addEventListener("click", function () {
+        hooks.onToggle();
+      });
+      ui.close.addEventListener("click", function () {
+        hooks.onClose();
+      });
+      ui.panel.addEventListener("keydown", function (e) {
+        if (e.key === "Escape" || e.key === "Esc") {
+          e.preventDefault();
+          e.stopPropagation();
+          hooks.onClose();
+        }
+      });
+      ui.input.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+          e.preventDefault();
+          hooks.onSubmit(ui.input.value);
+        }
+      });
+      ui.input.addEventListener("input", function () {
+        autoGrow();
+        hooks.onInput();
+      });
+      ui.send.addEventListener("click", function () {
+        hooks.onSubmit(ui.input.value);
+      });
     }
 
-    var panelId = "ccgpt-panel";
+    /** Title, colour, position, placeholder, limits, greeting and (opts.suggestions) suggestions. */
+    function applyConfig(cfg, opts) {
+      var o = opts || {};
+      var colour = COLOUR_RE.test(cfg.primary_color) ? cfg.primary_color : DEFAULT_COLOUR;
+      ui.host.style.setProperty("--ccgpt-primary", colour);
+      ui.host.style.setProperty("--ccgpt-on-primary", onColour(colour));
+      ui.root.className = cfg.position === "bottom-left" ? "root left" : "root";
+      ui.title.textContent = cfg.title;
+      ui.panel.setAttribute("aria-label", cfg.title);
+      ui.input.setAttribute("placeholder", cfg.placeholder);
+      if (cfg.limits.messageMaxChars) ui.input.setAttribute("maxlength", String(cfg.limits.messageMaxChars));
+      else ui.input.removeAttribute("maxlength");
 
-    // Launcher: a chat bubble when closed, a cross when open.
-    ui.iconOpen = icon(ICON_CHAT, true, "i-chat");
-    ui.iconClose = icon(ICON_CLOSE, false, "i-close");
-    ui.iconClose.setAttribute("hidden", "");
-    ui.launcher = el("button", {
-      type: "button",
-      class: "launcher",
-      "data-ccgpt": "launcher",
-      "aria-label": T.open,
-      "aria-expanded": "false",
-      "aria-controls": panelId
-    }, [ui.iconOpen, ui.iconClose]);
-
-    // Header.
-    ui.title = el("h2", { class: "title" });
-    ui.close = el("button", { type: "button", class: "icon-btn", "data-ccgpt": "close", "aria-label": T.close }, [icon(ICON_CLOSE)]);
-    var header = el("div", { class: "header" }, [ui.title, ui.close]);
-
-    // Messages: greeting and suggestions, then history, then this page view's messages.
-    ui.intro = el("div", { class: "stack" });
-    ui.history = el("div", { class: "stack" });
-    ui.live = el("div", { class: "stack" });
-    ui.log = el("div", {
-      class: "log",
-      "data-ccgpt": "log",
-      role: "log",
-      "aria-live": "polite",
-      "aria-relevant": "additions",
-      "aria-label": "Conversation"
-    }, [ui.intro, ui.history, ui.live]);
-    ui.typing = el("div", { class: "typing", "data-ccgpt": "typing", role: "status", "aria-label": T.typing }, [
-      el("span", { class: "dot" }),
-      el("span", { class: "dot" }),
-      el("span", { class: "dot" })
-    ]);
-    ui.typing.hidden = true;
-    ui.scroller = el("div", { class: "scroller" }, [ui.log, ui.typing]);
-
-    // Error state (config failed); filled in by showFatal().
-    ui.fatal = el("div", { class: "fatal" });
-    ui.fatal.hidden = true;
-
-    // Composer.
-    ui.input = el("textarea", {
-      class: "input",
-      "data-ccgpt": "input",
-      "aria-label": T.message,
-      rows: "1",
-      maxlength: String(MAX_CHARS)
-    });
-    ui.send = el("button", { type: "button", class: "send", "data-ccgpt": "send", "aria-label": T.send }, [icon(ICON_SEND)]);
-    ui.send.disabled = true;
-    ui.composer = el("div", { class: "composer" }, [ui.input, ui.send]);
-
-    ui.panel = el("div", {
-      class: "panel",
-      id: panelId,
-      "data-ccgpt": "panel",
-      role: "dialog",
-      "aria-label": DEFAULTS.title
-    }, [header, ui.scroller, ui.fatal, ui.composer]);
-    ui.panel.hidden = true;
-
-    ui.root = el("div", { class: "root" }, [ui.panel, ui.launcher]);
-    shadow.appendChild(ui.root);
-    ui.host = host;
-    document.body.appendChild(host);
-
-    // Events.
-    ui.launcher.addEventListener("click", function () {
-      setOpen(!state.open, true);
-    });
-    ui.close.addEventListener("click", function () {
-      setOpen(false, true);
-    });
-    ui.panel.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" || e.key === "Esc") {
-        e.preventDefault();
-        e.stopPropagation();
-        setOpen(false, true);
+      while (ui.intro.firstChild) ui.intro.removeChild(ui.intro.firstChild);
+      ui.suggestions = null;
+      if (cfg.greeting) {
+        ui.intro.appendChild(el("div", { class: "group assistant" }, [
+          el("div", { class: "bubble", "data-ccgpt": "greeting", text: cfg.greeting })
+        ]));
       }
-    });
-    ui.input.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-        e.preventDefault();
-        submitInput();
+      if (o.suggestions && cfg.suggested_questions.length) {
+        ui.suggestions = el("div", { class: "suggestions" });
+        cfg.suggested_questions.forEach(function (q) {
+          var b = el("button", { type: "button", class: "pill", "data-ccgpt": "suggestion", text: q });
+          b.addEventListener("click", function () {
+            hooks.onSuggestion(q);
+          });
+          ui.suggestions.appendChild(b);
+        });
+        ui.intro.appendChild(ui.suggestions);
       }
-    });
-    ui.input.addEventListener("input", function () {
+    }
+
+    /** Shows or hides the panel; opts.open says which. */
+    function showPanel(opts) {
+      var open = !!opts.open;
+      ui.panel.hidden = !open;
+      ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+      ui.launcher.setAttribute("aria-label", open ? T.close : T.open);
+      ui.iconOpen.toggleAttribute("hidden", open);
+      ui.iconClose.toggleAttribute("hidden", !open);
+      if (open) scrollToEnd();
+    }
+
+    /** Moves focus to "input", "launcher" or the error state's "retry". */
+    function focus(what) {
+      var target = { input: ui.input, launcher: ui.launcher, retry: ui.fatalButton }[what];
+      if (target) target.focus();
+    }
+
+    function scrollToEnd() {
+      ui.scroller.scrollTop = ui.scroller.scrollHeight;
+    }
+
+    function hideSuggestions() {
+      if (ui.suggestions && ui.suggestions.parentNode) ui.suggestions.parentNode.removeChild(ui.suggestions);
+      ui.suggestions = null;
+    }
+
+    /**
+     * One message bubble. item: {id, role, text, sources}. opts: {into: "history"|"live",
+     * feedback: offer thumbs, offerHandoff: offer "Talk to a person"}. Returns its group.
+     */
+    function message(item, opts) {
+      var o = opts || {};
+      var role = item.role;
+      var group = el("div", { class: "group " + role });
+      if (role === "agent") group.appendChild(el("div", { class: "label", text: T.agent }));
+      var bubble = el("div", { class: "bubble", "data-ccgpt": "message", "data-role": role, text: item.text });
+      if (hasId(item.id)) bubble.setAttribute("data-message-id", String(item.id));
+      group.appendChild(bubble);
+      if (role === "assistant") {
+        renderSources(group, item.sources);
+        if (o.feedback) group.appendChild(feedbackRow(item.id));
+        if (o.offerHandoff) addHandoffButton(group);
+      }
+      ui[o.into === "history" ? "history" : "live"].appendChild(group);
+      scrollToEnd();
+      return group;
+    }
+
+    function renderSources(group, sources) {
+      if (!Array.isArray(sources) || !sources.length) return;
+      var chips = el("div", { class: "chips" });
+      var wrap = el("div", { class: "sources" }, [el("div", { class: "label", text: T.sources }), chips]);
+      var snippets = [];
+      sources.slice(0, 8).forEach(function (src) {
+        if (!src || typeof src !== "object") return;
+        var label = str(src.title) || "Document";
+        if (src.page !== null && src.page !== undefined && src.page !== "") label += " \u00b7 p. " + src.page;
+        var snippet = str(src.snippet).trim();
+        var chip = el("button", { type: "button", class: "chip", "data-ccgpt": "source", text: label });
+        chips.appendChild(chip);
+        if (!snippet) return;
+        chip.setAttribute("title", snippet);
+        var para = el("p", { class: "snippet", id: uid("ccgpt-snippet"), text: snippet });
+        para.hidden = true;
+        chip.setAttribute("aria-expanded", "false");
+        chip.setAttribute("aria-controls", para.id);
+        snippets.push({ chip: chip, para: para });
+        wrap.appendChild(para);
+        chip.addEventListener("click", function () {
+          var show = para.hidden;
+          snippets.forEach(function (s) {
+            s.para.hidden = true;
+            s.chip.setAttribute("aria-expanded", "false");
+          });
+          para.hidden = !show;
+          chip.setAttribute("aria-expanded", show ? "true" : "false");
+        });
+      });
+      if (chips.firstChild) group.appendChild(wrap);
+    }
+
+    /** Thumbs up and down; a choice the server refuses is taken back. */
+    function feedbackRow(messageId) {
+      var current = null;
+      var up = el("button", { type: "button", class: "fb", "data-ccgpt": "feedback-up", "aria-label": T.helpful, "aria-pressed": "false", title: T.helpful }, [icon(ICON_UP)]);
+      var down = el("button", { type: "button", class: "fb", "data-ccgpt": "feedback-down", "aria-label": T.notHelpful, "aria-pressed": "false", title: T.notHelpful }, [icon(ICON_DOWN)]);
+      function paint() {
+        up.setAttribute("aria-pressed", current === "up" ? "true" : "false");
+        down.setAttribute("aria-pressed", current === "down" ? "true" : "false");
+      }
+      function choose(rating) {
+        if (current === rating) return;
+        var previous = current;
+        current = rating;
+        paint();
+        hooks.onFeedback(messageId, rating).then(null, function () {
+          if (current === rating) {
+            current = previous;
+            paint();
+          }
+        });
+      }
+      up.addEventListener("click", function () {
+        choose("up");
+      });
+      down.addEventListener("click", function () {
+        choose("down");
+      });
+      return el("div", { class: "feedback" }, [up, down]);
+    }
+
+    function removeHandoffOffers() {
+      var buttons = ui.log.querySelectorAll('[data-ccgpt="handoff"]');
+      for (var i = 0; i < buttons.length; i++) buttons[i].parentNode.removeChild(buttons[i]);
+    }
+
+    /** "Talk to a person" under a no_answer reply; only the latest answer carries it. */
+    function addHandoffButton(group) {
+      removeHandoffOffers();
+      var btn = el("button", { type: "button", class: "pill", "data-ccgpt": "handoff", text: T.person });
+      btn.addEventListener("click", function () {
+        btn.disabled = true;
+        hooks.onHandoff().then(null, function () {
+          btn.disabled = false;
+        });
+      });
+      group.appendChild(btn);
+    }
+
+    /** A short centred system line (handoff, rate limit, rejected message). opts: {kind, into}. */
+    function notice(text, opts) {
+      var o = opts || {};
+      var node = el("div", { class: "notice", "data-ccgpt": "notice", "data-kind": o.kind, text: text });
+      ui[o.into === "history" ? "history" : "live"].appendChild(node);
+      scrollToEnd();
+      return node;
+    }
+
+    /** The typing dots. opts: {shown, from: "agent" for a person typing, else the assistant}. */
+    function typing(opts) {
+      if (!ui.typing) return;
+      if (opts.from !== undefined) ui.typing.setAttribute("aria-label", opts.from === "agent" ? T.agentTyping : T.typing);
+      if (opts.shown === undefined) return;
+      ui.typing.hidden = !opts.shown;
+      if (opts.shown) scrollToEnd();
+    }
+
+    /** Enables Send when there is text and opts.busy is false. */
+    function refreshSend(opts) {
+      if (!ui.send) return;
+      ui.send.disabled = !!opts.busy || !ui.input.value.trim();
+    }
+
+    function autoGrow() {
+      var t = ui.input;
+      t.style.height = "auto";
+      t.style.height = Math.min(t.scrollHeight + 2, 120) + "px";
+    }
+
+    function clearInput() {
+      ui.input.value = "";
       autoGrow();
+    }
+
+    /** Puts text the server refused back in the input, so nothing the visitor typed is lost. */
+    function restoreInput(text) {
+      var now = ui.input.value;
+      ui.input.value = now.trim() ? text + "\n" + now : text;
+      autoGrow();
+    }
+
+    function inputText() {
+      return ui.input ? ui.input.value : "";
+    }
+
+    function removeGroup(group) {
+      if (group && group.parentNode) group.parentNode.removeChild(group);
+    }
+
+    /** An error line under a visitor's bubble. opts: {offline, onRetry() -> false when it cannot}. */
+    function sendError(group, opts) {
+      var retry = el("button", { type: "button", class: "link", "data-ccgpt": "retry", text: T.retry });
+      var line = el("div", { class: "err-line", "data-ccgpt": "error", role: "alert" }, [
+        el("span", { text: opts.offline ? T.offline : T.notSent }),
+        retry
+      ]);
+      retry.addEventListener("click", function () {
+        if (opts.onRetry() === false) return;
+        if (line.parentNode) line.parentNode.removeChild(line);
+      });
+      group.appendChild(line);
+      scrollToEnd();
+    }
+
+    /** The error state: config failed (origin refused, network down, server error). */
+    function showFatal() {
+      ui.scroller.hidden = true;
+      ui.composer.hidden = true;
+      while (ui.fatal.firstChild) ui.fatal.removeChild(ui.fatal.firstChild);
+      ui.fatalButton = el("button", { type: "button", class: "pill", "data-ccgpt": "retry", text: T.tryAgain });
+      ui.fatalButton.addEventListener("click", function () {
+        ui.fatalButton.disabled = true;
+        hooks.onRetryConfig();
+      });
+      ui.fatal.appendChild(el("p", { "data-ccgpt": "error", role: "alert", text: T.unavailable }));
+      ui.fatal.appendChild(ui.fatalButton);
+      ui.fatal.hidden = false;
+    }
+
+    function hideFatal() {
+      ui.fatal.hidden = true;
+      while (ui.fatal.firstChild) ui.fatal.removeChild(ui.fatal.firstChild);
+      ui.scroller.hidden = false;
+      ui.composer.hidden = false;
+    }
+
+    return {
+      mount: mount,
+      applyConfig: applyConfig,
+      showPanel: showPanel,
+      focus: focus,
+      scrollToEnd: scrollToEnd,
+      hideSuggestions: hideSuggestions,
+      message: message,
+      notice: notice,
+      removeHandoffOffers: removeHandoffOffers,
+      typing: typing,
+      refreshSend: refreshSend,
+      clearInput: clearInput,
+      restoreInput: restoreInput,
+      inputText: inputText,
+      removeGroup: removeGroup,
+      sendError: sendError,
+      showFatal: showFatal,
+      hideFatal: hideFatal
+    };
+  }
+
+  // ===========================================================================
+  // WIRING: each part's callbacks, and the stories that span parts (sending a message,
+  // restoring history, waiting for a person's reply).
+  // ===========================================================================
+
+  var store = createStore(function (name) {
+    if (name === "sending" || name === "fatal") updateSend();
+  });
+
+  var view = createView({
+    onToggle: function () {
+      if (store.open) closePanel({ focus: true });
+      else openPanel({ focus: true });
+    },
+    onClose: function () {
+      closePanel({ focus: true });
+    },
+    onSubmit: function (text) {
+      if (send(text)) {
+        view.clearInput();
+        updateSend();
+      }
+    },
+    onInput: function () {
       updateSend();
       noteTyping();
-    });
-    ui.send.addEventListener("click", submitInput);
-  }
-
-  /** Title, colour, position, placeholder, greeting and suggestions from the config. */
-  function applyConfig(cfg) {
-    state.config = cfg;
-    var colour = COLOUR_RE.test(cfg.primary_color) ? cfg.primary_color : DEFAULT_COLOUR;
-    ui.host.style.setProperty("--ccgpt-primary", colour);
-    ui.host.style.setProperty("--ccgpt-on-primary", onColour(colour));
-    ui.root.className = cfg.position === "bottom-left" ? "root left" : "root";
-    ui.title.textContent = cfg.title;
-    ui.panel.setAttribute("aria-label", cfg.title);
-    ui.input.setAttribute("placeholder", cfg.placeholder);
-
-    while (ui.intro.firstChild) ui.intro.removeChild(ui.intro.firstChild);
-    ui.suggestions = null;
-    if (cfg.greeting) {
-      ui.intro.appendChild(el("div", { class: "group assistant" }, [
-        el("div", { class: "bubble", "data-ccgpt": "greeting", text: cfg.greeting })
-      ]));
-    }
-    if (!state.started && cfg.suggested_questions.length) {
-      ui.suggestions = el("div", { class: "suggestions" });
-      cfg.suggested_questions.forEach(function (q) {
-        var b = el("button", { type: "button", class: "pill", "data-ccgpt": "suggestion", text: q });
-        b.addEventListener("click", function () {
-          send(q);
-        });
-        ui.suggestions.appendChild(b);
+    },
+    onSuggestion: function (text) {
+      send(text);
+    },
+    onFeedback: function (messageId, rating) {
+      return http.feedback(messageId, rating).then(null, function (err) {
+        showProblem(err, T.feedbackFailed);
+        throw err;
       });
-      ui.intro.appendChild(ui.suggestions);
-    }
-  }
+    },
+    onHandoff: function () {
+      return http.handoff().then(function () {
+        enterHandoff({ into: "live" });
+      }, function (err) {
+        showProblem(err, T.handoffFailed);
+        throw err;
+      });
+    },
+    onRetryConfig: retryConfig
+  });
 
-  // ---------------------------------------------------------------------------
-  // Opening and closing.
-  // ---------------------------------------------------------------------------
-
-  function setOpen(open, byUser) {
-    state.open = open;
-    ui.panel.hidden = !open;
-    ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
-    ui.launcher.setAttribute("aria-label", open ? T.close : T.open);
-    ui.iconOpen.toggleAttribute("hidden", open);
-    ui.iconClose.toggleAttribute("hidden", !open);
-    setItem("sessionStorage", OPEN_KEY, open ? "1" : null);
-    if (open) {
-      sock.allowed = true; // no sockets for visitors who never open the chat
-      if (state.fatal) showFatal(); // re-announce the alert now that it can be seen
-      else ensureHistory();
-      scrollToEnd();
-      if (byUser) {
-        if (state.fatal) ui.fatalButton.focus();
-        else ui.input.focus();
+  var visitor = null;
+  var http = createHttp({
+    /** The widget's pseudonymous visitor id, kept across reloads; replaced if the server would refuse it. */
+    visitorId: function () {
+      if (visitor) return visitor;
+      var pattern = store.config.limits.visitorIdPattern;
+      visitor = getItem("localStorage", VISITOR_KEY);
+      if (!visitor || (pattern && !pattern.test(visitor))) {
+        visitor = uuid();
+        setItem("localStorage", VISITOR_KEY, visitor);
       }
-      schedulePoll(0);
-      connect();
-    } else {
-      clearTimeout(state.pollTimer);
-      if (byUser) ui.launcher.focus();
+      return visitor;
+    },
+    onSessionStarted: function () {
+      connectSocket(); // a session exists now: later messages can go over a socket
+    },
+    onSessionForgotten: function () {
+      store.set({ handoff: false });
+      clearTimeout(poller.timer);
+      socket.close(); // it was opened for that session
     }
+  });
+
+  var socket = createSocket({
+    url: function (s) {
+      return BASE.replace(/^http/, "ws") + "/widget/v1/ws?key=" + encodeURIComponent(KEY) +
+        "&session_id=" + encodeURIComponent(s.session_id) +
+        "&session_token=" + encodeURIComponent(s.session_token);
+    },
+    keepTrying: function () {
+      return store.open; // else when the panel next opens
+    },
+    onState: function (next, previous) {
+      var was = previous === "connecting" || previous === "open";
+      if (was && next !== "open") {
+        // Gone: a message waiting on it goes over HTTP, and typing indicators are stale.
+        typingState.sent = false;
+        clearTimeout(typingState.idleTimer);
+        if (store.awaiting) store.awaiting.fallBack();
+        frameTyping({ on: false });
+        schedulePoll(); // polling covers a handoff until a socket is back
+      }
+      if (next === "sleeping") connectSocket(); // at once only if a person may reply
+    },
+    onFrame: onFrame,
+    onRefused: function (s) {
+      http.forgetSessionIf(s);
+    },
+    onRetry: function () {
+      if (store.open) connectSocket();
+    }
+  });
+
+  function updateSend() {
+    view.refreshSend({ busy: store.sending || store.fatal });
   }
 
-  function scrollToEnd() {
-    ui.scroller.scrollTop = ui.scroller.scrollHeight;
+  /** Opens the socket when it is wanted and allowed. opts.sending: the visitor is sending now. */
+  function connectSocket(opts) {
+    var s = http.session();
+    if (!store.opened || !s || store.fatal) return;
+    var sending = !!(opts && opts.sending);
+    socket.connect(s, { wake: sending || (store.open && store.handoff) });
   }
 
-  // ---------------------------------------------------------------------------
-  // Messages.
-  // ---------------------------------------------------------------------------
+  // --- opening and closing ---------------------------------------------------
 
-  function startConversation() {
-    state.started = true;
-    if (ui.suggestions && ui.suggestions.parentNode) ui.suggestions.parentNode.removeChild(ui.suggestions);
-    ui.suggestions = null;
+  /** opts.focus: the visitor did it, so focus moves into the panel. */
+  function openPanel(opts) {
+    store.set({ open: true, opened: true }); // no sockets for visitors who never open the chat
+    view.showPanel({ open: true });
+    setItem("sessionStorage", OPEN_KEY, "1");
+    if (store.fatal) view.showFatal(); // re-announce the alert now that it can be seen
+    else ensureHistory();
+    if (opts && opts.focus) view.focus(store.fatal ? "retry" : "input");
+    schedulePoll(0);
+    connectSocket();
   }
 
-  /** One message bubble, with sources, feedback and the handoff offer under answers. */
-  function renderMessage(item, container) {
+  /** opts.focus: the visitor did it, so focus goes back to the launcher. */
+  function closePanel(opts) {
+    store.set({ open: false });
+    view.showPanel({ open: false });
+    setItem("sessionStorage", OPEN_KEY, null);
+    clearTimeout(poller.timer);
+    if (opts && opts.focus) view.focus("launcher");
+  }
+
+  // --- messages ----------------------------------------------------------------
+
+  /** Puts a message on screen once. item: {id, role, text, sources, action}; opts.into. */
+  function showMessage(item, opts) {
     var role = item.role === "visitor" || item.role === "agent" ? item.role : "assistant";
-    var group = el("div", { class: "group " + role });
-    if (role === "agent") group.appendChild(el("div", { class: "label", text: T.agent }));
-    var bubble = el("div", { class: "bubble", "data-ccgpt": "message", "data-role": role, text: item.text });
-    if (item.id !== undefined && item.id !== null && item.id !== "") {
-      bubble.setAttribute("data-message-id", String(item.id));
-      state.seen[item.id] = true;
-    }
-    group.appendChild(bubble);
-    if (role === "assistant") {
-      renderSources(group, item.sources);
-      if (item.id && (item.action === "answered" || item.action === "no_answer")) {
-        group.appendChild(feedbackRow(item.id));
-      }
-      if (item.action === "no_answer" && state.config.handoff_enabled && !state.handoff) {
-        addHandoffButton(group);
-      }
-    }
-    container.appendChild(group);
-    startConversation();
-    scrollToEnd();
+    var answer = role === "assistant";
+    var group = view.message({ id: item.id, role: role, text: item.text, sources: item.sources }, {
+      into: opts.into,
+      feedback: answer && !!item.id && (item.action === "answered" || item.action === "no_answer"),
+      offerHandoff: answer && item.action === "no_answer" && store.config.handoff_enabled && !store.handoff
+    });
+    store.see(item.id);
+    store.set({ started: true });
+    view.hideSuggestions();
     return group;
   }
 
-  function renderSources(group, sources) {
-    if (!Array.isArray(sources) || !sources.length) return;
-    var chips = el("div", { class: "chips" });
-    var wrap = el("div", { class: "sources" }, [el("div", { class: "label", text: T.sources }), chips]);
-    var snippets = [];
-    sources.slice(0, 8).forEach(function (src) {
-      if (!src || typeof src !== "object") return;
-      var label = str(src.title) || "Document";
-      if (src.page !== null && src.page !== undefined && src.page !== "") label += " \u00b7 p. " + src.page;
-      var snippet = str(src.snippet).trim();
-      var chip = el("button", { type: "button", class: "chip", "data-ccgpt": "source", text: label });
-      chips.appendChild(chip);
-      if (!snippet) return;
-      chip.setAttribute("title", snippet);
-      var para = el("p", { class: "snippet", id: uid("ccgpt-snippet"), text: snippet });
-      para.hidden = true;
-      chip.setAttribute("aria-expanded", "false");
-      chip.setAttribute("aria-controls", para.id);
-      snippets.push({ chip: chip, para: para });
-      wrap.appendChild(para);
-      chip.addEventListener("click", function () {
-        var show = para.hidden;
-        snippets.forEach(function (s) {
-          s.para.hidden = true;
-          s.chip.setAttribute("aria-expanded", "false");
-        });
-        para.hidden = !show;
-        chip.setAttribute("aria-expanded", show ? "true" : "false");
-      });
-    });
-    if (chips.firstChild) group.appendChild(wrap);
+  function rateLimitedText(err) {
+    return err.detail || store.config.rate_limited_message || DEFAULTS.rate_limited_message;
   }
 
-  function feedbackRow(messageId) {
-    var current = null;
-    var up = el("button", { type: "button", class: "fb", "data-ccgpt": "feedback-up", "aria-label": T.helpful, "aria-pressed": "false", title: T.helpful }, [icon(ICON_UP)]);
-    var down = el("button", { type: "button", class: "fb", "data-ccgpt": "feedback-down", "aria-label": T.notHelpful, "aria-pressed": "false", title: T.notHelpful }, [icon(ICON_DOWN)]);
-    function paint() {
-      up.setAttribute("aria-pressed", current === "up" ? "true" : "false");
-      down.setAttribute("aria-pressed", current === "down" ? "true" : "false");
-    }
-    function choose(rating) {
-      if (current === rating) return;
-      var previous = current;
-      current = rating;
-      paint();
-      postFeedback(messageId, rating).catch(function (err) {
-        if (current === rating) {
-          current = previous;
-          paint();
-        }
-        notice(err.status === 429 ? rateLimitedText(err) : T.feedbackFailed, err.status === 429 ? "rate-limited" : "error");
-      });
-    }
-    up.addEventListener("click", function () {
-      choose("up");
-    });
-    down.addEventListener("click", function () {
-      choose("down");
-    });
-    return el("div", { class: "feedback" }, [up, down]);
+  /** A notice for a refused request: the rate-limit wording on a 429, else `fallback`. */
+  function showProblem(err, fallback) {
+    var limited = err.status === 429;
+    view.notice(limited ? rateLimitedText(err) : fallback, { kind: limited ? "rate-limited" : "error" });
   }
 
-  function removeHandoffButtons() {
-    var buttons = ui.log.querySelectorAll('[data-ccgpt="handoff"]');
-    for (var i = 0; i < buttons.length; i++) buttons[i].parentNode.removeChild(buttons[i]);
-  }
-
-  /** "Talk to a person" under a no_answer reply; only the latest answer carries it. */
-  function addHandoffButton(group) {
-    removeHandoffButtons();
-    var btn = el("button", { type: "button", class: "pill", "data-ccgpt": "handoff", text: T.person });
-    btn.addEventListener("click", function () {
-      btn.disabled = true;
-      postHandoff().then(function () {
-        enterHandoff(ui.live);
-      }, function (err) {
-        btn.disabled = false;
-        notice(err.status === 429 ? rateLimitedText(err) : T.handoffFailed, err.status === 429 ? "rate-limited" : "error");
-      });
-    });
-    group.appendChild(btn);
-  }
-
-  /** A person holds the conversation: say so once, then wait for their replies (socket or polling). */
-  function enterHandoff(container) {
-    if (!state.handoff) notice(T.handoffNotice, "handoff", container);
-    state.handoff = true;
-    removeHandoffButtons();
+  /** A person holds the conversation: say so once, then wait for their replies. opts.into. */
+  function enterHandoff(opts) {
+    if (!store.handoff) view.notice(T.handoffNotice, { kind: "handoff", into: opts.into });
+    store.set({ handoff: true });
+    view.removeHandoffOffers();
     schedulePoll();
-    connect(); // a socket closed as idle comes back while a person may reply
+    connectSocket(); // a socket closed as idle comes back while a person may reply
   }
 
   /** The bot answers again: the person has handed the conversation back. */
   function leaveHandoff() {
-    state.handoff = false;
-    clearTimeout(state.pollTimer);
-  }
-
-  /** A short centred system line (handoff, rate limit, rejected message). */
-  function notice(text, kind, container) {
-    var node = el("div", { class: "notice", "data-ccgpt": "notice", "data-kind": kind, text: text });
-    (container || ui.live).appendChild(node);
-    scrollToEnd();
-    return node;
-  }
-
-  function rateLimitedText(err) {
-    return err.detail || state.config.rate_limited_message || DEFAULTS.rate_limited_message;
-  }
-
-  function showTyping(on) {
-    ui.typing.hidden = !on;
-    if (on) scrollToEnd();
-  }
-
-  function updateSend() {
-    ui.send.disabled = state.sending || state.fatal || !ui.input.value.trim();
-  }
-
-  function autoGrow() {
-    var t = ui.input;
-    t.style.height = "auto";
-    t.style.height = Math.min(t.scrollHeight + 2, 120) + "px";
-  }
-
-  function submitInput() {
-    if (send(ui.input.value)) {
-      ui.input.value = "";
-      autoGrow();
-      updateSend();
-    }
-  }
-
-  /** Puts text the server refused back in the input, so nothing the visitor typed is lost. */
-  function restoreInput(text) {
-    var now = ui.input.value;
-    ui.input.value = now.trim() ? text + "\n" + now : text;
-    autoGrow();
-    updateSend();
+    store.set({ handoff: false });
+    clearTimeout(poller.timer);
   }
 
   /** Sends a visitor message. Returns false when nothing was sent. */
   function send(raw) {
-    var text = str(raw).trim().slice(0, MAX_CHARS);
-    if (!text || state.sending || state.fatal) return false;
-    var pending = { text: text, id: uuid() }; // the id is kept for retries of this text
-    pending.group = renderMessage({ role: "visitor", text: text }, ui.live);
+    var text = store.clip(str(raw).trim());
+    if (!text || store.sending || store.fatal) return false;
+    var pending = store.addPending(text);
+    pending.group = showMessage({ role: "visitor", text: text }, { into: "live" });
     deliver(pending);
     return true;
   }
 
   function deliver(pending) {
-    state.sending = true;
-    updateSend();
-    ui.typing.setAttribute("aria-label", T.typing);
-    showTyping(!state.handoff); // a person, not the bot, answers during a handoff
+    store.set({ sending: true });
+    view.typing({ shown: !store.handoff, from: "assistant" }); // a person, not the bot, answers during a handoff
     stopTyping();
-    if (!live()) connect(true); // this one goes over HTTP; an idle socket comes back for the next
-    (live() ? askOverSocket(pending) : postMessage(pending)).then(function (reply) {
-      state.sending = false;
-      showTyping(false);
-      updateSend();
-      renderReply(reply || {});
+    if (!socket.live()) connectSocket({ sending: true }); // this one goes over HTTP; an idle socket comes back for the next
+    var outcome = socket.live() ? askOverSocket(pending) : http.sendMessage(pending.text, pending.id);
+    outcome.then(function (reply) {
+      store.settle(pending);
+      store.set({ sending: false });
+      view.typing({ shown: false });
+      showReply(reply || {});
     }, function (err) {
-      state.sending = false;
-      showTyping(false);
-      updateSend();
+      store.set({ sending: false });
+      view.typing({ shown: false });
       if (err.status === 429 || err.status === 413 || err.status === 422 || err.status === 400) {
         // Refused, not stored: take the bubble back and return the text to the input.
-        if (pending.group.parentNode) pending.group.parentNode.removeChild(pending.group);
-        restoreInput(pending.text);
-        var text = err.status === 429 ? rateLimitedText(err) : err.detail || T.notSent;
-        notice(text, err.status === 429 ? "rate-limited" : "invalid");
+        store.settle(pending);
+        view.removeGroup(pending.group);
+        view.restoreInput(pending.text);
+        updateSend();
+        var limited = err.status === 429;
+        view.notice(limited ? rateLimitedText(err) : err.detail || T.notSent, { kind: limited ? "rate-limited" : "invalid" });
       } else {
-        sendError(pending, err);
+        // Kept: Retry sends the same text with the same client_message_id.
+        view.sendError(pending.group, {
+          offline: err.status === 0,
+          onRetry: function () {
+            if (store.sending) return false;
+            deliver(pending);
+          }
+        });
       }
     });
   }
 
-  /** An error line under the visitor's bubble, with a Retry that reuses client_message_id. */
-  function sendError(pending, err) {
-    var retry = el("button", { type: "button", class: "link", "data-ccgpt": "retry", text: T.retry });
-    var line = el("div", { class: "err-line", "data-ccgpt": "error", role: "alert" }, [
-      el("span", { text: err.status === 0 ? T.offline : T.notSent }),
-      retry
-    ]);
-    retry.addEventListener("click", function () {
-      if (state.sending) return;
-      if (line.parentNode) line.parentNode.removeChild(line);
-      deliver(pending);
+  /** Sends a message over the socket; settles like an HTTP send, or hands it to HTTP. */
+  function askOverSocket(pending) {
+    return new Promise(function (resolve, reject) {
+      var w = { id: pending.id };
+      function settle() {
+        clearTimeout(w.timer);
+        if (store.awaiting === w) store.set({ awaiting: null });
+      }
+      w.reply = function (reply) {
+        settle();
+        resolve(reply);
+      };
+      w.fail = function (err) {
+        settle();
+        reject(err);
+      };
+      w.fallBack = function () {
+        // The same text and client_message_id: the server answers a retry once.
+        settle();
+        resolve(http.sendMessage(pending.text, pending.id));
+      };
+      store.set({ awaiting: w });
+      w.timer = setTimeout(w.fallBack, REPLY_WAIT_MS);
+      var frame = JSON.stringify({ type: "message", text: pending.text, client_message_id: pending.id });
+      var max = store.config.limits.frameMaxBytes;
+      var size = typeof TextEncoder === "function" ? new TextEncoder().encode(frame).length : frame.length * 3;
+      if ((max && size > max) || !socket.send(frame)) w.fallBack();
     });
-    pending.group.appendChild(line);
-    scrollToEnd();
   }
 
-  function renderReply(reply) {
+  /** An answer (over HTTP or the socket), or the news that a person holds the conversation. */
+  function showReply(reply) {
     var action = reply.action;
     if (action === "handoff") {
-      if (reply.message_id) state.seen[reply.message_id] = true;
-      enterHandoff(ui.live);
+      if (reply.message_id) store.see(reply.message_id);
+      enterHandoff({ into: "live" });
       return;
     }
-    if (state.handoff) leaveHandoff(); // the bot answered, so the person handed it back
-    if (reply.message_id && state.seen[reply.message_id]) return; // already came in over the socket
-    var text = str(reply.answer) || (action === "no_answer" ? state.config.no_answer_message : "");
+    if (store.handoff) leaveHandoff(); // the bot answered, so the person handed it back
+    if (store.hasSeen(reply.message_id)) return; // already came in over the socket
+    var text = str(reply.answer) || (action === "no_answer" ? store.config.no_answer_message : "");
     if (!text) return;
-    renderMessage({
+    showMessage({
       id: reply.message_id,
       role: "assistant",
       text: text,
       sources: reply.sources,
       action: action
-    }, ui.live);
+    }, { into: "live" });
   }
 
-  // ---------------------------------------------------------------------------
-  // History (kept across reloads) and polling for a person's replies.
-  // ---------------------------------------------------------------------------
+  function showAgent(id, text) {
+    if (hasId(id) && !store.hasSeen(id) && str(text)) {
+      showMessage({ id: id, role: "agent", text: text }, { into: "live" });
+    }
+  }
 
-  var historyPromise = null;
+  // --- history (kept across reloads) and polling for a person's replies ---------
+
+  var historyLoad = { promise: null, requested: false };
+  var poller = { timer: 0, busy: false };
 
   function requestHistory() {
-    if (!historyPromise) {
-      state.historyRequested = true;
-      historyPromise = fetchHistory().then(null, function () {
+    if (!historyLoad.promise) {
+      historyLoad.requested = true;
+      historyLoad.promise = http.history().then(null, function () {
         return null; // no history is not an error worth showing
       });
     }
-    return historyPromise;
+    return historyLoad.promise;
   }
 
   /** On first open, pick up a session another tab may have opened since this page loaded. */
   function ensureHistory() {
-    if (state.historyRequested) return;
-    if (!session) session = readSession();
-    if (!session) return;
-    requestHistory().then(renderHistory);
+    if (historyLoad.requested) return;
+    if (!http.pickUpSession()) return;
+    requestHistory().then(showHistory);
   }
 
-  function renderHistory(history) {
+  function showHistory(history) {
     if (!history) return;
     var noticeShown = false;
     history.items.forEach(function (it) {
       if (!it || typeof it !== "object") return;
-      if (it.id !== undefined && it.id !== null && state.seen[it.id]) return;
+      if (store.hasSeen(it.id)) return;
       var text = str(it.text);
       if (text) {
-        renderMessage({ id: it.id, role: it.role, text: text, sources: it.sources, action: it.action }, ui.history);
-      } else if (it.id !== undefined && it.id !== null) {
-        state.seen[it.id] = true; // the bot's silent turn during a handoff
+        showMessage({ id: it.id, role: it.role, text: text, sources: it.sources, action: it.action }, { into: "history" });
+      } else {
+        store.see(it.id); // the bot's silent turn during a handoff
       }
       if (it.action === "handoff" && !noticeShown) {
-        notice(T.handoffNotice, "handoff", ui.history);
+        view.notice(T.handoffNotice, { kind: "handoff", into: "history" });
         noticeShown = true;
       }
     });
     if (history.status === "handoff") {
-      if (noticeShown) state.handoff = true;
-      enterHandoff(ui.history);
+      if (noticeShown) store.set({ handoff: true });
+      enterHandoff({ into: "history" });
     }
-    scrollToEnd();
+    view.scrollToEnd();
   }
 
   /** Polls for a person's replies while no socket brings them. */
   function schedulePoll(delay) {
-    clearTimeout(state.pollTimer);
-    if (!state.handoff || !state.open || !session || state.polling || live()) return;
-    state.pollTimer = setTimeout(poll, delay === undefined ? POLL_MS : delay);
-  }
-
-  function showAgent(id, text) {
-    if (id !== undefined && id !== null && id !== "" && !state.seen[id] && str(text)) {
-      renderMessage({ id: id, role: "agent", text: text }, ui.live);
-    }
+    clearTimeout(poller.timer);
+    if (!store.handoff || !store.open || !http.session() || poller.busy || socket.live()) return;
+    poller.timer = setTimeout(poll, delay === undefined ? POLL_MS : delay);
   }
 
   function poll() {
-    state.polling = true;
-    fetchHistory().then(function (history) {
+    poller.busy = true;
+    http.history().then(function (history) {
       if (history.status === "bot") {
-        state.handoff = false; // handed back to the bot: stop polling
+        store.set({ handoff: false }); // handed back to the bot: stop polling
         return;
       }
       history.items.forEach(function (it) {
@@ -1025,179 +1511,46 @@
     }, function () {
       /* try again on the next tick; a 401 has already stopped the handoff */
     }).then(function () {
-      state.polling = false;
+      poller.busy = false;
       schedulePoll();
     });
   }
 
-  // ---------------------------------------------------------------------------
-  // WebSocket: answers, a person's replies, typing and handoff, live. Opened only once a
-  // session exists and the panel has been opened in this page; HTTP is the fallback for
-  // everything, so a socket that is missing, refused or lost costs nothing but speed.
-  // ---------------------------------------------------------------------------
+  // --- socket frames and typing ---------------------------------------------------
 
-  var sock = {
-    ws: null, // the socket, while connecting or open
-    session: null, // the session it was opened for
-    ready: false, // "ready" received: messages may go over it
-    allowed: false, // the panel has been opened in this page
-    off: false, // HTTP only for the rest of this page (refused, too many sockets, frame too big)
-    idle: false, // closed as idle (4408): reopened when needed, not at once
-    backoff: 0, // the next reconnect delay after an abnormal close, ms
-    refusals: 0, // 4401s with no "ready" between them
-    waiting: null, // the message sent over the socket, until its outcome
-    typing: false, // a typing:true frame was sent and not yet taken back
-    retryTimer: 0,
-    openTimer: 0,
-    pingTimer: 0,
-    typingTimer: 0,
-    shownTimer: 0
-  };
-
-  function live() {
-    return !!(sock.ws && sock.ready && sock.ws.readyState === 1);
-  }
-
-  function wsSend(frame) {
-    if (!live()) return false;
-    try {
-      sock.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-      return true;
-    } catch (e) {
-      return false;
-    }
-  }
-
-  /** Opens the socket when it is wanted and allowed. `sending`: the visitor is sending now. */
-  function connect(sending) {
-    if (sock.ws || sock.off || !sock.allowed || !session || state.fatal || sock.retryTimer) return;
-    if (typeof WebSocket !== "function") return;
-    if (sock.idle && !sending && !(state.open && state.handoff)) return;
-    var s = session;
-    var url = BASE.replace(/^http/, "ws") + "/widget/v1/ws?key=" + encodeURIComponent(KEY) +
-      "&session_id=" + encodeURIComponent(s.session_id) +
-      "&session_token=" + encodeURIComponent(s.session_token);
-    var ws;
-    try {
-      ws = new WebSocket(url);
-    } catch (e) {
-      sock.off = true; // refused outright (a CSP, mixed content): HTTP it is
-      return;
-    }
-    sock.ws = ws;
-    sock.session = s;
-    sock.ready = false;
-    sock.idle = false;
-    sock.openTimer = setTimeout(function () {
-      if (ws === sock.ws && !sock.ready) lost(1006);
-    }, OPEN_WAIT_MS);
-    ws.onmessage = function (ev) {
-      if (ws === sock.ws) onFrame(ev.data);
-    };
-    ws.onclose = function (ev) {
-      if (ws === sock.ws) lost(ev.code);
-    };
-  }
-
-  /** Closes the socket (if any) and hands a message still waiting on it to HTTP. */
-  function dropSocket() {
-    var ws = sock.ws;
-    if (!ws) return;
-    sock.ws = null;
-    sock.ready = false;
-    sock.typing = false;
-    clearTimeout(sock.openTimer);
-    clearTimeout(sock.typingTimer);
-    clearInterval(sock.pingTimer);
-    ws.onmessage = ws.onclose = null;
-    try {
-      ws.close(1000);
-    } catch (e) {
-      /* already closing */
-    }
-    if (sock.waiting) sock.waiting.fallBack();
-    frameTyping(false);
-  }
-
-  /** The socket closed (or never opened): HTTP from now on, and perhaps a new socket later. */
-  function lost(code) {
-    if (code === 4401) {
-      // Bad or expired credentials, or a rotated key: forget the session like an HTTP 401 does.
-      // Twice in a row without a "ready" and sockets are given up for this page.
-      sock.refusals += 1;
-      if (sock.refusals > 1) sock.off = true;
-      if (session === sock.session) forgetSession();
-    }
-    dropSocket();
-    if (code === 4403 || code === 4429 || code === 1009) {
-      sock.off = true; // origin refused, too many sockets, frame too big: HTTP for this page
-    } else if (code === 4408) {
-      sock.idle = true; // reopened on the next message, or now if a person may reply
-      connect();
-    } else if (code !== 4401) {
-      retryLater();
-    }
-    schedulePoll(); // polling covers a handoff until a socket is back
-  }
-
-  /** Reconnects after 1 s, 2 s, 4 s ... 30 s, while the panel is open (else when it next opens). */
-  function retryLater() {
-    if (!state.open || sock.off) return;
-    var delay = sock.backoff || 1000;
-    sock.backoff = Math.min(delay * 2, MAX_BACKOFF_MS);
-    sock.retryTimer = setTimeout(function () {
-      sock.retryTimer = 0;
-      if (state.open) connect();
-    }, delay);
-  }
-
-  function onFrame(raw) {
-    var f = null;
-    try {
-      f = JSON.parse(raw);
-    } catch (e) {
-      /* not JSON: ignored */
-    }
-    if (!f || typeof f !== "object") return;
-    var w = sock.waiting;
+  function onFrame(f) {
+    var w = store.awaiting;
     if (f.type === "ready") {
-      sock.ready = true;
-      sock.backoff = 0;
-      sock.refusals = 0;
-      clearTimeout(sock.openTimer);
-      clearTimeout(state.pollTimer); // replies arrive live now
-      sock.pingTimer = setInterval(function () {
-        wsSend({ type: "ping" });
-      }, PING_MS);
+      clearTimeout(poller.timer); // replies arrive live now
       // After the stored history is on screen, so a handoff notice is not shown twice.
-      (historyPromise || Promise.resolve()).then(function () {
-        if (!live()) return;
+      (historyLoad.promise || Promise.resolve()).then(function () {
+        if (!socket.live()) return;
         if (f.status === "handoff") {
-          enterHandoff(ui.live);
-          if (!state.polling) poll(); // once: replies sent while no socket was open
-        } else if (f.status === "bot" && state.handoff) {
+          enterHandoff({ into: "live" });
+          if (!poller.busy) poll(); // once: replies sent while no socket was open
+        } else if (f.status === "bot" && store.handoff) {
           leaveHandoff();
         }
       });
     } else if (f.type === "typing") {
-      frameTyping(f.state === true, f.from);
+      frameTyping({ on: f.state === true, from: f.from });
     } else if (f.type === "message") {
       var reply = { message_id: f.message_id, answer: f.text, sources: f.sources, confidence: f.confidence, action: f.action };
       if (w && f.role === "assistant" && (f.client_message_id === w.id || !f.client_message_id)) {
         w.reply(reply); // an answer carries its question's client_message_id
       } else if (f.role === "agent") {
-        frameTyping(false);
+        frameTyping({ on: false });
         showAgent(f.message_id, f.text);
       } else if (f.role === "assistant") {
         // Most likely the answer to a message on its way over HTTP (which then shows nothing new).
-        showTyping(false);
-        renderReply(reply);
+        view.typing({ shown: false });
+        showReply(reply);
       }
     } else if (f.type === "handoff") {
       if (f.state === true) {
-        enterHandoff(ui.live);
+        enterHandoff({ into: "live" });
         if (w) w.reply({ action: "handoff" }); // the message went to the person
-      } else if (f.state === false && state.handoff) {
+      } else if (f.state === false && store.handoff) {
         leaveHandoff();
       }
     } else if (f.type === "error" && w && f.client_message_id === w.id) {
@@ -1211,116 +1564,76 @@
     }
   }
 
-  /** Sends a message over the socket; settles like postMessage, or hands it to HTTP. */
-  function askOverSocket(pending) {
-    return new Promise(function (resolve, reject) {
-      var w = { id: pending.id };
-      function settle() {
-        clearTimeout(w.timer);
-        if (sock.waiting === w) sock.waiting = null;
-      }
-      w.reply = function (reply) {
-        settle();
-        resolve(reply);
-      };
-      w.fail = function (err) {
-        settle();
-        reject(err);
-      };
-      w.fallBack = function () {
-        // The same text and client_message_id: the server answers a retry once.
-        settle();
-        resolve(postMessage(pending));
-      };
-      sock.waiting = w;
-      w.timer = setTimeout(w.fallBack, REPLY_WAIT_MS);
-      var frame = JSON.stringify({ type: "message", text: pending.text, client_message_id: pending.id });
-      var size = typeof TextEncoder === "function" ? new TextEncoder().encode(frame).length : frame.length * 3;
-      if (size > MAX_FRAME_BYTES || !wsSend(frame)) w.fallBack();
-    });
-  }
+  var typingState = { sent: false, idleTimer: 0, shownTimer: 0 }; // the visitor's frames, and the dots' timeout
 
-  /** Typing frames from the bot or an agent; the indicator stays up while our answer is due. */
-  function frameTyping(on, from) {
-    if (!ui.typing) return;
-    clearTimeout(sock.shownTimer);
-    if (on) {
-      ui.typing.setAttribute("aria-label", from === "agent" ? T.agentTyping : T.typing);
-      sock.shownTimer = setTimeout(function () {
-        frameTyping(false);
+  /** Typing frames from the bot or an agent; the dots stay up while our answer is due. opts: {on, from}. */
+  function frameTyping(opts) {
+    clearTimeout(typingState.shownTimer);
+    if (opts.on) {
+      view.typing({ from: opts.from === "agent" ? "agent" : "assistant" });
+      typingState.shownTimer = setTimeout(function () {
+        frameTyping({ on: false });
       }, SHOWN_TYPING_MS);
     }
-    showTyping(on || (state.sending && !state.handoff));
+    view.typing({ shown: opts.on || (store.sending && !store.handoff) });
   }
 
   /** The visitor's typing: true when they start, false after a pause or on send. */
   function noteTyping() {
-    clearTimeout(sock.typingTimer);
-    if (!ui.input.value.trim()) {
+    clearTimeout(typingState.idleTimer);
+    if (!view.inputText().trim()) {
       stopTyping();
       return;
     }
-    if (!sock.typing) sock.typing = wsSend({ type: "typing", state: true });
-    if (sock.typing) sock.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+    if (!typingState.sent) typingState.sent = socket.send({ type: "typing", state: true });
+    if (typingState.sent) typingState.idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   }
 
   function stopTyping() {
-    clearTimeout(sock.typingTimer);
-    if (!sock.typing) return;
-    sock.typing = false;
-    wsSend({ type: "typing", state: false });
+    clearTimeout(typingState.idleTimer);
+    if (!typingState.sent) return;
+    typingState.sent = false;
+    socket.send({ type: "typing", state: false });
   }
 
   // Leaving the page (or entering the back/forward cache) closes the socket; coming back reopens it.
-  window.addEventListener("pagehide", dropSocket);
+  window.addEventListener("pagehide", function () {
+    socket.close();
+  });
   window.addEventListener("pageshow", function (e) {
-    if (e.persisted) connect();
+    if (e.persisted) connectSocket();
   });
 
-  // ---------------------------------------------------------------------------
-  // Error state: config failed (origin refused, network down, server error).
-  // ---------------------------------------------------------------------------
+  // --- the error state: config failed -----------------------------------------------
 
   function showFatal() {
-    state.fatal = true;
-    updateSend();
-    ui.scroller.hidden = true;
-    ui.composer.hidden = true;
-    while (ui.fatal.firstChild) ui.fatal.removeChild(ui.fatal.firstChild);
-    ui.fatalButton = el("button", { type: "button", class: "pill", "data-ccgpt": "retry", text: T.tryAgain });
-    ui.fatalButton.addEventListener("click", retryConfig);
-    ui.fatal.appendChild(el("p", { "data-ccgpt": "error", role: "alert", text: T.unavailable }));
-    ui.fatal.appendChild(ui.fatalButton);
-    ui.fatal.hidden = false;
+    store.set({ fatal: true });
+    view.showFatal();
   }
 
   function retryConfig() {
-    ui.fatalButton.disabled = true;
-    loadConfig().then(function (cfg) {
-      state.fatal = false;
-      ui.fatal.hidden = true;
-      while (ui.fatal.firstChild) ui.fatal.removeChild(ui.fatal.firstChild);
-      ui.scroller.hidden = false;
-      ui.composer.hidden = false;
-      applyConfig(cfg);
+    http.config().then(function (cfg) {
+      store.set({ fatal: false, config: cfg });
+      view.hideFatal();
+      view.applyConfig(cfg, { suggestions: !store.started });
       updateSend();
-      historyPromise = null;
-      state.historyRequested = false;
+      historyLoad.promise = null;
+      historyLoad.requested = false;
       ensureHistory();
-      connect();
-      if (state.open) ui.input.focus();
+      connectSocket();
+      if (store.open) view.focus("input");
     }, function () {
       showFatal();
-      ui.fatalButton.focus();
+      view.focus("retry");
     });
   }
 
-  // ---------------------------------------------------------------------------
+  // ===========================================================================
   // Start: fetch config (and history, when a session is stored) while the page loads,
   // then build once both the config has settled and <body> exists.
-  // ---------------------------------------------------------------------------
+  // ===========================================================================
 
-  var configPromise = loadConfig().then(
+  var configPromise = http.config().then(
     function (cfg) {
       return { cfg: cfg };
     },
@@ -1328,7 +1641,7 @@
       return { err: err };
     }
   );
-  if (session) requestHistory();
+  if (http.session()) requestHistory();
 
   var bodyReady = new Promise(function (resolve) {
     if (document.body) resolve();
@@ -1337,22 +1650,24 @@
 
   Promise.all([configPromise, bodyReady]).then(function (results) {
     var result = results[0];
-    build();
-    applyConfig(result.cfg || DEFAULTS);
+    view.mount();
+    store.set({ config: result.cfg || DEFAULTS });
+    view.applyConfig(store.config, { suggestions: !store.started });
     if (result.err) showFatal();
-    else if (session) requestHistory().then(renderHistory);
+    else if (http.session()) requestHistory().then(showHistory);
     updateSend();
-    if (getItem("sessionStorage", OPEN_KEY) === "1") setOpen(true, false);
+    if (getItem("sessionStorage", OPEN_KEY) === "1") openPanel();
 
     // A tiny API for site owners: open/close the chat from their own buttons.
     widget.open = function () {
-      setOpen(true, true);
+      openPanel({ focus: true });
     };
     widget.close = function () {
-      setOpen(false, false);
+      closePanel();
     };
     widget.toggle = function () {
-      setOpen(!state.open, true);
+      if (store.open) closePanel({ focus: true });
+      else openPanel({ focus: true });
     };
   });
 })();

@@ -3,6 +3,7 @@ chat, history, feedback, handoff, and the IP and embed-code rate limits."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,23 @@ def test_config_for_an_allowed_origin_carries_cors_for_that_origin_only(site: Si
     } <= response.json().keys()
     assert response.headers["access-control-allow-origin"] == SITE
     assert "Origin" in response.headers["vary"]
+
+
+def test_config_names_the_limits_the_server_enforces(database_url: str, tmp_path: Path) -> None:
+    """The widget reads its limits here instead of keeping copies: they must be the real ones."""
+    with widget_client(database_url, tmp_path, ws_max_frame_bytes="2048") as client:
+        site = new_site(client, documents=False)
+        limits = site.widget("GET", "/config").json()["limits"]
+        assert limits["frame_max_bytes"] == 2048
+        session = site.start()
+        longest = limits["message_max_chars"]
+        assert site.ask(session, "x" * longest).status_code == 200
+        assert site.ask(session, "x" * (longest + 1)).status_code in (413, 422)
+        pattern = re.compile(limits["visitor_id_pattern"])
+        for visitor_id in ("v-1.a:b_c", "x" * 128, "x" * 129, "<script>", "a b", "ü"):
+            started = site.widget("POST", "/sessions", json={"visitor_id": visitor_id})
+            expected = 201 if pattern.fullmatch(visitor_id) else 422
+            assert started.status_code == expected, visitor_id
 
 
 @pytest.mark.parametrize("origin", [EVIL, "https://evil-shop.example.com", "http://x.test", None])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from bootstrap.app import create_app
+from domain.conversations import MAX_MESSAGE_CHARS, VISITOR_ID_PATTERN
 from tests.conftest import make_settings
 from tests.integration.knowledge_helpers import PASSWORD
 from tests.integration.live_server import ApiServer
@@ -136,6 +138,8 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         data_dir=str(tmp_path_factory.mktemp("browser") / "d"),
         job_poll_seconds="0.05",
         answer_min_similarity="0.05",  # the hashing embedder's similarities are small
+        # Every visitor here comes from 127.0.0.1: the per-IP limit would trip across tests.
+        rate_limit_ip="600/minute",
     )
     port = free_port()
     with ApiServer(create_app(settings), port) as api:
@@ -303,3 +307,309 @@ def test_after_the_first_answer_the_widget_talks_over_a_websocket(world: World, 
     assert "30 days" in answer.inner_text()
     over_socket = [f for f in received if f["type"] == "message" and f["role"] == "assistant"]
     assert over_socket and "30 days" in over_socket[-1]["text"]
+
+
+# --- the widget's own structure, proved by behaviour -------------------------------------
+
+
+def test_a_lost_socket_comes_back_with_growing_backoff(world: World, page: Any) -> None:
+    """The server drops the socket, then refuses twice: the widget tries again after 1 s,
+    2 s and 4 s, and once a socket is ready again, answers come over it."""
+    opened: list[float] = []
+    routes: list[Any] = []
+    refuse = {"next": 0}  # how many of the next sockets fail before "ready"
+    from_server: list[dict[str, Any]] = []
+
+    def route(ws: Any) -> None:
+        opened.append(time.monotonic())
+        routes.append(ws)
+        if refuse["next"] > 0:
+            refuse["next"] -= 1
+            ws.close(code=1011, reason="down")
+            return
+        server = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            from_server.append(json.loads(message))
+            ws.send(message)
+
+        server.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/widget/v1/ws\?"), route)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")  # creates the session over HTTP
+    _wait_for(page, lambda: [f["type"] for f in from_server].count("ready") == 1)
+    assert len(opened) == 1
+
+    refuse["next"] = 2
+    dropped = time.monotonic()
+    routes[0].close(code=1011, reason="server restart")
+    _wait_for(page, lambda: [f["type"] for f in from_server].count("ready") == 2, seconds=20)
+    assert len(opened) == 4
+    gaps = [opened[1] - dropped, opened[2] - opened[1], opened[3] - opened[2]]
+    for gap, expected in zip(gaps, (1.0, 2.0, 4.0), strict=True):
+        assert expected * 0.9 <= gap <= expected + 1.5, gaps
+
+    answer = ask(page, "Can I return an item?")
+    assert "30 days" in answer.inner_text()
+    over_socket = [f for f in from_server if f["type"] == "message" and f["role"] == "assistant"]
+    assert over_socket and "30 days" in over_socket[-1]["text"]
+    assert len(opened) == 4
+
+
+def test_a_socket_refused_for_the_origin_is_not_tried_again(world: World, page: Any) -> None:
+    opened: list[float] = []
+
+    def route(ws: Any) -> None:
+        opened.append(time.monotonic())
+        ws.close(code=4403, reason="origin not allowed")
+
+    page.route_web_socket(re.compile(r"/widget/v1/ws\?"), route)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: len(opened) == 1)
+    # HTTP carries on, and no socket is opened again: not on a message, not on reopening.
+    assert "30 days" in ask(page, "Can I return an item?").inner_text()
+    page.locator("[data-ccgpt=close]").click()
+    page.locator("[data-ccgpt=launcher]").click()
+    page.wait_for_timeout(2_500)
+    assert len(opened) == 1
+
+
+def test_a_socket_closed_as_idle_sleeps_until_the_visitor_sends(world: World, page: Any) -> None:
+    opened: list[Any] = []
+    readies = {"count": 0}
+
+    def route(ws: Any) -> None:
+        opened.append(ws)
+        server = ws.connect_to_server()
+
+        def forward(message: str | bytes) -> None:
+            readies["count"] += json.loads(message)["type"] == "ready"
+            ws.send(message)
+
+        server.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/widget/v1/ws\?"), route)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: readies["count"] == 1)
+    opened[0].close(code=4408, reason="idle timeout")
+    page.wait_for_timeout(2_500)  # no backoff retry: nobody needs the socket yet
+    assert len(opened) == 1
+    with page.expect_request(lambda r: r.method == "POST" and "/messages" in r.url):
+        assert "30 days" in ask(page, "Can I return an item?").inner_text()  # over HTTP
+    _wait_for(page, lambda: readies["count"] == 2)  # and the socket is back for the next one
+    assert len(opened) == 2
+
+
+def test_a_message_too_big_for_a_socket_frame_goes_over_http(world: World, page: Any) -> None:
+    def small_frames(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["limits"]["frame_max_bytes"] = 120
+        route.fulfill(response=response, json=config)
+
+    sent: list[dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
+
+    def watch(socket: Any) -> None:
+        socket.on("framesent", lambda payload: sent.append(json.loads(payload)))
+        socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.route(re.compile(r"/widget/v1/config\?"), small_frames)
+    page.on("websocket", watch)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: any(f["type"] == "ready" for f in received))
+    short = "Can I return an item?"  # a frame of about 100 bytes: over the socket
+    ask(page, short)
+    assert [f["text"] for f in sent if f["type"] == "message"] == [short]
+    long = "Can I return an item I bought last month, or is it too late?"
+    with page.expect_request(lambda r: r.method == "POST" and "/messages" in r.url) as posted:
+        assert "30 days" in ask(page, long).inner_text()
+    assert json.loads(posted.value.post_data)["text"] == long
+    assert [f["text"] for f in sent if f["type"] == "message"] == [short]
+
+
+def test_the_visitor_typing_goes_over_the_socket_as_booleans(world: World, page: Any) -> None:
+    sent: list[dict[str, Any]] = []
+    received: list[dict[str, Any]] = []
+
+    def watch(socket: Any) -> None:
+        socket.on("framesent", lambda payload: sent.append(json.loads(payload)))
+        socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    page.on("websocket", watch)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    _wait_for(page, lambda: any(f["type"] == "ready" for f in received))
+    page.locator("[data-ccgpt=input]").press_sequentially("Can I", delay=50)
+    _wait_for(page, lambda: [f for f in sent if f["type"] == "typing"] != [])
+    started = time.monotonic()
+    _wait_for(page, lambda: len([f for f in sent if f["type"] == "typing"]) == 2)
+    assert time.monotonic() - started >= 2.5  # "false" after a pause of about 3 s
+    assert [f["state"] for f in sent if f["type"] == "typing"] == [True, False]
+    assert not any(f["type"] == "error" for f in received)
+
+
+def test_the_message_length_limit_comes_from_the_config(world: World, page: Any) -> None:
+    page.goto(world.allowed.origin + "/")
+    page.locator("[data-ccgpt=launcher]").click()
+    assert page.locator("[data-ccgpt=input]").get_attribute("maxlength") == str(MAX_MESSAGE_CHARS)
+
+    def smaller_limit(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["limits"]["message_max_chars"] = 12
+        route.fulfill(response=response, json=config)
+
+    page.route(re.compile(r"/widget/v1/config\?"), smaller_limit)
+    page.reload()
+    page.locator("[data-ccgpt=panel]").wait_for(state="visible")  # it was open: it stays open
+    assert page.locator("[data-ccgpt=input]").get_attribute("maxlength") == "12"
+    page.locator("[data-ccgpt=input]").evaluate("(el) => el.removeAttribute('maxlength')")
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.split("?")[0].endswith("/messages")
+    ) as sent:
+        ask(page, "How long does shipping to Canada take?")
+    assert json.loads(sent.value.post_data)["text"] == "How long doe"
+    visitor = page.locator("[data-ccgpt=message][data-role=visitor]").last
+    assert visitor.inner_text().strip() == "How long doe"
+
+
+def test_a_stored_visitor_id_the_server_would_refuse_is_replaced(world: World, page: Any) -> None:
+    page.goto(world.allowed.origin + "/")
+    page.evaluate("localStorage.setItem('ccgpt:visitor', 'not a valid id!')")
+    page.reload()
+    page.locator("[data-ccgpt=launcher]").click()
+    with page.expect_response(
+        lambda r: r.url.split("?")[0].endswith("/widget/v1/sessions")
+    ) as started:
+        answer = ask(page, "How long does shipping to Canada take?")
+    assert started.value.status == 201
+    visitor_id = json.loads(started.value.request.post_data)["visitor_id"]
+    assert re.fullmatch(VISITOR_ID_PATTERN, visitor_id), visitor_id
+    assert page.evaluate("localStorage.getItem('ccgpt:visitor')") == visitor_id
+    assert "5 to 8 business days" in answer.inner_text()
+
+
+def test_the_visitor_id_pattern_comes_from_the_config(world: World, page: Any) -> None:
+    uuid_only = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+    def stricter_pattern(route: Any) -> None:
+        response = route.fetch()
+        config = response.json()
+        config["limits"]["visitor_id_pattern"] = uuid_only
+        route.fulfill(response=response, json=config)
+
+    page.route(re.compile(r"/widget/v1/config\?"), stricter_pattern)
+    page.goto(world.allowed.origin + "/")
+    page.evaluate("localStorage.setItem('ccgpt:visitor', 'visitor.one')")  # fine for the server
+    page.reload()
+    page.locator("[data-ccgpt=launcher]").click()
+    with page.expect_request(lambda r: r.url.split("?")[0].endswith("/widget/v1/sessions")) as sent:
+        ask(page, "How long does shipping to Canada take?")
+    assert re.fullmatch(uuid_only, json.loads(sent.value.post_data)["visitor_id"])
+
+
+def test_greeting_and_a_suggested_question(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    greeting = page.locator("[data-ccgpt=greeting]")
+    assert greeting.inner_text() == "Hi! Ask me about shipping or returns."
+    answers = page.locator("[data-ccgpt=message][data-role=assistant]")
+    page.locator("[data-ccgpt=suggestion]").first.click()
+    answers.first.wait_for(state="visible", timeout=20_000)
+    assert "5 to 8 business days" in answers.first.inner_text()
+    assert page.locator("[data-ccgpt=suggestion]").count() == 0
+    assert greeting.is_visible()
+
+
+def test_a_rate_limited_message_comes_back_to_the_input(world: World, page: Any) -> None:
+    origin = world.allowed.origin
+    problem = {"status": 429, "code": "rate_limited", "detail": "Easy there!"}
+
+    def limited(route: Any) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        route.fulfill(
+            status=429,
+            json=problem,
+            headers={"Access-Control-Allow-Origin": origin, "Retry-After": "30"},
+        )
+
+    page.route(re.compile(r"/widget/v1/sessions/[^/]+/messages\?"), limited)
+    open_widget(page, origin)
+    page.locator("[data-ccgpt=input]").fill("Can I return an item?")
+    page.locator("[data-ccgpt=input]").press("Enter")
+    notice = page.locator("[data-ccgpt=notice][data-kind=rate-limited]")
+    notice.wait_for(state="visible")
+    assert notice.inner_text() == "Easy there!"
+    assert page.locator("[data-ccgpt=message][data-role=visitor]").count() == 0
+    assert page.locator("[data-ccgpt=input]").input_value() == "Can I return an item?"
+    assert page.locator("[data-ccgpt=send]").is_enabled()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-rate-limited.png"))
+
+
+def test_a_failed_send_is_retried_with_the_same_client_message_id(world: World, page: Any) -> None:
+    sent: list[str] = []  # client_message_id of each attempt, over HTTP or the socket
+    offline = {"on": True}
+
+    def flaky(route: Any) -> None:
+        if route.request.method != "POST":
+            route.fallback()
+            return
+        sent.append(json.loads(route.request.post_data)["client_message_id"])
+        if offline["on"]:
+            route.abort()
+        else:
+            route.fallback()
+
+    def over_socket(payload: str | bytes) -> None:
+        frame = json.loads(payload)
+        if frame["type"] == "message":
+            sent.append(frame["client_message_id"])
+
+    page.route(re.compile(r"/widget/v1/sessions/[^/]+/messages\?"), flaky)
+    page.on("websocket", lambda socket: socket.on("framesent", over_socket))
+    open_widget(page, world.allowed.origin)
+    page.locator("[data-ccgpt=input]").fill("Can I return an item?")
+    page.locator("[data-ccgpt=input]").press("Enter")
+    error = page.locator("[data-ccgpt=message][data-role=visitor] ~ [data-ccgpt=error]")
+    error.wait_for(state="visible")
+    assert "Check your connection" in error.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-offline.png"))
+    offline["on"] = False
+    answers = page.locator("[data-ccgpt=message][data-role=assistant]")
+    error.locator("[data-ccgpt=retry]").click()
+    answers.first.wait_for(state="visible", timeout=20_000)
+    assert "30 days" in answers.first.inner_text()
+    assert error.count() == 0
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert page.locator("[data-ccgpt=message][data-role=visitor]").count() == 1
+
+
+def test_a_handoff_is_announced_once_after_a_reload(world: World, page: Any) -> None:
+    open_widget(page, world.allowed.origin)
+    ask(page, "Do you sell gift cards for the moon?")
+    page.locator("[data-ccgpt=handoff]").click()
+    handoff = page.locator("[data-ccgpt=notice][data-kind=handoff]")
+    handoff.wait_for(state="visible")
+    page.reload()
+    page.locator("[data-ccgpt=panel]").wait_for(state="visible")
+    page.locator("[data-ccgpt=message][data-role=visitor]").first.wait_for(state="visible")
+    page.wait_for_timeout(1_000)  # the socket's "ready" (status handoff) has come by now
+    assert handoff.count() == 1
+    assert page.locator("[data-ccgpt=handoff]").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
+
+
+def _wait_for(page: Any, condition: Any, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)

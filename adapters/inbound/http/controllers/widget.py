@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from adapters.inbound.http.problems import rate_limit_headers
 from adapters.inbound.http.schemas import chat as c
-from adapters.inbound.http.schemas import embed_codes as e
 from adapters.inbound.http.schemas import widget as w
 from adapters.inbound.http.widget_access import provide_widget_access
 from adapters.inbound.http.widget_script import widget_script
@@ -77,8 +77,11 @@ class WidgetController(Controller):
     security = [{"embed_key": []}]
 
     @get("/config")
-    async def config(self, widget_access: NamedDependency[WidgetAccess]) -> e.SettingsOut:
-        return e.settings_out(widget_access.code.settings)
+    async def config(
+        self, widget_access: NamedDependency[WidgetAccess], state: State
+    ) -> w.ConfigOut:
+        """The embed code's settings, and the limits the widget checks before sending."""
+        return w.config_out(widget_access.code.settings, state.settings.ws_max_frame_bytes)
 
     @post("/sessions", status_code=201)
     async def start_session(

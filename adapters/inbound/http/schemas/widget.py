@@ -6,11 +6,27 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
+import msgspec
 from msgspec import Meta
 
 from adapters.inbound.http.schemas.base import BodyIn, BodyOut
 from adapters.inbound.http.schemas.chat import MessageOut, MessageText, SourceOut, source_out
+from adapters.inbound.http.schemas.embed_codes import SettingsOut, settings_out
 from application.use_cases.answer_message import Reply
+from domain.conversations import MAX_MESSAGE_CHARS, VISITOR_ID_PATTERN
+from domain.embed_codes import WidgetSettings
+
+
+class LimitsOut(BodyOut):
+    """The server's own limits, so the widget keeps no copies of them."""
+
+    message_max_chars: int
+    visitor_id_pattern: str  # a regular expression JavaScript reads the same way
+    frame_max_bytes: int  # the largest socket frame; above it the socket closes with 1009
+
+
+class ConfigOut(SettingsOut):
+    limits: LimitsOut
 
 
 class SessionBody(BodyIn):
@@ -61,3 +77,12 @@ def answer_out(reply: Reply) -> AnswerOut:
         action=reply.action.value,
         session_id=reply.session_id,
     )
+
+
+def config_out(settings: WidgetSettings, frame_max_bytes: int) -> ConfigOut:
+    limits = LimitsOut(
+        message_max_chars=MAX_MESSAGE_CHARS,
+        visitor_id_pattern=VISITOR_ID_PATTERN,
+        frame_max_bytes=frame_max_bytes,
+    )
+    return ConfigOut(**msgspec.structs.asdict(settings_out(settings)), limits=limits)
