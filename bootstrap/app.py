@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
+from adapters.inbound.http.controllers.analytics import AnalyticsController
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
 from adapters.inbound.http.controllers.chat import ChatController, ConversationController
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ChatController,
             ConversationController,
             EmbedCodeController,
+            AnalyticsController,
             WidgetScriptController,
             WidgetController,
             widget_socket,

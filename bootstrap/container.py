@@ -13,11 +13,13 @@ from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.llm.extractive import ExtractiveChatModel
 from adapters.outbound.llm.fallback import FallbackChatModel
 from adapters.outbound.llm.openai_chat import OpenAIChatModel
+from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
 from adapters.outbound.parsing.routing import RoutingDocumentParser
+from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
@@ -36,7 +38,13 @@ from application.use_cases.change_member_role import ChangeMemberRole
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
 from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, ReadEmbedCodes
+from application.use_cases.get_analytics_summary import GetAnalyticsSummary
+from application.use_cases.get_answer_quality import GetAnswerQuality
+from application.use_cases.get_document_usage import GetDocumentUsage
+from application.use_cases.get_embed_code_usage import GetEmbedCodeUsage
 from application.use_cases.get_profile import GetProfile
+from application.use_cases.get_queries_over_time import GetQueriesOverTime
+from application.use_cases.get_top_queries import GetTopQueries
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.ingest_document import IngestDocument
 from application.use_cases.log_in import LogIn
@@ -88,6 +96,11 @@ class Container(containers.DeclarativeContainer):
         settings.provided.storage,
         postgres=providers.Singleton(PostgresJobQueue, engine, clock),
         memory=providers.Singleton(InMemoryJobQueue, memory_store, clock),
+    )
+    analytics = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresAnalyticsReadModel, engine),
+        memory=providers.Singleton(InMemoryAnalyticsReadModel, memory_store),
     )
     embedder = providers.Selector(
         settings.provided.embedder,
@@ -231,6 +244,13 @@ class Container(containers.DeclarativeContainer):
     widget_chat = providers.Factory(
         WidgetChat, uow, widget_session_tokens, clock, answer_message, widget_limits, realtime
     )
+
+    get_analytics_summary = providers.Factory(GetAnalyticsSummary, analytics, clock)
+    get_queries_over_time = providers.Factory(GetQueriesOverTime, analytics, clock)
+    get_top_queries = providers.Factory(GetTopQueries, analytics, clock)
+    get_document_usage = providers.Factory(GetDocumentUsage, analytics, clock)
+    get_embed_code_usage = providers.Factory(GetEmbedCodeUsage, analytics, clock)
+    get_answer_quality = providers.Factory(GetAnswerQuality, analytics, clock)
 
     # Inbound drivers
     ingestion_worker = providers.Factory(

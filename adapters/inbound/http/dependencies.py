@@ -46,6 +46,12 @@ USE_CASES = (
     "change_embed_code",
     "start_widget_session",
     "widget_chat",
+    "get_analytics_summary",
+    "get_queries_over_time",
+    "get_top_queries",
+    "get_document_usage",
+    "get_embed_code_usage",
+    "get_answer_quality",
 )
 
 

@@ -1,0 +1,322 @@
+"""One contract for every AnalyticsReadModel: exact figures on known traffic, in three zones.
+
+The reports are read through their use cases (as an agent, who may read analytics), so the
+window, bucket and rate logic is covered along with each adapter's aggregation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
+from adapters.outbound.memory.clock import FixedClock
+from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
+from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from application.analytics import ReportInput, open_report
+from application.ports.analytics import AnalyticsReadModel
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.principal import Principal
+from application.use_cases.get_analytics_summary import GetAnalyticsSummary, Summary
+from application.use_cases.get_answer_quality import GetAnswerQuality
+from application.use_cases.get_document_usage import GetDocumentUsage
+from application.use_cases.get_embed_code_usage import GetEmbedCodeUsage
+from application.use_cases.get_queries_over_time import GetQueriesOverTime
+from application.use_cases.get_top_queries import GetTopQueries
+from domain.errors import ValidationFailed
+from domain.ids import WorkspaceId
+from domain.roles import Role
+from tests.integration.analytics_dataset import (
+    NOW,
+    Dataset,
+    at,
+    known_traffic,
+    new_workspace,
+    other_tenant_traffic,
+)
+
+WINDOW = (date(2026, 3, 28), date(2026, 4, 1))
+
+
+@dataclass
+class Harness:
+    uow: UnitOfWorkFactory
+    analytics: AnalyticsReadModel
+    clock: FixedClock
+
+    def reader(self, kind: Any) -> Any:
+        return kind(self.analytics, self.clock)
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    clock = FixedClock(NOW)
+    if request.param == "memory":
+        uow = InMemoryUnitOfWorkFactory()
+        yield Harness(uow, InMemoryAnalyticsReadModel(uow.store), clock)
+        return
+    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
+    yield Harness(PostgresUnitOfWorkFactory(engine), PostgresAnalyticsReadModel(engine), clock)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def data(harness: Harness) -> Dataset:
+    await other_tenant_traffic(harness.uow)
+    return await known_traffic(harness.uow)
+
+
+def agent(ws: WorkspaceId) -> Principal:
+    return Principal(ws, Role.AGENT)
+
+
+def report(tz: str = "UTC", **extra: Any) -> ReportInput:
+    return ReportInput(WINDOW[0], WINDOW[1], tz, **extra)
+
+
+# tz -> every field of the summary.
+SUMMARIES = {
+    "UTC": Summary(
+        total_queries=7, total_sessions=5, unique_visitors=4, answered_rate=0.5714,
+        avg_response_ms=500, p95_response_ms=1000, positive_feedback_rate=0.5,
+        handoff_rate=0.2, documents=3, chunks=6, resolved_sessions=1, pending_sessions=1,
+        resolution_rate=0.25,
+    ),
+    "Europe/Amsterdam": Summary(
+        total_queries=7, total_sessions=5, unique_visitors=4, answered_rate=0.5714,
+        avg_response_ms=500, p95_response_ms=1000, positive_feedback_rate=0.5,
+        handoff_rate=0.2, documents=3, chunks=6, resolved_sessions=1, pending_sessions=1,
+        resolution_rate=0.25,
+    ),
+    # S5 falls on 04-02 in Kolkata: outside the window.
+    "Asia/Kolkata": Summary(
+        total_queries=6, total_sessions=4, unique_visitors=3, answered_rate=0.5,
+        avg_response_ms=500, p95_response_ms=1000, positive_feedback_rate=0.5,
+        handoff_rate=0.25, documents=3, chunks=6, resolved_sessions=1, pending_sessions=0,
+        resolution_rate=0.25,
+    ),
+}  # fmt: skip
+
+# tz -> (bucket_start, queries, sessions, resolved, pending, handoff) per day.
+DAYS = {
+    "UTC": [
+        ("2026-03-28T00:00:00+00:00", 1, 1, 1, 0, 0),
+        ("2026-03-29T00:00:00+00:00", 5, 3, 0, 0, 1),
+        ("2026-03-30T00:00:00+00:00", 0, 0, 0, 0, 0),
+        ("2026-03-31T00:00:00+00:00", 0, 0, 0, 0, 0),
+        ("2026-04-01T00:00:00+00:00", 1, 1, 0, 1, 0),
+    ],
+    "Europe/Amsterdam": [
+        ("2026-03-28T00:00:00+01:00", 0, 0, 0, 0, 0),
+        ("2026-03-29T00:00:00+01:00", 6, 4, 1, 0, 1),
+        ("2026-03-30T00:00:00+02:00", 0, 0, 0, 0, 0),
+        ("2026-03-31T00:00:00+02:00", 0, 0, 0, 0, 0),
+        ("2026-04-01T00:00:00+02:00", 1, 1, 0, 1, 0),
+    ],
+    "Asia/Kolkata": [
+        ("2026-03-28T00:00:00+05:30", 0, 0, 0, 0, 0),
+        ("2026-03-29T00:00:00+05:30", 4, 3, 1, 0, 0),
+        ("2026-03-30T00:00:00+05:30", 2, 1, 0, 0, 1),
+        ("2026-03-31T00:00:00+05:30", 0, 0, 0, 0, 0),
+        ("2026-04-01T00:00:00+05:30", 0, 0, 0, 0, 0),
+    ],
+}
+
+
+def points(series: Any) -> list[tuple[Any, ...]]:
+    return [
+        (
+            p.bucket_start.isoformat(),
+            p.counts.queries,
+            p.counts.sessions,
+            p.counts.resolved_sessions,
+            p.counts.pending_sessions,
+            p.counts.handoff_sessions,
+        )
+        for p in series.points
+    ]
+
+
+@pytest.mark.parametrize("tz", sorted(SUMMARIES))
+async def test_summary_is_exact_in_each_zone(harness: Harness, data: Dataset, tz: str) -> None:
+    summary = await harness.reader(GetAnalyticsSummary).execute(
+        agent(data.workspace.id), report(tz)
+    )
+    assert summary == SUMMARIES[tz]
+
+
+@pytest.mark.parametrize("tz", sorted(DAYS))
+async def test_days_start_at_local_midnight_and_add_up(
+    harness: Harness, data: Dataset, tz: str
+) -> None:
+    principal = agent(data.workspace.id)
+    series = await harness.reader(GetQueriesOverTime).execute(principal, report(tz), "day")
+    assert points(series) == DAYS[tz]
+    summary = SUMMARIES[tz]
+    assert sum(p.counts.queries for p in series.points) == summary.total_queries
+    assert sum(p.counts.sessions for p in series.points) == summary.total_sessions
+    assert sum(p.counts.resolved_sessions for p in series.points) == summary.resolved_sessions
+    assert sum(p.counts.pending_sessions for p in series.points) == summary.pending_sessions
+
+
+async def test_hours_across_the_clock_change(harness: Harness, data: Dataset) -> None:
+    day = ReportInput(date(2026, 3, 29), date(2026, 3, 29), "Europe/Amsterdam")
+    series = await harness.reader(GetQueriesOverTime).execute(agent(data.workspace.id), day, "hour")
+    starts = [p.bucket_start.isoformat() for p in series.points]
+    assert len(starts) == 23  # the night the clocks go forward has no 02:00
+    assert starts[:3] == [
+        "2026-03-29T00:00:00+01:00",
+        "2026-03-29T01:00:00+01:00",
+        "2026-03-29T03:00:00+02:00",
+    ]
+    busy = {p.bucket_start.isoformat(): p.counts.queries for p in series.points if p.counts.queries}
+    assert busy == {
+        "2026-03-29T00:00:00+01:00": 1,  # S1 at 00:30
+        "2026-03-29T01:00:00+01:00": 2,  # S2 at 01:45 and 01:50
+        "2026-03-29T20:00:00+02:00": 3,  # S3 at 20:20, S4 at 20:40 and 20:50
+    }
+
+
+async def test_hours_in_a_half_hour_zone(harness: Harness, data: Dataset) -> None:
+    day = ReportInput(date(2026, 3, 29), date(2026, 3, 30), "Asia/Kolkata")
+    series = await harness.reader(GetQueriesOverTime).execute(agent(data.workspace.id), day, "hour")
+    assert len(series.points) == 48
+    busy = {p.bucket_start.isoformat(): p.counts.queries for p in series.points if p.counts.queries}
+    assert busy == {
+        "2026-03-29T05:00:00+05:30": 1,
+        "2026-03-29T06:00:00+05:30": 2,
+        "2026-03-29T23:00:00+05:30": 1,
+        "2026-03-30T00:00:00+05:30": 2,
+    }
+
+
+async def test_weeks_start_on_monday(harness: Harness, data: Dataset) -> None:
+    series = await harness.reader(GetQueriesOverTime).execute(
+        agent(data.workspace.id), report(), "week"
+    )
+    assert points(series) == [
+        ("2026-03-23T00:00:00+00:00", 6, 4, 1, 0, 1),
+        ("2026-03-30T00:00:00+00:00", 1, 1, 0, 1, 0),
+    ]
+
+
+async def test_top_queries_are_normalised(harness: Harness, data: Dataset) -> None:
+    items = await harness.reader(GetTopQueries).execute(agent(data.workspace.id), report(), None)
+    assert [(q.query, q.count, q.answered, q.visitors, q.last_asked_at) for q in items] == [
+        ("how do i return an item", 2, 2, 1, at("2026-03-29T00:45:00")),
+        ("where is my parcel", 2, 1, 2, at("2026-03-29T18:40:00")),
+        ("do you ship to mars", 1, 0, 1, at("2026-03-29T00:50:00")),
+        ("hello", 1, 0, 1, at("2026-03-29T18:50:00")),
+        ("what is the warranty", 1, 1, 1, at("2026-04-01T20:00:00")),
+    ]
+    assert sum(q.count for q in items) == SUMMARIES["UTC"].total_queries
+    top = await harness.reader(GetTopQueries).execute(agent(data.workspace.id), report(), 1)
+    assert [q.query for q in top] == ["how do i return an item"]
+
+
+async def test_documents_include_the_never_cited(harness: Harness, data: Dataset) -> None:
+    items = await harness.reader(GetDocumentUsage).execute(agent(data.workspace.id), report())
+    assert [(d.document_id, d.title, d.citations, d.sessions, d.last_cited_at) for d in items] == [
+        (data.returns, "Returns", 3, 3, at("2026-04-01T20:00:01")),
+        (data.shipping, "Shipping", 2, 2, at("2026-03-29T18:20:01")),
+        (data.warranty, "Warranty", 0, 0, None),
+    ]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata"])
+async def test_embed_codes_add_up_to_the_summary(harness: Harness, data: Dataset, tz: str) -> None:
+    items = await harness.reader(GetEmbedCodeUsage).execute(agent(data.workspace.id), report(tz))
+    got = [(u.embed_code_id, u.name, u.sessions, u.queries, u.unique_visitors) for u in items]
+    expected = {
+        "UTC": [
+            (data.help_centre, "Help centre", 2, 3, 1),
+            (data.shop, "Shop", 2, 3, 2),
+            (None, "API", 1, 1, 1),
+        ],
+        "Asia/Kolkata": [(data.help_centre, "Help centre", 2, 3, 1), (data.shop, "Shop", 2, 3, 2)],
+    }
+    assert got == expected[tz]
+    assert sum(u.sessions for u in items) == SUMMARIES[tz].total_sessions
+    assert sum(u.queries for u in items) == SUMMARIES[tz].total_queries
+
+
+async def test_one_embed_code(harness: Harness, data: Dataset) -> None:
+    principal = agent(data.workspace.id)
+    shop = report(embed_code_id=data.shop)
+    summary = await harness.reader(GetAnalyticsSummary).execute(principal, shop)
+    assert (summary.total_queries, summary.total_sessions, summary.unique_visitors) == (3, 2, 2)
+    assert (summary.handoff_rate, summary.resolution_rate, summary.answered_rate) == (
+        0.5,
+        0,
+        0.3333,
+    )
+    items = await harness.reader(GetEmbedCodeUsage).execute(principal, shop)
+    assert [(u.name, u.sessions) for u in items] == [("Shop", 2)]
+    docs = await harness.reader(GetDocumentUsage).execute(principal, shop)
+    assert [(d.title, d.citations) for d in docs] == [
+        ("Shipping", 1),
+        ("Returns", 0),
+        ("Warranty", 0),
+    ]
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata"])
+async def test_quality(harness: Harness, data: Dataset, tz: str) -> None:
+    quality = await harness.reader(GetAnswerQuality).execute(agent(data.workspace.id), report(tz))
+    assert (quality.feedback_up, quality.feedback_down, quality.positive_rate) == (1, 1, 0.5)
+    assert quality.avg_confidence == {"UTC": 0.508, "Asia/Kolkata": 0.43}[tz]
+    assert quality.low_confidence_count == 3
+    assert [(u.query, u.count) for u in quality.unanswered] == [
+        ("do you ship to mars", 1),
+        ("where is my parcel", 1),
+    ]
+    assert quality.handoff_rate == SUMMARIES[tz].handoff_rate
+
+
+async def test_gap_questions(harness: Harness, data: Dataset) -> None:
+    where = open_report(agent(data.workspace.id), report(), harness.clock)[1]
+    gaps = await harness.analytics.gap_questions(data.workspace.id, where, 10)
+    assert [(g.query, g.count, g.visitors) for g in gaps] == [
+        ("where is my parcel", 2, 2),
+        ("do you ship to mars", 1, 1),
+    ]
+
+
+async def test_pending_sessions_resolve_once_the_visitor_stays_quiet(
+    harness: Harness, data: Dataset
+) -> None:
+    harness.clock.advance(24 * 3600)
+    summary = await harness.reader(GetAnalyticsSummary).execute(agent(data.workspace.id), report())
+    assert (summary.resolved_sessions, summary.pending_sessions) == (2, 0)
+    assert summary.resolution_rate == 0.4 and summary.handoff_rate == 0.2
+
+
+async def test_another_workspace_sees_zeros(harness: Harness, data: Dataset) -> None:
+    empty = await new_workspace(harness.uow)
+    summary = await harness.reader(GetAnalyticsSummary).execute(agent(empty.id), report())
+    assert summary == Summary(0, 0, 0, 0.0, 0, 0, 0.0, 0.0, 0, 0, 0, 0, 0.0)
+    series = await harness.reader(GetQueriesOverTime).execute(agent(empty.id), report(), "day")
+    assert [p.counts.queries for p in series.points] == [0] * 5
+    assert await harness.reader(GetTopQueries).execute(agent(empty.id), report(), None) == []
+    assert await harness.reader(GetDocumentUsage).execute(agent(empty.id), report()) == []
+    assert await harness.reader(GetEmbedCodeUsage).execute(agent(empty.id), report()) == []
+
+
+async def test_bad_windows_are_refused(harness: Harness, data: Dataset) -> None:
+    principal = agent(data.workspace.id)
+    for bad in (
+        ReportInput(WINDOW[0], WINDOW[1], "Mars/Olympus_Mons"),
+        ReportInput(WINDOW[0], WINDOW[1], "+05:30"),
+        ReportInput(WINDOW[1], WINDOW[0], "UTC"),
+        ReportInput(date(2024, 1, 1), date(2026, 1, 1), "UTC"),
+    ):
+        with pytest.raises(ValidationFailed):
+            await harness.reader(GetAnalyticsSummary).execute(principal, bad)
+    with pytest.raises(ValidationFailed):
+        await harness.reader(GetQueriesOverTime).execute(principal, report(), "minute")
