@@ -20,6 +20,7 @@ from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
 from adapters.inbound.http.controllers.chat import ChatController, ConversationController
 from adapters.inbound.http.controllers.dashboard_socket import dashboard_socket
+from adapters.inbound.http.controllers.data_rights import DataRightsController
 from adapters.inbound.http.controllers.documents import SearchController, document_controller
 from adapters.inbound.http.controllers.embed_codes import EmbedCodeController
 from adapters.inbound.http.controllers.health import HealthController
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ConversationController,
             EmbedCodeController,
             AnalyticsController,
+            DataRightsController,
             WidgetScriptController,
             WidgetController,
             widget_socket,

@@ -14,12 +14,14 @@ from adapters.outbound.llm.extractive import ExtractiveChatModel
 from adapters.outbound.llm.fallback import FallbackChatModel
 from adapters.outbound.llm.openai_chat import OpenAIChatModel
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
+from adapters.outbound.memory.conversation_archive import InMemoryConversationArchive
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
 from adapters.outbound.parsing.routing import RoutingDocumentParser
 from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
+from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
@@ -38,6 +40,9 @@ from application.use_cases.change_member_role import ChangeMemberRole
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
 from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, ReadEmbedCodes
+from application.use_cases.erase_visitor import EraseVisitor
+from application.use_cases.export_conversations import ExportConversations
+from application.use_cases.export_visitor import ExportVisitor
 from application.use_cases.get_analytics_summary import GetAnalyticsSummary
 from application.use_cases.get_answer_quality import GetAnswerQuality
 from application.use_cases.get_document_usage import GetDocumentUsage
@@ -101,6 +106,11 @@ class Container(containers.DeclarativeContainer):
         settings.provided.storage,
         postgres=providers.Singleton(PostgresAnalyticsReadModel, engine),
         memory=providers.Singleton(InMemoryAnalyticsReadModel, memory_store),
+    )
+    conversation_archive = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresConversationArchive, engine),
+        memory=providers.Singleton(InMemoryConversationArchive, memory_store),
     )
     embedder = providers.Selector(
         settings.provided.embedder,
@@ -251,6 +261,9 @@ class Container(containers.DeclarativeContainer):
     get_document_usage = providers.Factory(GetDocumentUsage, analytics, clock)
     get_embed_code_usage = providers.Factory(GetEmbedCodeUsage, analytics, clock)
     get_answer_quality = providers.Factory(GetAnswerQuality, analytics, clock)
+    export_conversations = providers.Factory(ExportConversations, conversation_archive)
+    export_visitor = providers.Factory(ExportVisitor, conversation_archive)
+    erase_visitor = providers.Factory(EraseVisitor, conversation_archive)
 
     # Inbound drivers
     ingestion_worker = providers.Factory(

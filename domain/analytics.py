@@ -114,6 +114,18 @@ class ReportWindow:
         return [max(s.astimezone(UTC), self.start) for s in starts] + [self.end]
 
 
+def day_bounds(
+    first: date | None, last: date | None, tz: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """[local midnight of `first`, local midnight after `last`) in UTC; a missing end is open."""
+    zone = parse_zone(tz)
+    if first is not None and last is not None and first > last:
+        raise ValidationFailed.on("from", "must not be after to")
+    start = local_midnight(first, zone).astimezone(UTC) if first else None
+    end = local_midnight(last + timedelta(days=1), zone).astimezone(UTC) if last else None
+    return start, end
+
+
 class Outcome(StrEnum):
     RESOLVED = "resolved"
     UNRESOLVED = "unresolved"

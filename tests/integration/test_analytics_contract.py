@@ -15,12 +15,15 @@ import pytest
 
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
 from adapters.outbound.memory.clock import FixedClock
+from adapters.outbound.memory.conversation_archive import InMemoryConversationArchive
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
+from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.engine import runtime_engine
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.analytics import ReportInput, open_report
 from application.ports.analytics import AnalyticsReadModel
+from application.ports.conversation_archive import ConversationArchive
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
 from application.use_cases.get_analytics_summary import GetAnalyticsSummary, Summary
@@ -48,6 +51,7 @@ WINDOW = (date(2026, 3, 28), date(2026, 4, 1))
 class Harness:
     uow: UnitOfWorkFactory
     analytics: AnalyticsReadModel
+    archive: ConversationArchive
     clock: FixedClock
 
     def reader(self, kind: Any) -> Any:
@@ -59,10 +63,16 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     clock = FixedClock(NOW)
     if request.param == "memory":
         uow = InMemoryUnitOfWorkFactory()
-        yield Harness(uow, InMemoryAnalyticsReadModel(uow.store), clock)
+        archive = InMemoryConversationArchive(uow.store)
+        yield Harness(uow, InMemoryAnalyticsReadModel(uow.store), archive, clock)
         return
     engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
-    yield Harness(PostgresUnitOfWorkFactory(engine), PostgresAnalyticsReadModel(engine), clock)
+    yield Harness(
+        PostgresUnitOfWorkFactory(engine),
+        PostgresAnalyticsReadModel(engine),
+        PostgresConversationArchive(engine),
+        clock,
+    )
     await engine.dispose()
 
 
@@ -320,3 +330,85 @@ async def test_bad_windows_are_refused(harness: Harness, data: Dataset) -> None:
             await harness.reader(GetAnalyticsSummary).execute(principal, bad)
     with pytest.raises(ValidationFailed):
         await harness.reader(GetQueriesOverTime).execute(principal, report(), "minute")
+
+
+async def every_figure(harness: Harness, ws: WorkspaceId, tz: str) -> list[Any]:
+    """Every report of the window, as the use cases answer it."""
+    principal, inp = agent(ws), report(tz)
+    return [
+        await harness.reader(GetAnalyticsSummary).execute(principal, inp),
+        await harness.reader(GetQueriesOverTime).execute(principal, inp, "day"),
+        await harness.reader(GetQueriesOverTime).execute(principal, inp, "week"),
+        await harness.reader(GetTopQueries).execute(principal, inp, 100),
+        await harness.reader(GetDocumentUsage).execute(principal, inp),
+        await harness.reader(GetEmbedCodeUsage).execute(principal, inp),
+        await harness.reader(GetAnswerQuality).execute(principal, inp),
+        await harness.analytics.gap_questions(
+            ws, open_report(principal, inp, harness.clock)[1], 10
+        ),
+    ]
+
+
+ZONES = ("UTC", "Europe/Amsterdam", "Asia/Kolkata")
+
+
+async def test_erasing_a_visitor_erases_them_and_keeps_every_figure(
+    harness: Harness, data: Dataset
+) -> None:
+    ws = data.workspace.id
+    before = {tz: await every_figure(harness, ws, tz) for tz in ZONES}
+    assert before["UTC"][0] == SUMMARIES["UTC"]
+    assert await harness.archive.erase_visitor(ws, "v1") == 3  # s1, s2 and the old one
+    assert await harness.archive.visitor_sessions(ws, "v1") == []
+    async with harness.uow.tenant(ws) as tx:
+        for name in ("old", "s1", "s2"):
+            assert await tx.conversations.get(ws, data.sessions[name]) is None
+            assert await tx.conversations.messages(ws, data.sessions[name]) == []
+        assert await tx.conversations.get(ws, data.sessions["s3"]) is not None
+    for tz in ZONES:
+        assert await every_figure(harness, ws, tz) == before[tz], tz
+
+
+async def test_erasure_stays_in_its_workspace(harness: Harness, data: Dataset) -> None:
+    other = await other_tenant_traffic(harness.uow)
+    assert await harness.archive.erase_visitor(other.id, "v1") == 1
+    assert len(await harness.archive.visitor_sessions(data.workspace.id, "v1")) == 3
+    assert await harness.archive.erase_visitor(other.id, "v2") == 0
+
+
+async def test_retention_blanks_old_texts_and_keeps_every_figure(
+    harness: Harness, data: Dataset
+) -> None:
+    ws = data.workspace.id
+    before = {tz: await every_figure(harness, ws, tz) for tz in ZONES}
+    # Sessions quiet since before 03-29 18:45 go (old, s1, s2, s3); s4's first exchange is
+    # blanked (3 messages before the cutoff), its later question and s5 stay.
+    erased = await harness.archive.erase_before(ws, at("2026-03-29T18:45:30"))
+    assert erased == 2 + 2 + 4 + 2 + 3
+    async with harness.uow.tenant(ws) as tx:
+        assert await tx.conversations.get(ws, data.sessions["s3"]) is None
+        s4 = await tx.conversations.messages(ws, data.sessions["s4"])
+        assert [m.text for m in s4] == ["", "", "", "hello?"]
+        s5 = await tx.conversations.messages(ws, data.sessions["s5"])
+        assert [m.text for m in s5] == ["What is the warranty?", "reply"]
+    for tz in ZONES:
+        assert await every_figure(harness, ws, tz) == before[tz], tz
+    assert await harness.archive.erase_before(ws, at("2026-03-29T18:45:30")) == 0
+
+
+async def test_the_archive_streams_sessions_of_a_window_in_order(
+    harness: Harness, data: Dataset
+) -> None:
+    ws = data.workspace.id
+    s = data.sessions
+    found = [x async for x in harness.archive.sessions(ws, at("2026-03-28T00:00:00"), None)]
+    assert [x.conversation.id for x in found] == [
+        s["s1"], s["s2"], s["s3"], s["s4"], s["s6"], s["s5"]
+    ]  # fmt: skip
+    assert [len(x.messages) for x in found] == [2, 4, 2, 4, 0, 2]
+    s3 = found[2]
+    assert [(f.rating.value, f.message_id) for f in s3.feedback] == [("down", s3.messages[1].id)]
+    window = [x async for x in harness.archive.sessions(ws, None, at("2026-03-28T23:30:00"))]
+    assert [x.conversation.id for x in window] == [s["old"]]
+    everything = [x async for x in harness.archive.sessions(ws, None, None)]
+    assert len(everything) == 7

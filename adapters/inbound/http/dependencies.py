@@ -52,6 +52,9 @@ USE_CASES = (
     "get_document_usage",
     "get_embed_code_usage",
     "get_answer_quality",
+    "export_conversations",
+    "export_visitor",
+    "erase_visitor",
 )
 
 

@@ -53,10 +53,10 @@ def report_input(
     ] = None,
     embed_code_id: FromQuery[uuid.UUID | None] = None,
 ) -> ReportInput:
-    return ReportInput(_day(first, "from"), _day(last, "to"), tz, embed_code_id)
+    return ReportInput(day_param(first, "from"), day_param(last, "to"), tz, embed_code_id)
 
 
-def _day(raw: str | None, name: str) -> date | None:
+def day_param(raw: str | None, name: str) -> date | None:
     if raw is None:
         return None
     try:
