@@ -57,15 +57,20 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             # Load the model now, in the background, rather than on the first question.
             warm_up = asyncio.create_task(embedder.warm_up())
             warm_up.add_done_callback(lambda task: task.cancelled() or task.exception())
+        sweeper = None
         if settings.run_worker:
             worker = await resolve(container, "ingestion_worker")
             worker.start()
+            sweeper = await resolve(container, "retention_sweeper")
+            sweeper.start()
         log.info("app.started", storage=settings.storage, data_dir=str(settings.data_dir))
         try:
             yield
         finally:
             if worker is not None:
                 await worker.stop()
+            if sweeper is not None:
+                await sweeper.stop()
             for closable in (embedder, container.realtime()):
                 if hasattr(closable, "aclose"):
                     await closable.aclose()

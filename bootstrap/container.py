@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.inbound.retention_sweeper import RetentionSweeper
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
 from adapters.outbound.embeddings.hashing import HashingEmbedder
@@ -35,8 +36,10 @@ from application.token_pairs import TokenPairs
 from application.use_cases.add_document import AddDocument
 from application.use_cases.answer_message import AnswerMessage
 from application.use_cases.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
+from application.use_cases.apply_retention import ApplyRetention
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_member_role import ChangeMemberRole
+from application.use_cases.change_retention import ChangeRetention
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.conversations import HandOver, PostAgentMessage, ReadConversations
 from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, ReadEmbedCodes
@@ -264,6 +267,8 @@ class Container(containers.DeclarativeContainer):
     export_conversations = providers.Factory(ExportConversations, conversation_archive)
     export_visitor = providers.Factory(ExportVisitor, conversation_archive)
     erase_visitor = providers.Factory(EraseVisitor, conversation_archive)
+    change_retention = providers.Factory(ChangeRetention, uow, get_workspace)
+    apply_retention = providers.Factory(ApplyRetention, conversation_archive, clock)
 
     # Inbound drivers
     ingestion_worker = providers.Factory(
@@ -273,6 +278,12 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.ingestion_concurrency,
         lease_seconds=settings.provided.job_lease_seconds,
         poll_seconds=settings.provided.job_poll_seconds,
+    )
+
+    retention_sweeper = providers.Singleton(
+        RetentionSweeper,
+        apply_retention,
+        interval_seconds=settings.provided.retention_sweep_seconds,
     )
 
 

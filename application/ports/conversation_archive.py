@@ -37,6 +37,10 @@ class ConversationArchive(Protocol):
         key was theirs; returns how many sessions went. Aggregate figures do not change."""
         ...
 
+    async def retention_policies(self) -> list[tuple[WorkspaceId, int]]:
+        """Every workspace that keeps texts for a limited time, with its days (system-wide)."""
+        ...
+
     async def erase_before(self, workspace_id: WorkspaceId, cutoff: datetime) -> int:
         """Retention: sessions quiet since before `cutoff` go, older texts in the others are
         blanked; returns how many messages were erased. Aggregate figures do not change."""

@@ -26,6 +26,7 @@ from application.ports.analytics import AnalyticsReadModel
 from application.ports.conversation_archive import ConversationArchive
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
+from application.use_cases.apply_retention import ApplyRetention
 from application.use_cases.get_analytics_summary import GetAnalyticsSummary, Summary
 from application.use_cases.get_answer_quality import GetAnswerQuality
 from application.use_cases.get_document_usage import GetDocumentUsage
@@ -412,3 +413,26 @@ async def test_the_archive_streams_sessions_of_a_window_in_order(
     assert [x.conversation.id for x in window] == [s["old"]]
     everything = [x async for x in harness.archive.sessions(ws, None, None)]
     assert len(everything) == 7
+
+
+async def test_the_scheduled_sweep_applies_each_workspaces_retention(
+    harness: Harness, data: Dataset
+) -> None:
+    ws = data.workspace.id
+    other = await other_tenant_traffic(harness.uow)  # keeps texts forever
+    before = {tz: await every_figure(harness, ws, tz) for tz in ZONES}
+    async with harness.uow.tenant(ws) as tx:
+        workspace = await tx.workspaces.get(ws, for_update=True)
+        assert workspace is not None
+        workspace.keep_texts_for(4)  # cutoff: 2026-03-29 12:00
+        await tx.workspaces.save(workspace)
+        await tx.commit()
+    sweep = ApplyRetention(harness.archive, harness.clock)
+    assert await sweep.execute() == 2 + 2 + 4  # the old session, s1 and s2
+    assert await sweep.execute() == 0
+    assert [x.conversation.visitor_id async for x in harness.archive.sessions(ws, None, None)] == [
+        "v2", None, "v3", None
+    ]  # fmt: skip
+    assert len(await harness.archive.visitor_sessions(other.id, "v1")) == 1
+    for tz in ZONES:
+        assert await every_figure(harness, ws, tz) == before[tz], tz

@@ -136,3 +136,21 @@ def test_bad_parameters_are_422(site: Site) -> None:
     assert_validation_error(
         site.client.get("/api/v1/visitors/a%20b/export", headers=site.headers), "visitor_id"
     )
+
+
+def test_retention_days_is_a_workspace_setting(site: Site) -> None:
+    patch = site.client.patch
+    response = patch("/api/v1/workspace", json={"retention_days": 30}, headers=site.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["retention_days"] == 30
+    assert site.client.get("/api/v1/workspace", headers=site.headers).json()["retention_days"] == 30
+    renamed = patch("/api/v1/workspace", json={"name": "Renamed"}, headers=site.headers).json()
+    assert (renamed["name"], renamed["retention_days"]) == ("Renamed", 30)
+    forever = patch("/api/v1/workspace", json={"retention_days": None}, headers=site.headers)
+    assert forever.json()["retention_days"] is None
+    for bad in ({"retention_days": 0}, {"retention_days": 40000}, {"retention_days": 1.5}, {}):
+        assert patch("/api/v1/workspace", json=bad, headers=site.headers).status_code == 422
+    agent = member(site, "agent")
+    assert_problem(
+        patch("/api/v1/workspace", json={"retention_days": 1}, headers=agent), 403, "forbidden"
+    )

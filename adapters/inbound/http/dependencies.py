@@ -55,6 +55,7 @@ USE_CASES = (
     "export_conversations",
     "export_visitor",
     "erase_visitor",
+    "change_retention",
 )
 
 

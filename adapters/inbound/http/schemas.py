@@ -45,7 +45,10 @@ class RefreshBody(Request):
 
 
 class WorkspacePatch(Request):
-    name: ShortText
+    """Any of the fields; `retention_days: null` keeps message texts forever."""
+
+    name: ShortText | msgspec.UnsetType = msgspec.UNSET
+    retention_days: Annotated[int, Meta(ge=1, le=36500)] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class PlanBody(Request):
@@ -126,6 +129,7 @@ class WorkspaceOut(Response):
     limits: LimitsOut
     usage: UsageOut
     created_at: datetime
+    retention_days: int | None = None
 
 
 class MemberOut(Response):
@@ -188,6 +192,7 @@ def workspace_out(view: WorkspaceView) -> WorkspaceOut:
         id=ws.id,
         name=ws.name,
         plan=ws.plan.value,
+        retention_days=ws.retention_days,
         limits=LimitsOut(**view.limits.as_dict()),
         usage=UsageOut(
             documents=usage.documents,

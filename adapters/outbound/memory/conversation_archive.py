@@ -46,6 +46,13 @@ class InMemoryConversationArchive:
             self._store.analytics_visitors.pop((workspace_id, visitor_id), None)
         return len(gone)
 
+    async def retention_policies(self) -> list[tuple[WorkspaceId, int]]:
+        return [
+            (ws.id, ws.retention_days)
+            for ws in self._store.workspaces.values()
+            if ws.retention_days is not None
+        ]
+
     async def erase_before(self, workspace_id: WorkspaceId, cutoff: datetime) -> int:
         erased = 0
         async with self._store.lock:

@@ -75,7 +75,7 @@ class PostgresConversationArchive:
         self._engine = engine
 
     @asynccontextmanager
-    async def _tx(self, workspace_id: WorkspaceId) -> AsyncIterator[AsyncConnection]:
+    async def _tx(self, workspace_id: WorkspaceId | None) -> AsyncIterator[AsyncConnection]:
         async with outage_translated(), self._engine.connect() as conn, conn.begin():
             await scope_transaction(conn, workspace_id)
             yield conn
@@ -125,6 +125,12 @@ class PostgresConversationArchive:
                 {"ws": workspace_id, "v": visitor_id},
             )
         return int(gone.rowcount or 0)
+
+    async def retention_policies(self) -> list[tuple[WorkspaceId, int]]:
+        w = t.workspaces.c
+        query = select(w.id, w.retention_days).where(w.retention_days.is_not(None))
+        async with self._tx(None) as conn:
+            return [(WorkspaceId(r.id), int(r.retention_days)) for r in await conn.execute(query)]
 
     async def erase_before(self, workspace_id: WorkspaceId, cutoff: datetime) -> int:
         c, m, f = t.conversations.c, t.messages.c, t.feedback.c

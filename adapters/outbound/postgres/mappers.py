@@ -30,11 +30,19 @@ from domain.roles import Role
 
 
 def workspace_from_row(row: Any) -> Workspace:
-    return Workspace(WorkspaceId(row.id), row.name, Plan(row.plan), row.created_at)
+    return Workspace(
+        WorkspaceId(row.id), row.name, Plan(row.plan), row.created_at, row.retention_days
+    )
 
 
 def workspace_to_row(ws: Workspace) -> dict[str, Any]:
-    return {"id": ws.id, "name": ws.name, "plan": ws.plan.value, "created_at": ws.created_at}
+    return {
+        "id": ws.id,
+        "name": ws.name,
+        "plan": ws.plan.value,
+        "created_at": ws.created_at,
+        "retention_days": ws.retention_days,
+    }
 
 
 def user_from_row(row: Any) -> User:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -12,11 +13,13 @@ from adapters.inbound.http import schemas as s
 from application.pagination import PageRequest
 from application.principal import Principal
 from application.use_cases.change_member_role import ChangeMemberRole, ChangeMemberRoleInput
+from application.use_cases.change_retention import ChangeRetention
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.members import AddMember, AddMemberInput, ListMembers
 from application.use_cases.remove_member import RemoveMember
 from application.use_cases.update_workspace import ChangePlan, RenameWorkspace
+from domain.errors import ValidationFailed
 from domain.ids import UserId
 
 
@@ -52,8 +55,17 @@ class WorkspaceController(Controller):
         data: JSONBody[s.WorkspacePatch],
         principal: NamedDependency[Principal],
         rename_workspace: NamedDependency[RenameWorkspace],
+        change_retention: NamedDependency[ChangeRetention],
     ) -> s.WorkspaceOut:
-        return s.workspace_out(await rename_workspace.execute(principal, data.name))
+        """Rename the workspace and/or set `retention_days` (null: keep texts forever)."""
+        view = None
+        if data.retention_days is not msgspec.UNSET:
+            view = await change_retention.execute(principal, data.retention_days)
+        if data.name is not msgspec.UNSET:
+            view = await rename_workspace.execute(principal, data.name)
+        if view is None:
+            raise ValidationFailed.on("body", "needs name or retention_days")
+        return s.workspace_out(view)
 
     @put("/plan")
     async def change_plan(
