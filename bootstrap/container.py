@@ -31,6 +31,7 @@ from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
 from adapters.outbound.system_clock import SystemClock
 from application.answering import AnswerPolicy
 from application.ports.rate_limiter import RateLimit
+from application.query_vectors import QueryVectors
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
 from application.use_cases.add_document import AddDocument
@@ -46,6 +47,7 @@ from application.use_cases.embed_codes import ChangeEmbedCode, CreateEmbedCode, 
 from application.use_cases.erase_visitor import EraseVisitor
 from application.use_cases.export_conversations import ExportConversations
 from application.use_cases.export_visitor import ExportVisitor
+from application.use_cases.find_content_gaps import FindContentGaps
 from application.use_cases.get_analytics_summary import GetAnalyticsSummary
 from application.use_cases.get_answer_quality import GetAnswerQuality
 from application.use_cases.get_document_usage import GetDocumentUsage
@@ -264,6 +266,10 @@ class Container(containers.DeclarativeContainer):
     get_document_usage = providers.Factory(GetDocumentUsage, analytics, clock)
     get_embed_code_usage = providers.Factory(GetEmbedCodeUsage, analytics, clock)
     get_answer_quality = providers.Factory(GetAnswerQuality, analytics, clock)
+    query_vectors = providers.Singleton(QueryVectors, embedder)
+    find_content_gaps = providers.Factory(
+        FindContentGaps, analytics, query_vectors, retriever, clock
+    )
     export_conversations = providers.Factory(ExportConversations, conversation_archive)
     export_visitor = providers.Factory(ExportVisitor, conversation_archive)
     erase_visitor = providers.Factory(EraseVisitor, conversation_archive)

@@ -104,6 +104,12 @@ class AnalyticsReadModel(Protocol):
         """Questions that got `no_answer`, low confidence or a thumbs-down, most asked first."""
         ...
 
+    async def gap_visitors(
+        self, workspace_id: WorkspaceId, where: Slice, groups: list[list[str]]
+    ) -> list[int]:
+        """Per group of queries: the distinct visitors who asked one and were not served."""
+        ...
+
     async def documents(self, workspace_id: WorkspaceId, where: Slice) -> list[DocumentUsage]:
         """Every document of the workspace, cited or not; most cited first."""
         ...

@@ -299,6 +299,18 @@ async def test_gap_questions(harness: Harness, data: Dataset) -> None:
     ]
 
 
+async def test_gap_visitors_are_distinct_per_group(harness: Harness, data: Dataset) -> None:
+    where = open_report(agent(data.workspace.id), report(), harness.clock)[1]
+    groups = [
+        ["where is my parcel"],
+        ["do you ship to mars"],
+        ["where is my parcel", "do you ship to mars"],
+        ["how do i return an item"],
+        [],
+    ]
+    assert await harness.analytics.gap_visitors(data.workspace.id, where, groups) == [2, 1, 3, 0, 0]
+
+
 async def test_pending_sessions_resolve_once_the_visitor_stays_quiet(
     harness: Harness, data: Dataset
 ) -> None:

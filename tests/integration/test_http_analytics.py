@@ -20,7 +20,15 @@ from tests.integration.test_http_accounts import (
 )
 from tests.integration.test_http_chat import chat, chat_client, with_documents
 
-REPORTS = ("summary", "queries-over-time", "top-queries", "documents", "embed-codes", "quality")
+REPORTS = (
+    "summary",
+    "queries-over-time",
+    "top-queries",
+    "documents",
+    "embed-codes",
+    "quality",
+    "gaps",
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,13 @@ def test_an_agent_reads_every_report(traffic: tuple[TestClient[Any], dict[str, s
     )
     quality = client.get("/api/v1/analytics/quality", headers=agent).json()
     assert quality["unanswered"] == [{"query": "who painted the mona lisa", "count": 1}]
+    gaps = client.get("/api/v1/analytics/gaps", headers=agent).json()["items"]
+    # The hashing embedder's answers are under 0.5 confidence: both questions are gaps.
+    assert [(g["label"], g["count"], g["visitors"], g["examples"]) for g in gaps] == [
+        ("how long does shipping to canada take", 1, 1, ["how long does shipping to canada take"]),
+        ("who painted the mona lisa", 1, 1, ["who painted the mona lisa"]),
+    ]
+    assert gaps[0]["nearest_documents"][0]["title"] == "Shipping"
     documents = client.get("/api/v1/analytics/documents", headers=agent).json()["items"]
     assert [(d["title"], d["citations"]) for d in documents] == [("Shipping", 1), ("Contact", 0)]
 

@@ -10,6 +10,7 @@ import msgspec
 
 from adapters.inbound.http.schemas import Response
 from application.ports.analytics import DocumentUsage, EmbedCodeUsage, QueryCount
+from application.use_cases.find_content_gaps import Gap
 from application.use_cases.get_analytics_summary import Summary
 from application.use_cases.get_answer_quality import Quality
 from application.use_cases.get_queries_over_time import Series
@@ -111,6 +112,69 @@ class QualityOut(Response):
     low_confidence_count: int
     unanswered: list[UnansweredOut]
     handoff_rate: float
+
+
+class NearDocumentOut(Response):
+    document_id: uuid.UUID
+    title: str
+    score: float
+
+
+class GapOut(Response):
+    label: str
+    count: int
+    visitors: int
+    examples: list[str]
+    first_asked_at: datetime
+    last_asked_at: datetime
+    nearest_documents: list[NearDocumentOut]
+
+
+class GapsOut(Response):
+    items: list[GapOut]
+
+
+class GapRow(Response):
+    """A gap as a CSV row: examples and documents joined with ` | `."""
+
+    label: str
+    count: int
+    visitors: int
+    examples: str
+    first_asked_at: datetime
+    last_asked_at: datetime
+    nearest_documents: str
+
+
+def gaps_out(gaps: list[Gap]) -> GapsOut:
+    return GapsOut(
+        items=[
+            GapOut(
+                label=g.label,
+                count=g.count,
+                visitors=g.visitors,
+                examples=g.examples,
+                first_asked_at=g.first_asked_at.astimezone(UTC),
+                last_asked_at=g.last_asked_at.astimezone(UTC),
+                nearest_documents=[
+                    NearDocumentOut(document_id=d.document_id, title=d.title, score=d.score)
+                    for d in g.nearest_documents
+                ],
+            )
+            for g in gaps
+        ]
+    )
+
+
+def gap_rows(body: GapsOut) -> list[dict[str, Any]]:
+    return [
+        {
+            **msgspec.structs.asdict(g),
+            "examples": " | ".join(g.examples),
+            "nearest_documents": " | ".join(d.title for d in g.nearest_documents),
+        }
+        for g in body.items
+    ]
 
 
 def summary_out(s: Summary) -> SummaryOut:

@@ -56,6 +56,7 @@ USE_CASES = (
     "export_visitor",
     "erase_visitor",
     "change_retention",
+    "find_content_gaps",
 )
 
 

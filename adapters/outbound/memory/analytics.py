@@ -30,6 +30,11 @@ def _code_matches(where: Slice, code: uuid.UUID | None) -> bool:
     return where.embed_code_id is None or code == where.embed_code_id
 
 
+def _is_gap(q: QuestionRecord) -> bool:
+    low = q.confidence_milli is not None and q.confidence_milli < _LOW
+    return q.action == "no_answer" or low or q.rating == "down"
+
+
 class InMemoryAnalyticsReadModel:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -113,11 +118,13 @@ class InMemoryAnalyticsReadModel:
     async def gap_questions(
         self, workspace_id: WorkspaceId, where: Slice, limit: int
     ) -> list[QueryCount]:
-        def is_gap(q: QuestionRecord) -> bool:
-            low = q.confidence_milli is not None and q.confidence_milli < _LOW
-            return q.action == "no_answer" or low or q.rating == "down"
+        return self._query_counts(workspace_id, where, limit, _is_gap)
 
-        return self._query_counts(workspace_id, where, limit, is_gap)
+    async def gap_visitors(
+        self, workspace_id: WorkspaceId, where: Slice, groups: list[list[str]]
+    ) -> list[int]:
+        unserved = [q for q in self._questions(workspace_id, where) if _is_gap(q)]
+        return [len({q.visitor_key for q in unserved if q.query in set(group)}) for group in groups]
 
     def _query_counts(
         self,

@@ -41,6 +41,7 @@ _QUESTIONS = "workspace_id = :ws AND asked_at >= :start AND asked_at < :end"
 _SESSIONS = "workspace_id = :ws AND started_at >= :start AND started_at < :end AND queries > 0"
 _CITATIONS = "workspace_id = :ws AND cited_at >= :start AND cited_at < :end"
 _BY_CODE = " AND embed_code_id = :code"
+_GAP = f" AND (action = 'no_answer' OR confidence_milli < {_LOW} OR rating = 'down')"
 
 _QUESTION_TOTALS = f"""
 SELECT count(*) AS queries,
@@ -145,8 +146,27 @@ class PostgresAnalyticsReadModel:
     async def gap_questions(
         self, workspace_id: WorkspaceId, where: Slice, limit: int
     ) -> list[QueryCount]:
-        only = f" AND (action = 'no_answer' OR confidence_milli < {_LOW} OR rating = 'down')"
-        return await self._query_counts(workspace_id, where, limit, only)
+        return await self._query_counts(workspace_id, where, limit, _GAP)
+
+    async def gap_visitors(
+        self, workspace_id: WorkspaceId, where: Slice, groups: list[list[str]]
+    ) -> list[int]:
+        queries = [query for group in groups for query in group]
+        index = [i for i, group in enumerate(groups) for _ in group]
+        query = text(
+            f"""
+            SELECT g.i, count(DISTINCT q.visitor_key) AS n
+            FROM analytics_questions q
+            JOIN unnest(CAST(:queries AS text[]), CAST(:index AS integer[])) AS g(query, i)
+              ON g.query = q.query
+            WHERE {_where(_QUESTIONS, where)}{_GAP}
+            GROUP BY g.i
+            """  # noqa: S608
+        )
+        params = _params(workspace_id, where, queries=queries, index=index)
+        async with self._read(workspace_id) as conn:
+            found = {r.i: r.n for r in await conn.execute(query, params)}
+        return [int(found.get(i, 0)) for i in range(len(groups))]
 
     async def _query_counts(
         self, workspace_id: WorkspaceId, where: Slice, limit: int, only: str

@@ -16,6 +16,7 @@ from adapters.inbound.http import analytics_schemas as a
 from adapters.inbound.http.csv_output import csv_response
 from application.analytics import ReportInput
 from application.principal import Principal
+from application.use_cases.find_content_gaps import FindContentGaps
 from application.use_cases.get_analytics_summary import GetAnalyticsSummary
 from application.use_cases.get_answer_quality import GetAnswerQuality
 from application.use_cases.get_document_usage import GetDocumentUsage
@@ -162,6 +163,22 @@ class AnalyticsController(Controller):
         confidence, the queries it could not answer, and the handoff rate."""
         body = a.quality_out(await get_answer_quality.execute(principal, report))
         return _answer(body, output, "quality", a.QualityRow, lambda: a.quality_rows(body))
+
+    @get("/gaps", description=DEFINITIONS)
+    async def gaps(
+        self,
+        principal: NamedDependency[Principal],
+        report: NamedDependency[ReportInput],
+        output: NamedDependency[Format],
+        find_content_gaps: NamedDependency[FindContentGaps],
+        limit: FromQuery[int | None] = None,
+    ) -> Response[Any]:
+        """Content gaps: questions that got `no_answer`, a reply under 0.5 confidence or a
+        thumbs-down, grouped by meaning (embedding similarity), the groups that affect the
+        most visitors first (limit 1..100, default 20); each with its size, examples, when
+        it was first and last asked, and the existing documents nearest to it."""
+        body = a.gaps_out(await find_content_gaps.execute(principal, report, limit))
+        return _answer(body, output, "gaps", a.GapRow, lambda: a.gap_rows(body))
 
 
 def _answer(
