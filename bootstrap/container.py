@@ -17,6 +17,7 @@ from adapters.outbound.llm.openai_chat import OpenAIChatModel
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
 from adapters.outbound.memory.conversation_archive import InMemoryConversationArchive
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
+from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
@@ -24,6 +25,7 @@ from adapters.outbound.parsing.routing import RoutingDocumentParser
 from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
 from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
+from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.probes import DatabaseProbe, QueueProbe
@@ -31,7 +33,6 @@ from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
 from adapters.outbound.system_clock import SystemClock
 from application.answering import AnswerPolicy
 from application.ports.rate_limiter import RateLimit
-from application.query_vectors import QueryVectors
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
 from application.use_cases.add_document import AddDocument
@@ -116,6 +117,11 @@ class Container(containers.DeclarativeContainer):
         settings.provided.storage,
         postgres=providers.Singleton(PostgresConversationArchive, engine),
         memory=providers.Singleton(InMemoryConversationArchive, memory_store),
+    )
+    question_vectors = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresQuestionVectors, engine),
+        memory=providers.Singleton(InMemoryQuestionVectors, memory_store),
     )
     embedder = providers.Selector(
         settings.provided.embedder,
@@ -266,9 +272,8 @@ class Container(containers.DeclarativeContainer):
     get_document_usage = providers.Factory(GetDocumentUsage, analytics, clock)
     get_embed_code_usage = providers.Factory(GetEmbedCodeUsage, analytics, clock)
     get_answer_quality = providers.Factory(GetAnswerQuality, analytics, clock)
-    query_vectors = providers.Singleton(QueryVectors, embedder)
     find_content_gaps = providers.Factory(
-        FindContentGaps, analytics, query_vectors, retriever, clock
+        FindContentGaps, analytics, question_vectors, embedder, retriever, clock
     )
     export_conversations = providers.Factory(ExportConversations, conversation_archive)
     export_visitor = providers.Factory(ExportVisitor, conversation_archive)

@@ -17,15 +17,14 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def group_by_meaning(
-    vectors: Sequence[Sequence[float]], threshold: float = SAME_MEANING
-) -> list[list[int]]:
-    """Greedy leader clustering: in the given order (most asked first), each question joins
-    the first group whose leader it is close enough to, or leads a new one. Deterministic,
-    and a group's label is always its most asked question."""
+def group_by_meaning(count: int, close: set[tuple[int, int]]) -> list[list[int]]:
+    """Greedy leader clustering of questions 0..count-1, in that order (most asked first):
+    each joins the first group whose leader it is close to (`close` holds the pairs i < j
+    that mean the same), or leads a new one. Deterministic, and a group's label is always
+    its most asked question."""
     groups: list[list[int]] = []
-    for i, vector in enumerate(vectors):
-        home = next((g for g in groups if cosine(vectors[g[0]], vector) >= threshold), None)
+    for i in range(count):
+        home = next((g for g in groups if (g[0], i) in close), None)
         if home is None:
             groups.append([i])
         else:

@@ -8,9 +8,10 @@ from datetime import datetime
 from application.analytics import ReportInput, open_report
 from application.ports.analytics import AnalyticsReadModel, QueryCount
 from application.ports.clock import Clock
+from application.ports.embedder import Embedder
+from application.ports.question_vectors import QuestionVectors
 from application.ports.retriever import Retriever
 from application.principal import Principal
-from application.query_vectors import QueryVectors
 from application.use_cases.get_top_queries import item_limit
 from domain.content_gaps import SAME_MEANING, group_by_meaning
 from domain.ids import DocumentId, WorkspaceId
@@ -45,21 +46,25 @@ class FindContentGaps:
     def __init__(
         self,
         analytics: AnalyticsReadModel,
-        vectors: QueryVectors,
+        vectors: QuestionVectors,
+        embedder: Embedder,
         retriever: Retriever,
         clock: Clock,
         threshold: float = SAME_MEANING,
     ) -> None:
-        self._analytics, self._vectors, self._retriever = analytics, vectors, retriever
-        self._clock, self._threshold = clock, threshold
+        self._analytics, self._vectors, self._embedder = analytics, vectors, embedder
+        self._retriever, self._clock, self._threshold = retriever, clock, threshold
 
     async def execute(self, principal: Principal, inp: ReportInput, limit: int | None) -> list[Gap]:
         size = item_limit(limit, default=20)
         _, where = open_report(principal, inp, self._clock)
         ws = principal.workspace_id
         asked = await self._analytics.gap_questions(ws, where, CANDIDATES)
-        vectors = await self._vectors.of([q.query for q in asked])
-        groups = group_by_meaning(vectors, self._threshold)
+        queries = [q.query for q in asked]
+        await self._embed_new(ws, queries)
+        model = self._embedder.name
+        close = await self._vectors.close_pairs(ws, model, queries, self._threshold)
+        groups = group_by_meaning(len(asked), close)
         members = [[asked[i] for i in group] for group in groups]
         visitors = await self._analytics.gap_visitors(
             ws, where, [[m.query for m in group] for group in members]
@@ -68,10 +73,19 @@ class FindContentGaps:
             range(len(groups)),
             key=lambda g: (-visitors[g], -sum(m.count for m in members[g]), members[g][0].query),
         )[:size]
+        leaders = await self._vectors.get(ws, model, [members[g][0].query for g in ranked])
         return [
-            _gap(members[g], visitors[g], await self._nearest(ws, vectors[groups[g][0]]))
+            _gap(members[g], visitors[g], await self._nearest(ws, leaders[members[g][0].query]))
             for g in ranked
         ]
+
+    async def _embed_new(self, ws: WorkspaceId, queries: list[str]) -> None:
+        """Each question is embedded once per model; later reports reuse the stored vector."""
+        model = self._embedder.name
+        missing = await self._vectors.missing(ws, model, queries)
+        if missing:
+            vectors = await self._embedder.embed_documents(missing)
+            await self._vectors.save(ws, model, dict(zip(missing, vectors, strict=True)))
 
     async def _nearest(self, ws: WorkspaceId, vector: list[float]) -> list[NearDocument]:
         best: dict[DocumentId, NearDocument] = {}

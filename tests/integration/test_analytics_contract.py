@@ -16,10 +16,12 @@ import pytest
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
 from adapters.outbound.memory.clock import FixedClock
 from adapters.outbound.memory.conversation_archive import InMemoryConversationArchive
+from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
 from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.analytics import ReportInput, open_report
 from application.ports.analytics import AnalyticsReadModel
@@ -448,3 +450,42 @@ async def test_the_scheduled_sweep_applies_each_workspaces_retention(
     assert len(await harness.archive.visitor_sessions(other.id, "v1")) == 1
     for tz in ZONES:
         assert await every_figure(harness, ws, tz) == before[tz], tz
+
+
+@pytest.fixture(params=["memory", "postgres"])
+async def vectors(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, UnitOfWorkFactory]]:
+    if request.param == "memory":
+        uow = InMemoryUnitOfWorkFactory()
+        yield InMemoryQuestionVectors(uow.store), uow
+        return
+    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
+    yield PostgresQuestionVectors(engine), PostgresUnitOfWorkFactory(engine)
+    await engine.dispose()
+
+
+def unit(*xs: float) -> list[float]:
+    vector = [*xs, *[0.0] * (384 - len(xs))]
+    norm = sum(x * x for x in vector) ** 0.5
+    return [x / norm for x in vector]
+
+
+async def test_question_vectors_are_stored_once_and_compared(
+    vectors: tuple[Any, UnitOfWorkFactory],
+) -> None:
+    store, uow = vectors
+    ws, other = (await new_workspace(uow)).id, (await new_workspace(uow)).id
+    queries = ["parcel", "package", "refund", "mars"]
+    assert await store.missing(ws, "m", queries) == queries
+    await store.save(
+        ws, "m", {"parcel": unit(1, 0.1), "package": unit(1, 0.3), "refund": unit(0, 1)}
+    )
+    await store.save(ws, "m", {"parcel": unit(0, 1)})  # the first vector stays
+    assert await store.missing(ws, "m", queries) == ["mars"]
+    assert await store.missing(ws, "other-model", ["parcel"]) == ["parcel"]
+    assert await store.missing(other, "m", ["parcel"]) == ["parcel"]
+    got = await store.get(ws, "m", ["parcel", "mars"])
+    assert list(got) == ["parcel"] and got["parcel"] == pytest.approx(unit(1, 0.1), abs=1e-6)
+    # cos(parcel, package) = 0.97, with refund 0.1 and 0.29; mars has no vector.
+    assert await store.close_pairs(ws, "m", queries, 0.9) == {(0, 1)}
+    assert await store.close_pairs(ws, "m", queries, 0.2) == {(0, 1), (1, 2)}
+    assert await store.close_pairs(other, "m", queries, 0.2) == set()

@@ -7,10 +7,10 @@ from datetime import date
 
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
 from adapters.outbound.memory.clock import FixedClock
+from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from application.analytics import ReportInput
 from application.principal import Principal
-from application.query_vectors import QueryVectors
 from application.use_cases.find_content_gaps import FindContentGaps
 from domain.content_gaps import cosine, group_by_meaning
 from domain.conversations import Action
@@ -69,9 +69,11 @@ class NearestByTopic:
         raise NotImplementedError
 
 
-def test_leader_clustering_keeps_order_and_threshold() -> None:
-    vectors = [[1.0, 0.0], [0.0, 1.0], [0.9, 0.1], [0.1, 0.9], [-1.0, 0.0]]
-    assert group_by_meaning(vectors, 0.8) == [[0, 2], [1, 3], [4]]
+def test_leader_clustering_follows_the_leaders() -> None:
+    # 2 is close to 0 and to 1: it joins 0's group, the first. 3 is close to 2 only: 2
+    # leads nothing, so 3 starts a group (no chaining through members).
+    close = {(0, 2), (1, 2), (2, 3), (1, 4)}
+    assert group_by_meaning(5, close) == [[0, 2], [1, 4], [3]]
     assert cosine([1.0, 0.0], [0.0, 0.0]) == 0.0
 
 
@@ -92,7 +94,8 @@ async def test_gaps_group_paraphrases_and_rank_by_visitors() -> None:
     embedder = TopicEmbedder()
     gaps = FindContentGaps(
         InMemoryAnalyticsReadModel(uow.store),
-        QueryVectors(embedder),
+        InMemoryQuestionVectors(uow.store),
+        embedder,
         NearestByTopic(),
         FixedClock(NOW),
     )

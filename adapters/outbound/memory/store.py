@@ -33,6 +33,7 @@ class MemoryStore:
     analytics_citations: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Any] = field(
         default_factory=dict
     )
+    question_vectors: dict[tuple[uuid.UUID, str, str], list[float]] = field(default_factory=dict)
 
     # One transaction at a time: the memory store is serialisable by construction.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
