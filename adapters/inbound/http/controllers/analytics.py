@@ -42,6 +42,55 @@ inclusive dates in `tz` (an IANA zone, default UTC; an unknown zone is a 422); l
 the report covers the 30 days up to today. Rates are between 0 and 1."""
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+SUMMARY_DOC = _flat(
+    """
+    Headline figures: queries, sessions, visitors, answer, handoff and resolution rates.
+    """
+)
+QUERIES_OVER_TIME_DOC = _flat(
+    """
+    Queries and sessions per bucket; buckets start at local midnight (or hour, or
+    Monday) in `tz`, empty ones are zeros, and they add up to the summary.
+    """
+)
+TOP_QUERIES_DOC = _flat(
+    """
+    The most asked queries, normalised for case, spacing and punctuation (limit 1..100,
+    default 10).
+    """
+)
+DOCUMENTS_DOC = _flat(
+    """
+    Citations of each document in answers given in the window, and the sessions they
+    were given in; documents never cited are listed with 0.
+    """
+)
+EMBED_CODES_DOC = _flat(
+    """
+    Sessions, queries and visitors per embed code; traffic through the API, which has no
+    embed code, is the item with `embed_code_id` null.
+    """
+)
+QUALITY_DOC = _flat(
+    """
+    Visitors' thumbs on the bot's answers, its mean confidence, replies under 0.5
+    confidence, the queries it could not answer, and the handoff rate.
+    """
+)
+GAPS_DOC = _flat(
+    """
+    Content gaps: questions that got `no_answer`, a reply under 0.5 confidence or a
+    thumbs-down, grouped by meaning (embedding similarity), the groups that affect the
+    most visitors first (limit 1..100, default 20); each with its size, examples, when
+    it was first and last asked, and the existing documents nearest to it.
+    """
+)
+
+
 def report_input(
     first: Annotated[
         str | None, QueryParameter(name="from", description="First day (YYYY-MM-DD), in tz")
@@ -84,19 +133,18 @@ class AnalyticsController(Controller):
         "output": Provide(output_format, sync_to_thread=False),
     }
 
-    @get("/summary", description=DEFINITIONS)
+    @get("/summary", description=SUMMARY_DOC + DEFINITIONS)
     async def summary(
         self,
         principal: NamedDependency[Principal],
         report: NamedDependency[ReportInput],
         output: NamedDependency[Format],
         get_analytics_summary: NamedDependency[GetAnalyticsSummary],
-    ) -> Response[Any]:
-        """Headline figures: queries, sessions, visitors, answer, handoff and resolution rates."""
+    ) -> Response[a.SummaryOut | str]:
         body = a.summary_out(await get_analytics_summary.execute(principal, report))
         return _answer(body, output, "summary", a.SummaryOut, lambda: a.rows([body]))
 
-    @get("/queries-over-time", description=DEFINITIONS)
+    @get("/queries-over-time", description=QUERIES_OVER_TIME_DOC + DEFINITIONS)
     async def queries_over_time(
         self,
         principal: NamedDependency[Principal],
@@ -104,14 +152,12 @@ class AnalyticsController(Controller):
         output: NamedDependency[Format],
         get_queries_over_time: NamedDependency[GetQueriesOverTime],
         interval: Annotated[str | None, QueryParameter(description="hour, day or week")] = None,
-    ) -> Response[Any]:
-        """Queries and sessions per bucket; buckets start at local midnight (or hour, or
-        Monday) in `tz`, empty ones are zeros, and they add up to the summary."""
+    ) -> Response[a.SeriesOut | str]:
         series = await get_queries_over_time.execute(principal, report, interval)
         body = a.series_out(series)
         return _answer(body, output, "queries-over-time", a.PointOut, lambda: a.rows(body.points))
 
-    @get("/top-queries", description=DEFINITIONS)
+    @get("/top-queries", description=TOP_QUERIES_DOC + DEFINITIONS)
     async def top_queries(
         self,
         principal: NamedDependency[Principal],
@@ -119,52 +165,44 @@ class AnalyticsController(Controller):
         output: NamedDependency[Format],
         get_top_queries: NamedDependency[GetTopQueries],
         limit: FromQuery[int | None] = None,
-    ) -> Response[Any]:
-        """The most asked queries, normalised for case, spacing and punctuation (limit
-        1..100, default 10)."""
+    ) -> Response[a.TopQueriesOut | str]:
         body = a.top_queries_out(await get_top_queries.execute(principal, report, limit))
         return _answer(body, output, "top-queries", a.TopQueryOut, lambda: a.rows(body.items))
 
-    @get("/documents", description=DEFINITIONS)
+    @get("/documents", description=DOCUMENTS_DOC + DEFINITIONS)
     async def documents(
         self,
         principal: NamedDependency[Principal],
         report: NamedDependency[ReportInput],
         output: NamedDependency[Format],
         get_document_usage: NamedDependency[GetDocumentUsage],
-    ) -> Response[Any]:
-        """Citations of each document in answers given in the window, and the sessions
-        they were given in; documents never cited are listed with 0."""
+    ) -> Response[a.DocumentsOut | str]:
         body = a.documents_out(await get_document_usage.execute(principal, report))
         return _answer(body, output, "documents", a.DocumentUsageOut, lambda: a.rows(body.items))
 
-    @get("/embed-codes", description=DEFINITIONS)
+    @get("/embed-codes", description=EMBED_CODES_DOC + DEFINITIONS)
     async def embed_codes(
         self,
         principal: NamedDependency[Principal],
         report: NamedDependency[ReportInput],
         output: NamedDependency[Format],
         get_embed_code_usage: NamedDependency[GetEmbedCodeUsage],
-    ) -> Response[Any]:
-        """Sessions, queries and visitors per embed code; traffic through the API, which
-        has no embed code, is the item with `embed_code_id` null."""
+    ) -> Response[a.EmbedCodesOut | str]:
         body = a.embed_codes_out(await get_embed_code_usage.execute(principal, report))
         return _answer(body, output, "embed-codes", a.EmbedCodeUsageOut, lambda: a.rows(body.items))
 
-    @get("/quality", description=DEFINITIONS)
+    @get("/quality", description=QUALITY_DOC + DEFINITIONS)
     async def quality(
         self,
         principal: NamedDependency[Principal],
         report: NamedDependency[ReportInput],
         output: NamedDependency[Format],
         get_answer_quality: NamedDependency[GetAnswerQuality],
-    ) -> Response[Any]:
-        """Visitors' thumbs on the bot's answers, its mean confidence, replies under 0.5
-        confidence, the queries it could not answer, and the handoff rate."""
+    ) -> Response[a.QualityOut | str]:
         body = a.quality_out(await get_answer_quality.execute(principal, report))
         return _answer(body, output, "quality", a.QualityRow, lambda: a.quality_rows(body))
 
-    @get("/gaps", description=DEFINITIONS)
+    @get("/gaps", description=GAPS_DOC + DEFINITIONS)
     async def gaps(
         self,
         principal: NamedDependency[Principal],
@@ -172,11 +210,7 @@ class AnalyticsController(Controller):
         output: NamedDependency[Format],
         find_content_gaps: NamedDependency[FindContentGaps],
         limit: FromQuery[int | None] = None,
-    ) -> Response[Any]:
-        """Content gaps: questions that got `no_answer`, a reply under 0.5 confidence or a
-        thumbs-down, grouped by meaning (embedding similarity), the groups that affect the
-        most visitors first (limit 1..100, default 20); each with its size, examples, when
-        it was first and last asked, and the existing documents nearest to it."""
+    ) -> Response[a.GapsOut | str]:
         body = a.gaps_out(await find_content_gaps.execute(principal, report, limit))
         return _answer(body, output, "gaps", a.GapRow, lambda: a.gap_rows(body))
 

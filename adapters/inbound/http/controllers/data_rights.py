@@ -20,11 +20,36 @@ from application.use_cases.export_visitor import ExportVisitor
 from domain.errors import ValidationFailed
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+EXPORT_CONVERSATIONS_DOC = _flat(
+    """
+    Sessions started from `from` to `to` (inclusive days in `tz`, default UTC; left out:
+    all), streamed: JSONL has one session with its messages per line, CSV one row per
+    message. Owners and admins only.
+    """
+)
+EXPORT_VISITOR_DOC = _flat(
+    """
+    Everything stored about a visitor: their sessions, messages and feedback.
+    """
+)
+ERASE_VISITOR_DOC = _flat(
+    """
+    Erases the visitor's sessions, messages and feedback. Analytics figures stay the
+    same: they are kept as counts under a random key nothing links to the visitor any
+    more (with the normalised question text, so top queries stay the same).
+    """
+)
+
+
 class DataRightsController(Controller):
     path = "/api/v1"
     tags = ["data rights"]
 
-    @get("/conversations/export")
+    @get("/conversations/export", description=EXPORT_CONVERSATIONS_DOC)
     async def export_conversations(
         self,
         principal: NamedDependency[Principal],
@@ -36,9 +61,6 @@ class DataRightsController(Controller):
         last: Annotated[str | None, QueryParameter(name="to", description="YYYY-MM-DD")] = None,
         tz: Annotated[str | None, QueryParameter(description="IANA time zone")] = None,
     ) -> Stream:
-        """Sessions started from `from` to `to` (inclusive days in `tz`, default UTC; left
-        out: all), streamed: JSONL has one session with its messages per line, CSV one row
-        per message. Owners and admins only."""
         kind = _export_format(fmt)
         inp = ExportInput(day_param(first, "from"), day_param(last, "to"), tz)
         sessions = await export_conversations.execute(principal, inp)
@@ -47,26 +69,22 @@ class DataRightsController(Controller):
         disposition = f'attachment; filename="conversations.{kind}"'
         return Stream(body, media_type=media, headers={"Content-Disposition": disposition})
 
-    @get("/visitors/{visitor_id:str}/export")
+    @get("/visitors/{visitor_id:str}/export", description=EXPORT_VISITOR_DOC)
     async def export_visitor(
         self,
         visitor_id: FromPath[str],
         principal: NamedDependency[Principal],
         export_visitor: NamedDependency[ExportVisitor],
     ) -> e.VisitorExportOut:
-        """Everything stored about a visitor: their sessions, messages and feedback."""
         return e.visitor_export_out(await export_visitor.execute(principal, visitor_id))
 
-    @delete("/visitors/{visitor_id:str}", status_code=204)
+    @delete("/visitors/{visitor_id:str}", status_code=204, description=ERASE_VISITOR_DOC)
     async def erase_visitor(
         self,
         visitor_id: FromPath[str],
         principal: NamedDependency[Principal],
         erase_visitor: NamedDependency[EraseVisitor],
     ) -> None:
-        """Erases the visitor's sessions, messages and feedback. Analytics figures stay
-        the same: they are kept as counts under a random key nothing links to the visitor
-        any more (with the normalised question text, so top queries stay the same)."""
         await erase_visitor.execute(principal, visitor_id)
 
 
