@@ -3,7 +3,8 @@
 Seeds `benchmarks.seed_analytics` traffic into an embedded PostgreSQL, then times every
 analytics endpoint's use case for the largest workspace over the last 30 days (in
 Europe/Amsterdam), and beside it a raw scan of the messages computing the same figures,
-so the ratio shows what the trigger-kept records buy. Prints p50/p95 per endpoint.
+so the ratio shows what the trigger-kept records buy. Prints p50/p95 per endpoint, then
+streams the largest workspace's export and reports how far the process's memory grew.
 `--keep DIR` keeps (and on the next run reuses) the seeded database.
 """
 
@@ -20,10 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.inbound.http.export_schemas import jsonl_line
 from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
+from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.engine import runtime_engine, sqlalchemy_url
 from adapters.outbound.postgres.migrate import migrate
 from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
@@ -196,6 +200,27 @@ async def measure(url: str, ws: WorkspaceId, runs: int) -> None:
     await engine.dispose()
 
 
+async def export_footprint(url: str, ws: WorkspaceId) -> None:
+    """Streams the whole workspace as JSONL and watches the process's memory meanwhile."""
+    engine = runtime_engine(url, pool_size=2)
+    archive, process = PostgresConversationArchive(engine), psutil.Process()
+    baseline = peak = process.memory_info().rss
+    sessions = messages = size = 0
+    started = time.perf_counter()
+    async for session in archive.sessions(ws, None, None):
+        sessions, messages = sessions + 1, messages + len(session.messages)
+        size += len(jsonl_line(session))
+        if sessions % 500 == 0:
+            peak = max(peak, process.memory_info().rss)
+    await engine.dispose()
+    print(
+        f"export: {messages:,} messages in {sessions:,} sessions, {size / 1e6:.0f} MB of JSONL "
+        f"in {time.perf_counter() - started:.1f} s; process memory grew "
+        f"{(peak - baseline) / 1e6:.1f} MB at most",
+        flush=True,
+    )
+
+
 def largest_workspace(url: str) -> uuid.UUID | None:
     engine = create_engine(sqlalchemy_url(url))
     with engine.connect() as conn:
@@ -221,6 +246,7 @@ def main() -> None:
             ws = largest_workspace(url) or seed(url, args.messages, args.workspaces)
             print(f"largest workspace {ws}, last 30 days in {TZ}, {args.runs} runs each")
             asyncio.run(measure(url, WorkspaceId(ws), args.runs))
+            asyncio.run(export_footprint(url, WorkspaceId(ws)))
         finally:
             server.stop()
 

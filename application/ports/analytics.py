@@ -57,7 +57,6 @@ class QueryCount:
     query: str
     count: int
     answered: int
-    visitors: int
     first_asked_at: datetime
     last_asked_at: datetime
 

@@ -142,7 +142,6 @@ class InMemoryAnalyticsReadModel:
                 query,
                 len(group),
                 sum(q.action == "answered" for q in group),
-                len({q.visitor_key for q in group}),
                 min(q.asked_at for q in group),
                 max(q.asked_at for q in group),
             )
