@@ -35,6 +35,7 @@ class Interval(StrEnum):
 def parse_zone(name: str | None) -> ZoneInfo:
     """An IANA zone name; numeric offsets are refused (they give wrong days across DST)."""
     raw = (name or "UTC").strip()
+    raw = "UTC" if raw.casefold() == "utc" else raw
     if not raw or raw.startswith(("/", ".")) or ".." in raw or len(raw) > 64:
         raise ValidationFailed.on("tz", "must be an IANA time zone name such as Europe/Amsterdam")
     try:

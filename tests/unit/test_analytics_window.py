@@ -53,6 +53,7 @@ def test_windows_are_checked() -> None:
     for tz in ("Mars/Base", "UTC+5", "../etc/passwd", "", "x" * 100):
         with pytest.raises(ValidationFailed):
             ReportWindow.parse(None, None, tz or " ", today=date(2026, 1, 1))
+    assert ReportWindow.parse(None, None, "utc", today=date(2026, 1, 1)).zone.key == "UTC"
     default = ReportWindow.parse(None, None, None, today=date(2026, 1, 30))
     assert (default.first, default.last) == (date(2026, 1, 1), date(2026, 1, 30))
     assert day_bounds(None, None, None) == (None, None)
