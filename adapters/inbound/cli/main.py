@@ -125,11 +125,14 @@ async def _worker(settings: Settings, concurrency: int | None) -> int:
         loop.add_signal_handler(signum, stop.set)
     worker = await resolve(container, "ingestion_worker")
     worker.start()
+    sweeper = await resolve(container, "retention_sweeper")  # workspaces' retention_days
+    sweeper.start()
     print(f"ingestion worker {worker.name} running; Ctrl-C stops it", flush=True)
     try:
         await stop.wait()
     finally:
         await worker.stop()
+        await sweeper.stop()
         await container.shutdown_resources()  # type: ignore[misc]
     return 0
 
