@@ -9,13 +9,23 @@ from application.analytics import ReportInput, open_report
 from application.ports.analytics import AnalyticsReadModel, BucketCounts
 from application.ports.clock import Clock
 from application.principal import Principal
-from domain.analytics import Interval
+from domain.analytics import Interval, rate
 
 
 @dataclass(frozen=True, slots=True)
 class Point:
     bucket_start: datetime  # local time in the report's zone, with its offset
     counts: BucketCounts
+
+    @property
+    def resolution_rate(self) -> float:
+        """Of the bucket's sessions that are decided (not pending), those the bot resolved."""
+        c = self.counts
+        return rate(c.resolved_sessions, c.sessions - c.pending_sessions)
+
+    @property
+    def handoff_rate(self) -> float:
+        return rate(self.counts.handoff_sessions, self.counts.sessions)
 
 
 @dataclass(frozen=True, slots=True)

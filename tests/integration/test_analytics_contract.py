@@ -176,6 +176,15 @@ async def test_days_start_at_local_midnight_and_add_up(
     assert sum(p.counts.sessions for p in series.points) == summary.total_sessions
     assert sum(p.counts.resolved_sessions for p in series.points) == summary.resolved_sessions
     assert sum(p.counts.pending_sessions for p in series.points) == summary.pending_sessions
+    rates = [(p.resolution_rate, p.handoff_rate) for p in series.points if p.counts.sessions]
+    assert (
+        rates
+        == {
+            "UTC": [(1.0, 0.0), (0.0, 0.3333), (0.0, 0.0)],
+            "Europe/Amsterdam": [(0.25, 0.25), (0.0, 0.0)],
+            "Asia/Kolkata": [(0.3333, 0.0), (0.0, 1.0)],
+        }[tz]
+    )
 
 
 async def test_hours_across_the_clock_change(harness: Harness, data: Dataset) -> None:

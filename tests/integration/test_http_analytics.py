@@ -108,6 +108,8 @@ def test_buckets_carry_the_zone_offset(
                 "resolved_sessions": 0,
                 "pending_sessions": 0,
                 "handoff_sessions": 0,
+                "resolution_rate": 0.0,
+                "handoff_rate": 0.0,
             }
             for start in (
                 "2026-03-28T00:00:00+01:00",

@@ -44,6 +44,8 @@ class PointOut(Response):
     resolved_sessions: int
     pending_sessions: int
     handoff_sessions: int
+    resolution_rate: float
+    handoff_rate: float
 
 
 class SeriesOut(Response):
@@ -192,6 +194,8 @@ def series_out(series: Series) -> SeriesOut:
                 resolved_sessions=p.counts.resolved_sessions,
                 pending_sessions=p.counts.pending_sessions,
                 handoff_sessions=p.counts.handoff_sessions,
+                resolution_rate=p.resolution_rate,
+                handoff_rate=p.handoff_rate,
             )
             for p in series.points
         ],
