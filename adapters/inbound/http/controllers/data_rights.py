@@ -33,14 +33,16 @@ EXPORT_CONVERSATIONS_DOC = _flat(
 )
 EXPORT_VISITOR_DOC = _flat(
     """
-    Everything stored about a visitor: their sessions, messages and feedback.
+    Everything stored about a visitor (the widget's visitor id): their sessions, messages
+    and feedback. Owners and admins only; 404 when nothing is stored about them.
     """
 )
 ERASE_VISITOR_DOC = _flat(
     """
     Erases the visitor's sessions, messages and feedback. Analytics figures stay the
     same: they are kept as counts under a random key nothing links to the visitor any
-    more (with the normalised question text, so top queries stay the same).
+    more (with the normalised question text, so top queries stay the same). Owners and
+    admins only; 404 when nothing is stored about the visitor.
     """
 )
 
