@@ -15,10 +15,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
+from adapters.inbound.http.controllers.analytics import AnalyticsController
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
 from adapters.inbound.http.controllers.chat import ChatController, ConversationController
 from adapters.inbound.http.controllers.dashboard_socket import dashboard_socket
+from adapters.inbound.http.controllers.data_rights import DataRightsController
 from adapters.inbound.http.controllers.documents import SearchController, document_controller
 from adapters.inbound.http.controllers.embed_codes import EmbedCodeController
 from adapters.inbound.http.controllers.health import HealthController
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             worker = container.ingestion_worker()
             worker.start()
             container.orphan_sweeper().start()
+            container.retention_sweeper().start()
         log.info("app.started", storage=settings.storage, data_dir=str(settings.data_dir))
         try:
             yield
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             if worker is not None:
                 await worker.stop()
                 await container.orphan_sweeper().stop()
+                await container.retention_sweeper().stop()
             await stop(container)
             log.info("app.stopped")
 
@@ -82,6 +86,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ChatController,
             ConversationController,
             EmbedCodeController,
+            AnalyticsController,
+            DataRightsController,
             WidgetScriptController,
             WidgetController,
             widget_socket,

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from adapters.inbound.orphan_sweeper import OrphanSweeper
+from adapters.inbound.retention_sweeper import RetentionSweeper
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
+from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
+from adapters.outbound.memory.conversation_archive import InMemoryConversationArchive
 from adapters.outbound.memory.embedder import HashingEmbedder
 from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriever
+from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.memory.realtime import InMemoryRealtime
 from adapters.outbound.memory.store import MemoryStore
@@ -20,7 +24,10 @@ from adapters.outbound.openai.embedder import OpenAIEmbedder
 from adapters.outbound.openai.fallback import FallbackChatModel
 from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
 from adapters.outbound.parsing.routing import RoutingDocumentParser
+from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
+from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
+from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
@@ -44,18 +51,30 @@ from application.use_cases.add_member import AddMember
 from application.use_cases.add_text_document import AddTextDocument
 from application.use_cases.answer_message import AnswerMessage
 from application.use_cases.answer_orphaned_questions import AnswerOrphanedQuestions
+from application.use_cases.apply_retention import ApplyRetention
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.change_member_role import ChangeMemberRole
 from application.use_cases.change_plan import ChangePlan
+from application.use_cases.change_retention import ChangeRetention
 from application.use_cases.check_readiness import CheckReadiness
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_embed_code import CreateEmbedCode
 from application.use_cases.delete_document import DeleteDocument
 from application.use_cases.delete_embed_code import DeleteEmbedCode
+from application.use_cases.erase_visitor import EraseVisitor
+from application.use_cases.export_conversations import ExportConversations
+from application.use_cases.export_visitor import ExportVisitor
+from application.use_cases.find_content_gaps import FindContentGaps
+from application.use_cases.get_analytics_summary import GetAnalyticsSummary
+from application.use_cases.get_answer_quality import GetAnswerQuality
 from application.use_cases.get_document import GetDocument
+from application.use_cases.get_document_usage import GetDocumentUsage
 from application.use_cases.get_embed_code import GetEmbedCode
+from application.use_cases.get_embed_code_usage import GetEmbedCodeUsage
 from application.use_cases.get_profile import GetProfile
+from application.use_cases.get_queries_over_time import GetQueriesOverTime
+from application.use_cases.get_top_queries import GetTopQueries
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.ingest_document import IngestDocument
 from application.use_cases.list_api_keys import ListApiKeys
@@ -119,6 +138,21 @@ class Container(containers.DeclarativeContainer):
         settings.provided.storage,
         postgres=providers.Singleton(PostgresJobQueue, engine, clock),
         memory=providers.Singleton(InMemoryJobQueue, memory_store, clock),
+    )
+    analytics = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresAnalyticsReadModel, engine),
+        memory=providers.Singleton(InMemoryAnalyticsReadModel, memory_store),
+    )
+    conversation_archive = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresConversationArchive, engine),
+        memory=providers.Singleton(InMemoryConversationArchive, memory_store),
+    )
+    question_vectors = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresQuestionVectors, engine),
+        memory=providers.Singleton(InMemoryQuestionVectors, memory_store),
     )
     embedder = providers.Selector(
         settings.provided.embedder,
@@ -308,6 +342,21 @@ class Container(containers.DeclarativeContainer):
         AnswerOrphanedQuestions, uow, drafting, answer_recorder, clock
     )
 
+    get_analytics_summary = providers.Factory(GetAnalyticsSummary, analytics, clock)
+    get_queries_over_time = providers.Factory(GetQueriesOverTime, analytics, clock)
+    get_top_queries = providers.Factory(GetTopQueries, analytics, clock)
+    get_document_usage = providers.Factory(GetDocumentUsage, analytics, clock)
+    get_embed_code_usage = providers.Factory(GetEmbedCodeUsage, analytics, clock)
+    get_answer_quality = providers.Factory(GetAnswerQuality, analytics, clock)
+    find_content_gaps = providers.Factory(
+        FindContentGaps, analytics, question_vectors, embedder, retriever, clock
+    )
+    export_conversations = providers.Factory(ExportConversations, conversation_archive)
+    export_visitor = providers.Factory(ExportVisitor, conversation_archive)
+    erase_visitor = providers.Factory(EraseVisitor, conversation_archive)
+    change_retention = providers.Factory(ChangeRetention, uow, get_workspace)
+    apply_retention = providers.Factory(ApplyRetention, conversation_archive, clock)
+
     # Inbound drivers
     orphan_sweeper = providers.Singleton(OrphanSweeper, answer_orphaned_questions)
     ingestion_worker = providers.Factory(
@@ -318,6 +367,12 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.ingestion_concurrency,
         lease_seconds=settings.provided.job_lease_seconds,
         poll_seconds=settings.provided.job_poll_seconds,
+    )
+
+    retention_sweeper = providers.Singleton(
+        RetentionSweeper,
+        apply_retention,
+        interval_seconds=settings.provided.retention_sweep_seconds,
     )
 
 

@@ -131,12 +131,14 @@ async def _worker(settings: Settings, concurrency: int | None) -> int:
     worker = container.ingestion_worker()
     worker.start()
     container.orphan_sweeper().start()
+    container.retention_sweeper().start()  # workspaces' retention_days
     print(f"ingestion worker {worker.name} running; Ctrl-C stops it", flush=True)
     try:
         await stop.wait()
     finally:
         await container.orphan_sweeper().stop()
         await worker.stop()
+        await container.retention_sweeper().stop()
         await wiring.stop(container)
     return 0
 

@@ -64,6 +64,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     worker_concurrency: int | None = None
     job_lease_seconds: int = 60
     job_poll_seconds: float = 1.0
+    # How often workspaces' retention_days are applied (by processes that run the worker).
+    retention_sweep_seconds: float = 3600.0
     parse_timeout_seconds: float = 60.0
     parse_memory_mb: int = 1024
     # Measured: batches of 8 run ~1.5x faster than 32 on CPU (less padding of mixed lengths).

@@ -15,6 +15,7 @@ from domain.roles import Role
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 NAME_MAX = 200
+MAX_RETENTION_DAYS = 36500
 _EMAIL = re.compile(
     r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
@@ -52,9 +53,18 @@ class Workspace:
     name: str
     plan: Plan
     created_at: datetime
+    # Message texts older than this many days are erased on a schedule; None: kept forever.
+    retention_days: int | None = None
 
     def rename(self, name: str) -> None:
         self.name = clean_name(name, "name")
+
+    def keep_texts_for(self, days: int | None) -> None:
+        if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+            raise ValidationFailed.on(
+                "retention_days", f"must be 1 to {MAX_RETENTION_DAYS} days, or null (forever)"
+            )
+        self.retention_days = days
 
     def change_plan(self, plan: Plan) -> None:
         self.plan = plan

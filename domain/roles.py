@@ -18,6 +18,7 @@ class Permission(StrEnum):
     MANAGE_EMBED_CODES = "manage_embed_codes"
     HANDLE_CONVERSATIONS = "handle_conversations"
     READ_ANALYTICS = "read_analytics"
+    EXPORT_DATA = "export_data"  # conversation exports and visitors' data rights
 
 
 _AGENT = frozenset(

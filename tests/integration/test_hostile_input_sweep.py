@@ -115,6 +115,7 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "session_id": session["session_id"],
             "message_id": answer["message_id"],
             "code_id": site.code["id"],
+            "visitor_id": "v-1",
         }
         yield World(site, ids, session)
 

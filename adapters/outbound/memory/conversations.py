@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+from adapters.outbound.memory import analytics_records
 from adapters.outbound.memory.repositories import paginate
 from adapters.outbound.memory.store import ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
@@ -21,6 +22,7 @@ class InMemoryConversationRepository(ScopedRepository):
         key = (conversation.workspace_id, conversation.id)
         self._store.conversations[key] = copy.deepcopy(conversation)
         self._store.messages[key] = []
+        analytics_records.conversation_added(self._store, conversation)
 
     async def get(
         self, workspace_id: WorkspaceId, session_id: SessionId, *, for_update: bool = False
@@ -32,7 +34,9 @@ class InMemoryConversationRepository(ScopedRepository):
     async def save(self, conversation: Conversation) -> None:
         key = (conversation.workspace_id, conversation.id)
         if self._sees(conversation.workspace_id) and key in self._store.conversations:
+            before = self._store.conversations[key]
             self._store.conversations[key] = copy.deepcopy(conversation)
+            analytics_records.conversation_saved(self._store, before, conversation)
 
     async def add_message(self, message: Message) -> None:
         self._check(message.workspace_id)
@@ -42,6 +46,7 @@ class InMemoryConversationRepository(ScopedRepository):
         ):
             raise Conflict("This client_message_id was already used in this session.")
         thread.append(copy.deepcopy(message))
+        analytics_records.message_added(self._store, message)
 
     async def messages(
         self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
@@ -104,6 +109,7 @@ class InMemoryConversationRepository(ScopedRepository):
         if await self.get_message(feedback.workspace_id, feedback.message_id) is None:
             raise Conflict("Feedback needs a stored message.")  # the foreign key, in memory
         self._store.feedback[(feedback.workspace_id, feedback.message_id)] = feedback
+        analytics_records.feedback_saved(self._store, feedback)
 
     async def feedback(self, workspace_id: WorkspaceId, message_id: MessageId) -> Feedback | None:
         if not self._sees(workspace_id):

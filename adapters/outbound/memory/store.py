@@ -26,6 +26,14 @@ class MemoryStore:
     embed_codes: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
     messages: dict[tuple[uuid.UUID, uuid.UUID], list[Any]] = field(default_factory=dict)
     feedback: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
+    # Analytics records (memory/analytics_records.py), kept past a session's erasure.
+    analytics_visitors: dict[tuple[uuid.UUID, str], str] = field(default_factory=dict)
+    analytics_sessions: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
+    analytics_questions: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
+    analytics_citations: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Any] = field(
+        default_factory=dict
+    )
+    question_vectors: dict[tuple[uuid.UUID, str, str], list[float]] = field(default_factory=dict)
 
     # One transaction at a time: the memory store is serialisable by construction.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -44,7 +44,9 @@ class Rows(Generic[E]):
         }
 
     def from_row(self, row: Any) -> E:
-        stored = row._mapping
+        return self.from_mapping(row._mapping)
+
+    def from_mapping(self, stored: Mapping[str, Any]) -> E:
         values = {
             name: self._load[name](stored[name]) if name in self._load else stored[name]
             for name in self._fields

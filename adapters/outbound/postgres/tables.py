@@ -31,6 +31,7 @@ workspaces = Table(
     Column("name", Text, nullable=False),
     Column("plan", Text, nullable=False),
     Column("created_at", TZ, nullable=False),
+    Column("retention_days", Integer),
 )
 
 users = Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -15,11 +16,13 @@ from application.principal import Principal
 from application.use_cases.add_member import AddMember, AddMemberInput
 from application.use_cases.change_member_role import ChangeMemberRole, ChangeMemberRoleInput
 from application.use_cases.change_plan import ChangePlan
+from application.use_cases.change_retention import ChangeRetention
 from application.use_cases.get_profile import GetProfile
 from application.use_cases.get_workspace import GetWorkspace
 from application.use_cases.list_members import ListMembers
 from application.use_cases.remove_member import RemoveMember
 from application.use_cases.rename_workspace import RenameWorkspace
+from domain.errors import ValidationFailed
 from domain.ids import UserId
 
 
@@ -55,8 +58,17 @@ class WorkspaceController(Controller):
         data: JSONBody[ws.WorkspacePatch],
         principal: NamedDependency[Principal],
         rename_workspace: NamedDependency[RenameWorkspace],
+        change_retention: NamedDependency[ChangeRetention],
     ) -> ws.WorkspaceOut:
-        return ws.workspace_out(await rename_workspace.execute(principal, data.name))
+        """Rename the workspace and/or set `retention_days` (null: keep texts forever)."""
+        view = None
+        if data.retention_days is not msgspec.UNSET:
+            view = await change_retention.execute(principal, data.retention_days)
+        if data.name is not msgspec.UNSET:
+            view = await rename_workspace.execute(principal, data.name)
+        if view is None:
+            raise ValidationFailed.on("body", "needs name or retention_days")
+        return ws.workspace_out(view)
 
     @put("/plan")
     async def change_plan(

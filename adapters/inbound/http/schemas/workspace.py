@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
 
 from adapters.inbound.http.schemas.auth import UserOut, WorkspaceRef
 from adapters.inbound.http.schemas.base import BodyIn, BodyOut, PageOut, Password, ShortText
@@ -13,7 +16,10 @@ from domain.accounts import User
 
 
 class WorkspacePatch(BodyIn):
-    name: ShortText
+    """Any of the fields; `retention_days: null` keeps message texts forever."""
+
+    name: ShortText | msgspec.UnsetType = msgspec.UNSET
+    retention_days: Annotated[int, Meta(ge=1, le=36500)] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class PlanBody(BodyIn):
@@ -63,6 +69,7 @@ class WorkspaceOut(BodyOut):
     limits: LimitsOut
     usage: UsageOut
     created_at: datetime
+    retention_days: int | None = None
 
 
 class MemberOut(BodyOut):
@@ -83,6 +90,7 @@ def workspace_out(view: WorkspaceView) -> WorkspaceOut:
         id=ws.id,
         name=ws.name,
         plan=ws.plan.value,
+        retention_days=ws.retention_days,
         limits=LimitsOut(**view.limits.as_dict()),
         usage=UsageOut(
             documents=usage.documents,
