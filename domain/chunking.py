@@ -42,7 +42,8 @@ def chunk_blocks(
 ) -> list[ChunkDraft]:
     """Packs paragraphs of one section into chunks of about `target_tokens`.
 
-    A new heading starts a new chunk; a paragraph that is too long is split at sentence
+    A new heading starts a new chunk, and so does a new page (a chunk never spans a page
+    break, so its page is the page of all its text); a paragraph that is too long is split at sentence
     ends, a sentence that is too long at words. Consecutive chunks of one section share
     up to `overlap_tokens` of trailing sentences. Same input, same chunks.
     """
@@ -105,9 +106,12 @@ def _pack(
     current: list[_Piece] = []
     size = 0
     for piece in pieces:
-        if current and size + piece.tokens > policy.target_tokens:
+        # A page break ends a chunk, with no overlap carried across it: every chunk lies on
+        # one page, so a citation's page is the page its text is on.
+        page_break = bool(current) and piece.page != current[-1].page
+        if current and (page_break or size + piece.tokens > policy.target_tokens):
             yield _join(current)
-            current = _overlap(current, policy.overlap_tokens)
+            current = [] if page_break else _overlap(current, policy.overlap_tokens)
             size = sum(p.tokens for p in current)
             if size + piece.tokens > policy.max_tokens:
                 current, size = [], 0

@@ -84,3 +84,18 @@ def test_bounds_and_determinism_hold_for_any_input(raw: list[tuple[bool, str]]) 
     assert [c.ordinal for c in first] == list(range(len(first)))
     every_word = {w for b in blocks if not b.is_heading for w in b.text.split()}
     assert every_word <= {w for c in first for w in c.text.split()}
+
+
+def test_a_chunk_never_spans_a_page_break() -> None:
+    blocks = [
+        Block("one two three.", "Intro", 1),
+        Block("four five six.", "Intro", 1),
+        Block("seven eight nine.", "Intro", 2),
+        Block("ten eleven.", "Intro", 3),
+    ]
+    chunks = chunk_blocks(blocks, lambda text: len(text.split()), ChunkingPolicy(300, 400, 40))
+    assert [(c.text, c.page) for c in chunks] == [
+        ("one two three.\n\nfour five six.", 1),
+        ("seven eight nine.", 2),
+        ("ten eleven.", 3),
+    ]

@@ -19,6 +19,7 @@ from adapters.outbound.parsing import pdf as pdf_format
 from adapters.outbound.parsing.common import HEADING_SEPARATOR
 from adapters.outbound.parsing.formats import PARSERS
 from adapters.outbound.parsing.isolated import InlineDocumentParser, IsolatedDocumentParser
+from domain.chunking import chunk_blocks
 from domain.documents import Block, MimeType, UnreadableDocument
 from tests.unit import parsing_helpers
 
@@ -442,3 +443,21 @@ async def test_a_cancelled_parse_leaves_no_child_behind() -> None:
             break
         await asyncio.sleep(0.05)
     assert not multiprocessing.active_children()
+
+
+def test_a_pdf_section_across_a_page_break_is_chunked_per_page() -> None:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.start_section("Account", level=0)
+    pdf.cell(text="Account", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, text="To reset your password, choose Send reset link.")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, text="The link expires after 30 minutes.")
+    blocks = PARSERS[MimeType.PDF](bytes(pdf.output()))
+    chunks = chunk_blocks(blocks, lambda text: len(text.split()))
+    # Short enough for one chunk, but a chunk never spans a page: each cites its own page.
+    assert [(c.text, c.page, c.heading) for c in chunks] == [
+        ("Account\n\nTo reset your password, choose Send reset link.", 1, "Account"),
+        ("The link expires after 30 minutes.", 2, "Account"),
+    ]
