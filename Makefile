@@ -32,7 +32,9 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.search_latency
 
 eval: $(STAMP)
-	$(BIN)/ccgpt eval benchmarks/support_corpus/questions.jsonl --corpus benchmarks/support_corpus/docs
+	$(BIN)/ccgpt eval benchmarks/support_corpus/questions.jsonl --corpus benchmarks/support_corpus/docs \
+		--answers benchmarks/answer_sentences/questions.jsonl
+	$(BIN)/ccgpt eval benchmarks/catalogue/questions.jsonl --corpus benchmarks/catalogue/docs
 	$(BIN)/ccgpt eval --faq
 
 format: $(STAMP)

@@ -1,31 +1,45 @@
-"""Hybrid search: dense similarity, with BM25 over the candidates as a lexical bonus.
+"""Hybrid search: dense and BM25 scores fused per query, with the weight the question asks for.
 
-Rank fusion (RRF) was measured to lose to dense retrieval alone on real support Q&A
-(MEASUREMENTS.md; `ccgpt eval` agreed: MRR 0.58 against 0.666): it forgets how sure each
-retriever was. Here cosine similarity stays the backbone, and BM25, computed on the union
-of both candidate lists with the workspace's document frequencies and scaled by what the
-query could score at most, adds up to `lexical_weight` on top. An exact rare term (a tier
-name, an error code) lifts its passage; matching only common words adds little. Scoring
-lives here, once, so every Retriever adapter ranks alike. Figures: README, "Retrieval".
+No fixed weight wins on every kind of knowledge base (MEASUREMENTS.md, issue 11): where
+questions paraphrase their answers (a FAQ), mostly-lexical fusion loses to the embedding;
+where they name things (model numbers, error codes, people, places), a small embedding model
+cannot tell near-identical pages apart and BM25 must lead. So each query is routed:
+
+- candidates: the best `candidates_per_list` of each retriever, unioned; a candidate only
+  the keyword search found gets its true cosine (`Retriever.similarities`), never a guess;
+- both scores are standardised over the candidates (z-scores): cosine, and raw BM25 with
+  the workspace's document frequencies (kept at ingestion, `Retriever.term_statistics`);
+- the lexical weight is `entity_lexical_weight` when the question is *about* a rare thing,
+  that is, it has a term that is rare in the workspace (in at most `rare_share` of its chunks)
+  and some candidate is about that term too: it repeats it (`about_repeats` times), or the
+  term is a code (has a digit, such as "E-2047" or "4.5.4") the candidate holds; otherwise
+  `dense_lexical_weight`. Counting rare words that merely meet in a candidate (a first and
+  a last name) was measured too: it routes many paraphrased FAQ questions to the keywords
+  and costs the FAQ 0.03 MRR.
+
+The same settings serve every workspace; figures: README, "Retrieval quality". Scoring
+lives here, once, so every Retriever adapter ranks alike.
 """
 
 from __future__ import annotations
 
 import math
-import re
+import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+import structlog
+
 from application.ports.embedder import Embedder
+from application.ports.reranker import Reranker, RerankerUnavailable
 from application.ports.retriever import Retriever, TermStatistics
 from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
+from domain.search_terms import raw_words, terms
 
-_WORD = re.compile(r"\w+")
-# Full-text search uses the language-neutral 'simple' configuration, so the query drops
-# the commonest English function words itself; other languages keep every word.
+# The commonest English function words; other languages keep every word.
 _STOP_WORDS_TEXT = """a about an and are as at be by can could do does for from has have how i
     if in is it its me my of on or our please should so than that the their them there these
     they this to us was we what when where which who why will with would you your"""
@@ -37,104 +51,170 @@ class SearchMode(StrEnum):
     HYBRID = "hybrid"
     VECTOR = "vector"
     KEYWORD = "keyword"
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    RERANKED = "reranked"  # hybrid, then the best few reordered by the Reranker (when on)
 
 
 def query_terms(query: str) -> list[str]:
-    found = words(query)
+    """The question's search terms: stop words dropped (unless that leaves nothing), repeats
+    dropped, at most `MAX_TERMS`."""
+    found = raw_words(query)
     meaningful = [w for w in found if w not in STOP_WORDS] or found
-    return list(dict.fromkeys(meaningful))[:MAX_TERMS]
+    return list(dict.fromkeys(terms(" ".join(meaningful))))[:MAX_TERMS]
+
+
+def informative(query: list[str], stats: TermStatistics) -> list[str]:
+    """Terms in at most half of the chunks. A term in more has an IDF near zero, adds almost
+    nothing to BM25, and would make the keyword search rank most of the workspace."""
+    half = stats.chunks / 2
+    kept = [t for t in query if stats.document_frequency.get(t, 0) <= half]
+    return kept or query
 
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    lexical_weight: float = 0.2
+    # Chosen with `ccgpt eval` on the FAQ and the product catalogue together (README).
+    dense_lexical_weight: float = 0.1
+    entity_lexical_weight: float = 0.6
+    rare_share: float = 0.02
+    about_repeats: int = 3
     k1: float = 1.2
     b: float = 0.75
-    candidates_per_list: int = 40
+    candidates_per_list: int = 60
 
-    def lexical(
-        self, terms: list[str], chunks: Iterable[FoundChunk], stats: TermStatistics
+    def idf(self, term: str, stats: TermStatistics) -> float:
+        total = max(stats.chunks, 1)
+        df = min(stats.document_frequency.get(term, 0), total)
+        return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+    def bm25(
+        self, query: list[str], bags: Mapping[ChunkId, Counter[str]], stats: TermStatistics
     ) -> dict[ChunkId, float]:
-        """BM25 divided by the most any passage could score for this query, so in [0, 1]:
-        a passage matching only common words gets little even when it is the best match."""
-        bags = {c.chunk_id: Counter(words(f"{c.heading or ''} {c.text}")) for c in chunks}
+        """Raw BM25 of each bag of terms; the average length is the candidates'."""
         if not bags:
             return {}
-        idf = {term: self._idf(term, stats) for term in terms}
-        ceiling = sum(idf.values()) * (self.k1 + 1) or 1.0
+        idf = {term: self.idf(term, stats) for term in query}
         average = sum(sum(bag.values()) for bag in bags.values()) / len(bags) or 1.0
         scores: dict[ChunkId, float] = {}
         for chunk_id, bag in bags.items():
             norm = self.k1 * (1 - self.b + self.b * sum(bag.values()) / average)
-            bm25 = sum(
-                idf[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in terms if bag.get(t)
+            scores[chunk_id] = sum(
+                idf[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in query if bag[t]
             )
-            scores[chunk_id] = bm25 / ceiling
         return scores
 
-    def _idf(self, term: str, stats: TermStatistics) -> float:
-        total = max(stats.chunks, 1)
-        df = min(stats.document_frequency.get(term, 1), total)
-        return math.log(1 + (total - df + 0.5) / (df + 0.5))
+    def lexical_weight(
+        self, query: list[str], bags: Mapping[ChunkId, Counter[str]], stats: TermStatistics
+    ) -> float:
+        """The router: lean on BM25 when the question is about a rare thing a candidate is
+        about too; otherwise let the embedding lead."""
+        ceiling = max(1.0, self.rare_share * stats.chunks)
+        rare = [t for t in query if 0 < stats.document_frequency.get(t, 0) <= ceiling]
+        for term in rare:
+            needed = 1 if any(ch.isdigit() for ch in term) else self.about_repeats
+            if any(bag[term] >= needed for bag in bags.values()):
+                return self.entity_lexical_weight
+        return self.dense_lexical_weight
 
-    def combine(
-        self, vector: list[FoundChunk], keyword: list[FoundChunk], lexical: dict[ChunkId, float]
-    ) -> list[FoundChunk]:
-        """cosine + lexical_weight * lexical; keyword-only finds get the lowest cosine seen."""
-        cosine = {c.chunk_id: c.score for c in vector}
-        floor = min(cosine.values(), default=0.0)
-        found = {c.chunk_id: c for c in [*keyword, *vector]}
-        scored = {
-            cid: cosine.get(cid, floor) + self.lexical_weight * lexical.get(cid, 0.0)
-            for cid in found
+    def fuse(
+        self,
+        cosine: Mapping[ChunkId, float],
+        lexical: Mapping[ChunkId, float],
+        weight: float,
+    ) -> dict[ChunkId, float]:
+        """(1 - weight) * z(cosine) + weight * z(BM25), standardised over the candidates."""
+        ids = list(cosine)
+        dense = _standardised([cosine[i] for i in ids])
+        keyword = _standardised([lexical.get(i, 0.0) for i in ids])
+        return {
+            i: (1 - weight) * d + weight * k for i, d, k in zip(ids, dense, keyword, strict=True)
         }
-        ordered = sorted(scored, key=lambda cid: (-scored[cid], str(cid)))
-        return [
-            replace(found[cid], score=scored[cid], similarity=cosine.get(cid)) for cid in ordered
-        ]
 
 
-def informative(terms: list[str], stats: TermStatistics) -> list[str]:
-    """Terms in at most half of the chunks. A term in more has an IDF near zero, adds almost
-    nothing to BM25, and would make the full-text query rank most of the workspace."""
-    half = stats.chunks / 2
-    kept = [t for t in terms if stats.document_frequency.get(t, 0) <= half]
-    return kept or terms
+def _standardised(values: Sequence[float]) -> list[float]:
+    if len(values) < 2:
+        return [0.0 for _ in values]
+    mean, spread = statistics.fmean(values), statistics.pstdev(values)
+    return [(v - mean) / spread if spread > 0 else 0.0 for v in values]
+
+
+def bag_of(chunk: FoundChunk) -> Counter[str]:
+    return Counter(terms(f"{chunk.heading or ''}\n{chunk.text}"))
+
+
+log = structlog.get_logger()
 
 
 class HybridSearch:
-    """The one search the API, the chat pipeline and `ccgpt eval` share."""
+    """The one search the API, the chat pipeline and `ccgpt eval` share.
+
+    With a Reranker (off by default), the default mode is RERANKED: the best
+    `rerank_depth` fused results are reordered by its scores; when it fails or times out,
+    the fused order stands (logged as `reranker.fallback`)."""
 
     def __init__(
-        self, retriever: Retriever, embedder: Embedder, scoring: Scoring = Scoring()
+        self,
+        retriever: Retriever,
+        embedder: Embedder,
+        scoring: Scoring = Scoring(),
+        reranker: Reranker | None = None,
+        rerank_depth: int = 20,
     ) -> None:
         self._retriever, self._embedder, self._scoring = retriever, embedder, scoring
+        self._reranker, self._rerank_depth = reranker, rerank_depth
+
+    @property
+    def reranking(self) -> bool:
+        return self._reranker is not None
 
     async def search(
         self,
         workspace_id: WorkspaceId,
         query: str,
         top_k: int,
-        mode: SearchMode = SearchMode.HYBRID,
+        mode: SearchMode | None = None,
     ) -> list[FoundChunk]:
+        if mode is None:
+            mode = SearchMode.RERANKED if self._reranker else SearchMode.HYBRID
+        if mode is SearchMode.RERANKED and self._reranker is not None:
+            depth = max(self._rerank_depth, top_k)
+            head = await self.search(workspace_id, query, depth, SearchMode.HYBRID)
+            return (await self._reranked(self._reranker, query, head))[:top_k]
         pool = max(self._scoring.candidates_per_list, top_k)
         if mode is SearchMode.VECTOR:
-            nearest = (await self._nearest(workspace_id, query, pool))[:top_k]
+            embedding = await self._embedder.embed_query(query)
+            nearest = await self._retriever.nearest(workspace_id, embedding, top_k)
             return [replace(c, similarity=c.score) for c in nearest]
-        terms = query_terms(query)
-        stats = await self._retriever.term_statistics(workspace_id, terms)
-        keyword = await self._retriever.matching(workspace_id, informative(terms, stats), pool)
-        vector = await self._nearest(workspace_id, query, pool) if mode is SearchMode.HYBRID else []
-        lexical = self._scoring.lexical(terms, [*keyword, *vector], stats)
+        wanted = query_terms(query)
+        stats = await self._retriever.term_statistics(workspace_id, wanted)
+        weights = {t: self._scoring.idf(t, stats) for t in informative(wanted, stats)}
+        keyword = await self._retriever.matching(workspace_id, weights, pool)
         if mode is SearchMode.KEYWORD:
-            ranked = sorted(keyword, key=lambda c: (-lexical.get(c.chunk_id, 0.0), str(c.chunk_id)))
-            return [replace(c, score=lexical.get(c.chunk_id, 0.0)) for c in ranked][:top_k]
-        return self._scoring.combine(vector, keyword, lexical)[:top_k]
-
-    async def _nearest(self, workspace_id: WorkspaceId, query: str, pool: int) -> list[FoundChunk]:
+            bags = {c.chunk_id: bag_of(c) for c in keyword}
+            lexical = self._scoring.bm25(wanted, bags, stats)
+            ranked = sorted(keyword, key=lambda c: (-lexical[c.chunk_id], str(c.chunk_id)))
+            return [replace(c, score=lexical[c.chunk_id]) for c in ranked][:top_k]
         embedding = await self._embedder.embed_query(query)
-        return await self._retriever.nearest(workspace_id, embedding, pool)
+        vector = await self._retriever.nearest(workspace_id, embedding, pool)
+        found = {c.chunk_id: c for c in [*keyword, *vector]}
+        cosine = {c.chunk_id: c.score for c in vector}
+        missing = [cid for cid in found if cid not in cosine]
+        cosine |= await self._retriever.similarities(workspace_id, embedding, missing)
+        found = {cid: c for cid, c in found.items() if cid in cosine}
+        bags = {cid: bag_of(c) for cid, c in found.items()}
+        lexical = self._scoring.bm25(wanted, bags, stats)
+        weight = self._scoring.lexical_weight(wanted, bags, stats)
+        fused = self._scoring.fuse(cosine, lexical, weight)
+        ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
+        return [replace(found[cid], score=fused[cid], similarity=cosine[cid]) for cid in ordered]
+
+    async def _reranked(
+        self, reranker: Reranker, query: str, fused: list[FoundChunk]
+    ) -> list[FoundChunk]:
+        documents = [f"{c.heading}\n{c.text}" if c.heading else c.text for c in fused]
+        try:
+            scores = await reranker.scores(query, documents)
+        except RerankerUnavailable as exc:
+            log.warning("reranker.fallback", reranker=reranker.name, reason=str(exc)[:200])
+            return fused
+        order = sorted(range(len(fused)), key=lambda i: (-scores[i], i))
+        return [replace(fused[i], score=scores[i]) for i in order]

@@ -35,6 +35,7 @@ from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.realtime import RedisRealtime
 from adapters.outbound.redis.resilient import ResilientRateLimiter
+from adapters.outbound.rerank.http_reranker import HttpReranker
 from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from adapters.outbound.system.clock import SystemClock
 from application.admission import Admission
@@ -114,6 +115,13 @@ from bootstrap.settings import Settings
 from domain.plans import ParseBudget
 
 
+def _reranker(
+    base_url: str | None, model: str, api_key: str | None, timeout: float
+) -> HttpReranker | None:
+    """Off unless CCGPT_RERANKER_BASE_URL is set."""
+    return HttpReranker(base_url, model, api_key, timeout) if base_url else None
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -176,8 +184,21 @@ class Container(containers.DeclarativeContainer):
         ),
         inline=providers.Singleton(InlineDocumentParser),
     )
-    hybrid_search = providers.Singleton(HybridSearch, retriever, embedder)
-    extractive_model = providers.Singleton(ExtractiveChatModel)
+    reranker = providers.Singleton(
+        _reranker,
+        base_url=settings.provided.reranker_base_url,
+        model=settings.provided.reranker_model,
+        api_key=settings.provided.reranker_api_key,
+        timeout=settings.provided.reranker_timeout_seconds,
+    )
+    hybrid_search = providers.Singleton(
+        HybridSearch,
+        retriever,
+        embedder,
+        reranker=reranker,
+        rerank_depth=settings.provided.rerank_depth,
+    )
+    extractive_model = providers.Singleton(ExtractiveChatModel, embedder=embedder)
     chat_model = providers.Selector(
         settings.provided.llm,
         extractive=extractive_model,
@@ -387,7 +408,7 @@ async def start(container: Container) -> None:
 
 async def stop(container: Container) -> None:
     """Closes what the container opened, the database last."""
-    closables = [container.embedder(), container.realtime()]
+    closables = [container.embedder(), container.realtime(), container.reranker()]
     if container.settings().redis_url:
         closables.append(container.redis_breaker())
     for closable in closables:

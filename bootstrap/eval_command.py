@@ -7,7 +7,15 @@ import time
 import uuid
 from pathlib import Path
 
-from adapters.inbound.cli.evaluate import Question, evaluate, format_table, load_questions
+from adapters.inbound.cli.evaluate import (
+    Question,
+    answer_accuracy,
+    evaluate,
+    format_table,
+    load_answer_cases,
+    load_questions,
+)
+from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from application.principal import Principal
 from application.use_cases.register_account import RegisterInput
 from application.use_cases.upload_document import UploadInput
@@ -26,6 +34,7 @@ async def run_eval(
     workspace: str | None,
     faq: bool,
     keep: bool,
+    answers: Path | None = None,
 ) -> int:
     configure_logging(settings)
     container = build_container(settings)
@@ -44,7 +53,16 @@ async def run_eval(
             await _ingest(container, principal, files)
         search = container.hybrid_search()
         table = await evaluate(search, principal.workspace_id, questions)
-        print(format_table(table, len(questions)))
+        accuracy: list[tuple[str, float]] = []
+        if answers is not None:
+            cases = load_answer_cases(answers)
+            for label, model in (
+                (f"answers, words ({len(cases)})", ExtractiveChatModel()),
+                (f"answers, meaning ({len(cases)})", container.extractive_model()),
+            ):
+                ws = principal.workspace_id
+                accuracy.append((label, await answer_accuracy(search, ws, model, cases)))
+        print(format_table(table, len(questions), accuracy))
         if keep and not workspace:
             print(f"kept the corpus in workspace {principal.workspace_id}", flush=True)
         elif not workspace:

@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     source.add_argument("--workspace", help="evaluate this workspace's knowledge base as it is")
     source.add_argument("--faq", action="store_true", help="the zaragoza-construction-faq set")
     evaluation.add_argument("--keep", action="store_true", help="keep the ingested corpus")
+    evaluation.add_argument(
+        "--answers",
+        type=Path,
+        help='JSONL of {"question", "document", "sentence"}: answer-sentence accuracy',
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.command == "serve":
@@ -44,7 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bootstrap.eval_command import run_eval
 
         return asyncio.run(
-            run_eval(settings, args.questions, args.corpus, args.workspace, args.faq, args.keep)
+            run_eval(
+                settings,
+                args.questions,
+                args.corpus,
+                args.workspace,
+                args.faq,
+                args.keep,
+                args.answers,
+            )
         )
     return _migrate(settings)
 

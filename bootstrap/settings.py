@@ -47,6 +47,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     own_origins: str = ""
     # Ours, beyond API.md:
     storage: Literal["postgres", "memory"] = "postgres"
+    # A reranker behind the `/rerank` API (off while the URL is unset): reorders the best
+    # `rerank_depth` hybrid results; on failure or timeout the hybrid order stands.
+    reranker_base_url: str | None = None
+    reranker_model: str = "rerank"
+    reranker_api_key: str | None = None
+    reranker_timeout_seconds: float = 2.0
+    rerank_depth: int = 20
     access_token_ttl_seconds: int = 900
     widget_session_ttl_seconds: int = 24 * 3600
     ws_idle_timeout_seconds: float = 300.0

@@ -43,8 +43,8 @@ def chunk_blocks(
     """Packs paragraphs of one section into chunks of about `target_tokens`.
 
     A new heading starts a new chunk, and so does a new page (a chunk never spans a page
-    break, so its page is the page of all its text); a paragraph that is too long is split at sentence
-    ends, a sentence that is too long at words. Consecutive chunks of one section share
+    break, so its page is the page of all its text); a paragraph that is too long is split
+    at sentence ends, a sentence that is too long at words. Consecutive chunks of one section share
     up to `overlap_tokens` of trailing sentences. Same input, same chunks.
     """
     drafts: list[ChunkDraft] = []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from domain.ids import WorkspaceId
+from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
 
 
@@ -28,11 +28,18 @@ class Retriever(Protocol):
         ...
 
     async def matching(
-        self, workspace_id: WorkspaceId, terms: list[str], limit: int
+        self, workspace_id: WorkspaceId, weights: Mapping[str, float], limit: int
     ) -> list[FoundChunk]:
-        """Full-text matches of any of `terms` (score = text rank), best first."""
+        """Chunks holding any of the terms (`domain.search_terms.chunk_terms`), ranked by the
+        summed weight of the terms they hold (score = that sum), ties by chunk id."""
+        ...
+
+    async def similarities(
+        self, workspace_id: WorkspaceId, vector: list[float], chunk_ids: Sequence[ChunkId]
+    ) -> dict[ChunkId, float]:
+        """The cosine similarity of each of these chunks to `vector` (others are left out)."""
         ...
 
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
-        """Counts may be capped for very common terms; their IDF is near zero anyway."""
+        """Exact counts, kept up to date at ingestion: no scan of the chunks."""
         ...

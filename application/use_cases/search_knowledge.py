@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from application.principal import Principal
-from application.search import HybridSearch, SearchMode
+from application.search import HybridSearch
 from domain.errors import ValidationFailed
 from domain.knowledge import FoundChunk
 from domain.roles import Permission
@@ -27,4 +27,4 @@ class SearchKnowledge:
             raise ValidationFailed.on("query", f"must be at most {MAX_QUERY_CHARS} characters")
         if not 1 <= top_k <= MAX_TOP_K:
             raise ValidationFailed.on("top_k", f"must be between 1 and {MAX_TOP_K}")
-        return await self._search.search(principal.workspace_id, query, top_k, SearchMode.HYBRID)
+        return await self._search.search(principal.workspace_id, query, top_k)

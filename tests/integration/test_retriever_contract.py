@@ -113,6 +113,10 @@ async def test_nearest_orders_by_cosine_similarity(setup: Setup) -> None:
     assert [f.text for f in found] == ["same", "near", "far"]
 
 
+def weights(*terms: str) -> dict[str, float]:
+    return dict.fromkeys(terms, 1.0)
+
+
 async def test_matching_finds_any_term_and_only_in_its_workspace(setup: Setup) -> None:
     rng = random.Random(3)
     texts = [
@@ -122,17 +126,66 @@ async def test_matching_finds_any_term_and_only_in_its_workspace(setup: Setup) -
     ]
     ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
     other, _, _ = await tenant(setup.uow, ["Refunds elsewhere"], [random_vector(rng)])
-    found = await setup.retriever.matching(ws, ["canada", "shipping"], limit=5)
+    found = await setup.retriever.matching(ws, weights("canada", "ship"), limit=5)
     assert [f.text for f in found] == ["Shipping to Canada takes a week"]
-    assert {f.text for f in await setup.retriever.matching(ws, ["refunds", "gift"], limit=5)} == {
-        texts[0],
-        texts[2],
-    }
-    assert [f.text for f in await setup.retriever.matching(other, ["refunds"], limit=5)] == [
+    assert found[0].score == pytest.approx(2.0)
+    assert {
+        f.text for f in await setup.retriever.matching(ws, weights("refund", "gift"), limit=5)
+    } == {texts[0], texts[2]}
+    assert [f.text for f in await setup.retriever.matching(other, weights("refund"), limit=5)] == [
         "Refunds elsewhere"
     ]
-    assert await setup.retriever.matching(ws, [], limit=5) == []
-    assert await setup.retriever.matching(ws, ["nothing"], limit=5) == []
+    assert await setup.retriever.matching(ws, {}, limit=5) == []
+    assert await setup.retriever.matching(ws, weights("nothing"), limit=5) == []
+
+
+async def test_matching_ranks_by_the_summed_weight_of_the_terms_held(setup: Setup) -> None:
+    rng = random.Random(4)
+    texts = ["error E-2047 on the pump", "firmware 4.5.4 for the pump", "the pump", "nothing"]
+    ws, _, chunks = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    found = await setup.retriever.matching(ws, {"e-2047": 3.0, "4.5.4": 2.0, "pump": 0.5}, 10)
+    assert [(f.text, round(f.score, 6)) for f in found] == [
+        (texts[0], 3.5),
+        (texts[1], 2.5),
+        (texts[2], 0.5),
+    ]
+    # Codes are whole terms, and their parts are terms too; ties go by chunk id.
+    tied = await setup.retriever.matching(ws, weights("2047", "4"), limit=10)
+    assert [f.chunk_id for f in tied] == sorted((chunks[0].id, chunks[1].id), key=str)
+
+
+async def test_similarities_are_the_true_cosines_of_the_chunks_asked_for(setup: Setup) -> None:
+    base = [1.0] + [0.0] * (DIM - 1)
+    near = unit([1.0, 0.5] + [0.0] * (DIM - 2))
+    ws, _, chunks = await tenant(setup.uow, ["near", "same"], [near, unit(base)])
+    _, _, foreign = await tenant(setup.uow, ["foreign"], [unit(base)])
+    found = await setup.retriever.similarities(
+        ws, base, [chunks[0].id, chunks[1].id, foreign[0].id]
+    )
+    assert found.keys() == {chunks[0].id, chunks[1].id}
+    assert found[chunks[0].id] == pytest.approx(near[0], abs=1e-5)
+    assert found[chunks[1].id] == pytest.approx(1.0, abs=1e-5)
+    assert await setup.retriever.similarities(ws, base, []) == {}
+
+
+async def test_term_statistics_follow_every_change_of_the_chunks(setup: Setup) -> None:
+    rng = random.Random(6)
+    texts = ["Pump E-2047 pump", "pump filter", "filter"]
+    ws, doc_id, chunks = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    await tenant(setup.uow, ["pump pump pump"], [random_vector(rng)])
+    stats = await setup.retriever.term_statistics(ws, ["pump", "filter", "e-2047", "absent"])
+    assert stats.chunks == 3
+    assert dict(stats.document_frequency) == {"pump": 2, "filter": 2, "e-2047": 1}
+    async with setup.uow.tenant(ws) as tx:
+        await tx.chunks.replace(ws, doc_id, chunks[1:])
+        await tx.commit()
+    stats = await setup.retriever.term_statistics(ws, ["pump", "filter", "e-2047"])
+    assert dict(stats.document_frequency) == {"pump": 1, "filter": 2}
+    async with setup.uow.tenant(ws) as tx:
+        await tx.documents.delete(ws, doc_id)
+        await tx.commit()
+    stats = await setup.retriever.term_statistics(ws, ["pump", "filter"])
+    assert (stats.chunks, dict(stats.document_frequency)) == (0, {})
 
 
 async def test_a_deleted_document_is_never_found(setup: Setup) -> None:
@@ -143,4 +196,4 @@ async def test_a_deleted_document_is_never_found(setup: Setup) -> None:
         await tx.documents.delete(ws, doc_id)
         await tx.commit()
     assert await setup.retriever.nearest(ws, list(vectors[0]), limit=5) == []
-    assert await setup.retriever.matching(ws, ["alpha"], limit=5) == []
+    assert await setup.retriever.matching(ws, weights("alpha"), limit=5) == []

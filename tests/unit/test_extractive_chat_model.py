@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
+from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
 from domain.ids import ChunkId, DocumentId
 from domain.sentences import content_terms, split_sentences
@@ -356,3 +357,31 @@ async def test_a_section_heading_is_not_quoted_as_part_of_the_answer() -> None:
         ChatRequest("How long does shipping to Canada take?", [passage], [])
     )
     assert answer.text == "Orders to Canada arrive in 5 to 8 business days. [1]"
+
+
+@pytest.fixture(scope="session")
+async def minilm() -> SentenceTransformerEmbedder:
+    embedder = SentenceTransformerEmbedder()
+    await embedder.warm_up()
+    return embedder
+
+
+PASSWORD = (
+    "Forgotten password",
+    "To reset your password, open Settings, then Security, and choose Send reset link. "
+    "We email the link to the address on your account. "
+    "The link expires after 30 minutes. "
+    "If it has expired, ask for a new one.",
+)
+
+
+async def test_with_an_embedder_the_sentence_that_answers_is_quoted(
+    minilm: SentenceTransformerEmbedder,
+) -> None:
+    request = ChatRequest("How long is the password reset link valid?", passages(PASSWORD))
+    by_words = await ExtractiveChatModel().answer(request)
+    by_meaning = await ExtractiveChatModel(embedder=minilm).answer(request)
+    # Shared words alone pick the sentence that repeats "reset", "password" and "link".
+    assert by_words.text.startswith("To reset your password")
+    assert "The link expires after 30 minutes." in by_meaning.text
+    assert by_meaning.cited == [1]

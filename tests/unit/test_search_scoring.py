@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 from application.ports.retriever import TermStatistics
-from application.search import Scoring, informative, query_terms
-from domain.ids import ChunkId, DocumentId
+from application.search import HybridSearch, Scoring, SearchMode, bag_of, informative, query_terms
+from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
+from domain.search_terms import stem, terms
 
 
 def chunk(text: str, score: float = 0.0) -> FoundChunk:
@@ -18,16 +21,32 @@ def chunk(text: str, score: float = 0.0) -> FoundChunk:
     )
 
 
+def test_codes_stay_whole_and_their_parts_are_terms_too() -> None:
+    assert terms("Error E-2047 needs firmware 4.5.4") == [
+        "error",
+        "e-2047",
+        "e",
+        "2047",
+        "need",
+        "firmwar",
+        "4.5.4",
+        "4",
+        "5",
+        "4",
+    ]
+
+
+def test_light_stemming_joins_plurals_and_verb_forms() -> None:
+    assert {stem(w) for w in ["expire", "expires", "expired", "expiring"]} == {"expir"}
+    assert {stem(w) for w in ["reset", "resets", "resetting"]} == {"reset"}
+    assert {stem(w) for w in ["battery", "batteries"]} == {"battery"}
+    assert stem("bus") == "bus" and stem("x2000s") == "x2000s" and stem("is") == "is"
+
+
 def test_query_terms_drop_function_words_and_repeats() -> None:
     assert query_terms("How do I reset my password, my PASSWORD?") == ["reset", "password"]
     assert query_terms("what is it") == ["what", "is", "it"]  # nothing but stop words: keep them
-    assert query_terms("Wie lange dauert der Versand?") == [
-        "wie",
-        "lange",
-        "dauert",
-        "der",
-        "versand",
-    ]
+    assert query_terms("What does E-2047 mean?") == ["e-2047", "e", "2047", "mean"]
 
 
 def test_terms_in_most_chunks_are_not_used_to_find_candidates() -> None:
@@ -37,33 +56,92 @@ def test_terms_in_most_chunks_are_not_used_to_find_candidates() -> None:
 
 
 def test_a_rare_term_outweighs_a_common_one() -> None:
-    stats = TermStatistics(1000, {"summit": 2, "shipping": 400})
+    stats = TermStatistics(1000, {"summit": 2, "ship": 400})
     rare, common, neither = (
         chunk("Summit members get free returns"),
         chunk("shipping times"),
         chunk("hello"),
     )
-    scores = Scoring().lexical(["summit", "shipping"], [rare, common, neither], stats)
+    bags = {c.chunk_id: bag_of(c) for c in (rare, common, neither)}
+    scores = Scoring().bm25(["summit", "ship"], bags, stats)
     assert scores[rare.chunk_id] > scores[common.chunk_id] > scores[neither.chunk_id] == 0.0
-    assert all(0.0 <= value <= 1.0 for value in scores.values())
 
 
-def test_cosine_leads_and_lexical_evidence_breaks_near_ties() -> None:
-    clear = chunk("semantic winner", score=0.80)
-    tie_a, tie_b = chunk("a", score=0.60), chunk("b", score=0.61)
-    lexical = {tie_a.chunk_id: 0.25, clear.chunk_id: 0.0}  # a: 0.60 + 0.2 * 0.25 = 0.65
-    ranked = Scoring(lexical_weight=0.2).combine([clear, tie_b, tie_a], [], lexical)
-    assert [c.chunk_id for c in ranked] == [clear.chunk_id, tie_a.chunk_id, tie_b.chunk_id]
+def bags(*texts: str) -> dict[ChunkId, Counter[str]]:
+    return {chunk(text).chunk_id: Counter(terms(text)) for text in texts}
 
 
-def test_a_keyword_only_find_starts_from_the_lowest_cosine() -> None:
-    dense = [chunk("x", score=0.75), chunk("y", score=0.5)]
-    only_keyword = chunk("exact error code E42")
-    lexical = {only_keyword.chunk_id: 1.0}
-    ranked = Scoring(lexical_weight=0.2).combine(dense, [only_keyword], lexical)
-    assert [c.chunk_id for c in ranked] == [
-        dense[0].chunk_id,
-        only_keyword.chunk_id,
-        dense[1].chunk_id,
-    ]
-    assert ranked[1].score == pytest.approx(0.5 + 0.2)  # the lowest cosine plus its full bonus
+def test_the_router_leans_on_keywords_only_for_questions_about_rare_things() -> None:
+    scoring = Scoring(
+        dense_lexical_weight=0.1, entity_lexical_weight=0.6, rare_share=0.01, about_repeats=3
+    )
+    stats = TermStatistics(1000, {"e-2047": 1, "pump": 3, "ship": 300, "kowalczyk": 2})
+    # A rare code that a candidate holds, or a rare word a candidate is about (repeats).
+    assert scoring.lexical_weight(["e-2047"], bags("pump E-2047"), stats) == 0.6
+    assert scoring.lexical_weight(["pump"], bags("the pump; pump parts; pumps"), stats) == 0.6
+    # A rare word mentioned in passing, or only common words: the embedding leads.
+    assert scoring.lexical_weight(["pump"], bags("a pump, the pump"), stats) == 0.1
+    assert scoring.lexical_weight(["pump", "kowalczyk"], bags("Kowalczyk's pump"), stats) == 0.1
+    assert scoring.lexical_weight(["ship"], bags("ship ship ship"), stats) == 0.1
+
+
+def test_fusion_standardises_both_scores_over_the_candidates() -> None:
+    a, b, c = (ChunkId(uuid.UUID(int=i)) for i in range(3))
+    cosine = {a: 0.9, b: 0.5, c: 0.1}
+    lexical = {a: 0.0, b: 0.0, c: 30.0}
+    dense_led = Scoring().fuse(cosine, lexical, 0.15)
+    keyword_led = Scoring().fuse(cosine, lexical, 0.6)
+    assert max(dense_led, key=dense_led.__getitem__) == a
+    assert max(keyword_led, key=keyword_led.__getitem__) == c
+    assert sum(dense_led.values()) == pytest.approx(0.0)
+
+
+class _Retriever:
+    """Two candidate lists that overlap in one chunk; one chunk only the keywords find."""
+
+    def __init__(self, dense: list[FoundChunk], keyword: list[FoundChunk]) -> None:
+        self.dense, self.keyword = dense, keyword
+        self.asked: list[ChunkId] = []
+
+    async def nearest(self, ws: WorkspaceId, vector: list[float], limit: int) -> list[FoundChunk]:
+        return self.dense[:limit]
+
+    async def matching(
+        self, ws: WorkspaceId, weights: Mapping[str, float], limit: int
+    ) -> list[FoundChunk]:
+        return self.keyword[:limit]
+
+    async def similarities(
+        self, ws: WorkspaceId, vector: list[float], ids: Sequence[ChunkId]
+    ) -> dict[ChunkId, float]:
+        self.asked.extend(ids)
+        return dict.fromkeys(ids, 0.42)
+
+    async def term_statistics(self, ws: WorkspaceId, wanted: list[str]) -> TermStatistics:
+        return TermStatistics(100, {"e-2047": 1, "e": 1, "2047": 1, "pump": 10})
+
+
+class _Embedder:
+    name = "fake"
+
+    async def embed_query(self, text: str) -> list[float]:
+        return [1.0]
+
+    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0] for _ in texts]
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+async def test_a_keyword_only_hit_carries_its_true_cosine_and_can_lead() -> None:
+    dense = [chunk("pump manual", 0.70), chunk("pump safety", 0.65), chunk("warranty", 0.6)]
+    code = chunk("E-2047: the pump is blocked")
+    retriever = _Retriever(dense, [code, dense[0]])
+    search = HybridSearch(retriever, _Embedder())  # type: ignore[arg-type]
+    found = await search.search(WorkspaceId(uuid.uuid4()), "what is E-2047", 3)
+    assert retriever.asked == [code.chunk_id]
+    assert found[0].chunk_id == code.chunk_id and found[0].similarity == 0.42
+    assert [f.similarity for f in found[1:]] == [0.70, 0.65]
+    keyword = await search.search(WorkspaceId(uuid.uuid4()), "E-2047", 3, SearchMode.KEYWORD)
+    assert keyword[0].chunk_id == code.chunk_id

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import math
-import re
 import uuid
-from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,10 +15,9 @@ from application.ports.clock import Clock
 from application.ports.retriever import TermStatistics
 from domain.documents import Document, DocumentStatus
 from domain.errors import Conflict
-from domain.ids import DocumentId, JobId, WorkspaceId
+from domain.ids import ChunkId, DocumentId, JobId, WorkspaceId
 from domain.knowledge import Chunk, FoundChunk, IngestionJob
-
-_WORD = re.compile(r"\w+")
+from domain.search_terms import chunk_terms
 
 
 class InMemoryDocumentRepository(ScopedRepository):
@@ -255,10 +252,11 @@ def _expired(queued: _QueuedJob, now: datetime) -> bool:
 
 
 class InMemoryRetriever:
-    """Exact cosine search, and term matching weighted like the PostgreSQL ranking."""
+    """Exact cosine search, and term matching ranked exactly as the PostgreSQL adapter ranks."""
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
+        self._terms: dict[ChunkId, frozenset[str]] = {}  # chunks never change, only go
 
     def _chunks(self, workspace_id: WorkspaceId) -> list[tuple[Document, Chunk]]:
         return [
@@ -268,38 +266,49 @@ class InMemoryRetriever:
             for chunk in chunks
         ]
 
+    def _held(self, chunk: Chunk) -> frozenset[str]:
+        held = self._terms.get(chunk.id)
+        if held is None:
+            held = self._terms[chunk.id] = frozenset(chunk_terms(chunk.heading, chunk.text))
+        return held
+
     async def nearest(
         self, workspace_id: WorkspaceId, vector: list[float], limit: int
     ) -> list[FoundChunk]:
-        scored = [
-            (sum(a * b for a, b in zip(vector, chunk.embedding, strict=True)), doc, chunk)
-            for doc, chunk in self._chunks(workspace_id)
-        ]
+        scored = [(_cosine(vector, chunk), doc, chunk) for doc, chunk in self._chunks(workspace_id)]
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
         return [_found(doc, chunk, score) for score, doc, chunk in scored[:limit]]
 
     async def matching(
-        self, workspace_id: WorkspaceId, terms: list[str], limit: int
+        self, workspace_id: WorkspaceId, weights: Mapping[str, float], limit: int
     ) -> list[FoundChunk]:
-        wanted = {t.lower() for t in terms}
         scored = []
         for doc, chunk in self._chunks(workspace_id):
-            body = Counter(w.lower() for w in _WORD.findall(chunk.text))
-            title = Counter(w.lower() for w in _WORD.findall(chunk.heading or ""))
-            weight = sum(body[t] + 2.5 * title[t] for t in wanted)
-            if weight:
-                score = weight / (weight + math.log2(2 + sum(body.values())))
-                scored.append((score, doc, chunk))
+            held = self._held(chunk)
+            matched = [w for term, w in weights.items() if term in held]
+            if matched:
+                scored.append((sum(matched), doc, chunk))
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
         return [_found(doc, chunk, score) for score, doc, chunk in scored[:limit]]
 
+    async def similarities(
+        self, workspace_id: WorkspaceId, vector: list[float], chunk_ids: Sequence[ChunkId]
+    ) -> dict[ChunkId, float]:
+        wanted = set(chunk_ids)
+        return {
+            chunk.id: _cosine(vector, chunk)
+            for _, chunk in self._chunks(workspace_id)
+            if chunk.id in wanted
+        }
+
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
-        bags = [_words(chunk) for _, chunk in self._chunks(workspace_id)]
-        return TermStatistics(len(bags), {t: sum(1 for bag in bags if t in bag) for t in terms})
+        held = [self._held(chunk) for _, chunk in self._chunks(workspace_id)]
+        counts = {t: sum(1 for bag in held if t in bag) for t in terms}
+        return TermStatistics(len(held), {t: n for t, n in counts.items() if n})
 
 
-def _words(chunk: Chunk) -> set[str]:
-    return {w.lower() for w in _WORD.findall(f"{chunk.heading or ''} {chunk.text}")}
+def _cosine(vector: list[float], chunk: Chunk) -> float:
+    return sum(a * b for a, b in zip(vector, chunk.embedding, strict=True))
 
 
 def _found(doc: Document, chunk: Chunk, score: float) -> FoundChunk:

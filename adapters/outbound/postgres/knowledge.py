@@ -14,6 +14,7 @@ from domain.documents import Document
 from domain.errors import Conflict
 from domain.ids import DocumentId, WorkspaceId
 from domain.knowledge import Chunk, IngestionJob
+from domain.search_terms import chunk_terms
 
 
 class PostgresDocumentRepository:
@@ -99,7 +100,10 @@ class PostgresChunkRepository:
             )
         )
         if chunks:
-            await self._conn.execute(t.chunks.insert(), [rows.CHUNKS.to_row(c) for c in chunks])
+            await self._conn.execute(
+                t.chunks.insert(),
+                [rows.CHUNKS.to_row(c) | {"terms": chunk_terms(c.heading, c.text)} for c in chunks],
+            )
 
     async def list(
         self, workspace_id: WorkspaceId, document_id: DocumentId, page: PageRequest

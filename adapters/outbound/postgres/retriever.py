@@ -8,8 +8,7 @@ and for a large one HNSW with iterative scanning and a larger candidate list.
 
 from __future__ import annotations
 
-import re
-import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -22,7 +21,6 @@ from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 
 EXACT_SCAN_MAX_CHUNKS = 20_000
-_TERM = re.compile(r"^\w+$")
 
 _SIZE = text("SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE workspace_id = :ws")
 # `+ 0` keeps the planner off the HNSW index: an exact, complete answer for the tenant.
@@ -51,53 +49,34 @@ _APPROXIMATE = text(
     ORDER BY k.distance, k.id
     """
 )
-# Document frequency per term, counted through the GIN index and capped: past the cap a
-# term is so common that its IDF is close to zero whatever the exact count.
-DF_CAP = 5000
 _DOCUMENT_FREQUENCY = text(
     """
-    SELECT t.term, (
-        SELECT count(*) FROM (
-            SELECT 1 FROM chunks c
-            WHERE c.workspace_id = :ws AND c.search_vector @@ to_tsquery('simple', t.term)
-            LIMIT :cap
-        ) hits
-    ) AS df
-    FROM unnest(CAST(:terms AS text[])) AS t(term)
+    SELECT term, chunks FROM workspace_terms
+    WHERE workspace_id = :ws AND term = ANY(CAST(:terms AS text[]))
     """
 )
+# Summed weight of the terms a chunk holds; `&&` finds the chunks through the GIN index.
 _MATCHING = text(
     """
-    SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page,
-           ts_rank(c.search_vector, q) AS score
+    SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page, s.score
     FROM chunks c JOIN documents d ON d.id = c.document_id,
-         to_tsquery('simple', :q) AS q
-    WHERE c.workspace_id = :ws AND c.search_vector @@ q
-    ORDER BY score DESC, c.id
+         LATERAL (
+             SELECT sum(q.weight) AS score
+             FROM unnest(CAST(:terms AS text[]), CAST(:weights AS float8[])) AS q(term, weight)
+             WHERE q.term = ANY(c.terms)
+         ) s
+    WHERE c.workspace_id = :ws AND c.terms && CAST(:terms AS text[])
+    ORDER BY s.score DESC, c.id
     LIMIT :n
     """
 )
-
-
-class FrequencyCache:
-    """Document frequencies per (workspace, term) for a few minutes: counting a common term
-    in a large workspace visits thousands of rows, and an IDF a little stale barely moves
-    a ranking. Per process, bounded; cleared wholesale when full."""
-
-    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 50_000) -> None:
-        self._ttl, self._max = ttl_seconds, max_entries
-        self._entries: dict[tuple[WorkspaceId, str], tuple[float, int]] = {}
-
-    def get(self, workspace_id: WorkspaceId, term: str) -> int | None:
-        entry = self._entries.get((workspace_id, term))
-        if entry is None or time.monotonic() - entry[0] > self._ttl:
-            return None
-        return entry[1]
-
-    def put(self, workspace_id: WorkspaceId, term: str, frequency: int) -> None:
-        if len(self._entries) >= self._max:
-            self._entries.clear()
-        self._entries[(workspace_id, term)] = (time.monotonic(), frequency)
+_SIMILARITIES = text(
+    """
+    SELECT c.id, 1 - (c.embedding <=> CAST(:v AS vector)) AS score
+    FROM chunks c
+    WHERE c.workspace_id = :ws AND c.id = ANY(CAST(:ids AS uuid[]))
+    """
+)
 
 
 class PostgresRetriever:
@@ -105,10 +84,8 @@ class PostgresRetriever:
         self,
         engine: AsyncEngine,
         exact_scan_max_chunks: int = EXACT_SCAN_MAX_CHUNKS,
-        frequencies: FrequencyCache | None = None,
     ) -> None:
         self._engine, self._exact_max = engine, exact_scan_max_chunks
-        self._frequencies = frequencies or FrequencyCache()
 
     async def nearest(
         self, workspace_id: WorkspaceId, vector: list[float], limit: int
@@ -129,39 +106,42 @@ class PostgresRetriever:
         return [_found(row) for row in rows]
 
     async def matching(
-        self, workspace_id: WorkspaceId, terms: list[str], limit: int
+        self, workspace_id: WorkspaceId, weights: Mapping[str, float], limit: int
     ) -> list[FoundChunk]:
-        safe = _safe_terms(terms)
-        if not safe:
+        if not weights:
             return []
+        params = {
+            "ws": workspace_id,
+            "terms": list(weights),
+            "weights": [float(w) for w in weights.values()],
+            "n": limit,
+        }
         async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, workspace_id)
-            params = {"ws": workspace_id, "q": " | ".join(safe), "n": limit}
             rows = (await conn.execute(_MATCHING, params)).all()
         return [_found(row) for row in rows]
 
+    async def similarities(
+        self, workspace_id: WorkspaceId, vector: list[float], chunk_ids: Sequence[ChunkId]
+    ) -> dict[ChunkId, float]:
+        if not chunk_ids:
+            return {}
+        params = {"ws": workspace_id, "v": _vector_literal(vector), "ids": list(chunk_ids)}
+        async with outage_translated(), self._engine.begin() as conn:
+            await scope_transaction(conn, workspace_id)
+            rows = (await conn.execute(_SIMILARITIES, params)).all()
+        return {ChunkId(row.id): float(row.score) for row in rows}
+
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
-        frequency: dict[str, int] = {}
-        missing = []
-        for term in _safe_terms(terms):
-            known = self._frequencies.get(workspace_id, term)
-            if known is None:
-                missing.append(term)
-            else:
-                frequency[term] = known
         async with outage_translated(), self._engine.begin() as conn:
             await scope_transaction(conn, workspace_id)
             size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
-            if missing:
-                params = {"ws": workspace_id, "terms": missing, "cap": DF_CAP}
+            frequency: dict[str, int] = {}
+            if terms:
+                params = {"ws": workspace_id, "terms": list(terms)}
                 for row in (await conn.execute(_DOCUMENT_FREQUENCY, params)).all():
-                    frequency[row.term] = int(row.df)
-                    self._frequencies.put(workspace_id, row.term, int(row.df))
+                    frequency[row.term] = int(row.chunks)
         return TermStatistics(size, frequency)
-
-
-def _safe_terms(terms: list[str]) -> list[str]:
-    return [term for term in terms if _TERM.match(term)]
 
 
 def _vector_literal(vector: list[float]) -> str:

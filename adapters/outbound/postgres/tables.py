@@ -115,6 +115,8 @@ chunks = Table(
     Column("page", Integer),
     Column("token_count", Integer, nullable=False),
     Column("embedding", Vector(384), nullable=False),
+    # domain.search_terms.chunk_terms, written with the chunk; counted into workspace_terms.
+    Column("terms", ARRAY(Text), nullable=False),
 )
 
 ingestion_jobs = Table(
