@@ -23,6 +23,7 @@ lives here, once, so every Retriever adapter ranks alike.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import statistics
 from collections import Counter
@@ -185,16 +186,16 @@ class HybridSearch:
             nearest = await self._retriever.nearest(workspace_id, embedding, top_k)
             return [replace(c, similarity=c.score) for c in nearest]
         wanted = query_terms(query)
-        stats = await self._retriever.term_statistics(workspace_id, wanted)
-        weights = {t: self._scoring.idf(t, stats) for t in informative(wanted, stats)}
-        keyword = await self._retriever.matching(workspace_id, weights, pool)
         if mode is SearchMode.KEYWORD:
+            stats, keyword = await self._keyword(workspace_id, wanted, pool)
             bags = {c.chunk_id: bag_of(c) for c in keyword}
             lexical = self._scoring.bm25(wanted, bags, stats)
             ranked = sorted(keyword, key=lambda c: (-lexical[c.chunk_id], str(c.chunk_id)))
             return [replace(c, score=lexical[c.chunk_id]) for c in ranked][:top_k]
-        embedding = await self._embedder.embed_query(query)
-        vector = await self._retriever.nearest(workspace_id, embedding, pool)
+        # The two candidate lists are independent: fetched at once, on two connections.
+        (stats, keyword), (embedding, vector) = await asyncio.gather(
+            self._keyword(workspace_id, wanted, pool), self._dense(workspace_id, query, pool)
+        )
         found = {c.chunk_id: c for c in [*keyword, *vector]}
         cosine = {c.chunk_id: c.score for c in vector}
         missing = [cid for cid in found if cid not in cosine]
@@ -206,6 +207,19 @@ class HybridSearch:
         fused = self._scoring.fuse(cosine, lexical, weight)
         ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
         return [replace(found[cid], score=fused[cid], similarity=cosine[cid]) for cid in ordered]
+
+    async def _keyword(
+        self, workspace_id: WorkspaceId, wanted: list[str], pool: int
+    ) -> tuple[TermStatistics, list[FoundChunk]]:
+        stats = await self._retriever.term_statistics(workspace_id, wanted)
+        weights = {t: self._scoring.idf(t, stats) for t in informative(wanted, stats)}
+        return stats, await self._retriever.matching(workspace_id, weights, pool)
+
+    async def _dense(
+        self, workspace_id: WorkspaceId, query: str, pool: int
+    ) -> tuple[list[float], list[FoundChunk]]:
+        embedding = await self._embedder.embed_query(query)
+        return embedding, await self._retriever.nearest(workspace_id, embedding, pool)
 
     async def _reranked(
         self, reranker: Reranker, query: str, fused: list[FoundChunk]

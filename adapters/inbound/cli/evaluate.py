@@ -59,7 +59,12 @@ def rank_of(results: Sequence[FoundChunk], document: str) -> int | None:
 
 
 ORDER = (SearchMode.KEYWORD, SearchMode.VECTOR, SearchMode.HYBRID)
-LABELS = {SearchMode.KEYWORD: "keyword", SearchMode.VECTOR: "dense", SearchMode.HYBRID: "hybrid"}
+LABELS = {
+    SearchMode.KEYWORD: "keyword",
+    SearchMode.VECTOR: "dense",
+    SearchMode.HYBRID: "hybrid",
+    SearchMode.RERANKED: "hybrid + reranker",
+}
 
 
 async def evaluate(
@@ -68,7 +73,7 @@ async def evaluate(
     """Ranks count documents, not chunks: three chunks of one document are one hit.
     Latency is of the whole search as the API runs it (embedding the question included)."""
     table: dict[SearchMode, Scores] = {}
-    for mode in ORDER:
+    for mode in (*ORDER, SearchMode.RERANKED) if search.reranking else ORDER:
         ranks: list[int | None] = []
         took: list[float] = []
         for q in questions:
