@@ -77,7 +77,10 @@ def upgrade() -> None:
         """
         DROP INDEX IF EXISTS ix_chunks_search;
         ALTER TABLE chunks DROP COLUMN search_vector;
-        CREATE INDEX ix_chunks_terms ON chunks USING gin (terms);
+        -- One GIN index over (workspace, term): a common word of a large tenant is never
+        -- scanned for a small one (btree_gin ships with PostgreSQL's contrib modules).
+        CREATE EXTENSION IF NOT EXISTS btree_gin;
+        CREATE INDEX ix_chunks_terms ON chunks USING gin (workspace_id, terms);
         CREATE TABLE workspace_terms (
             workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
             term text NOT NULL,
