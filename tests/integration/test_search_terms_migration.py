@@ -1,0 +1,65 @@
+"""Migration 0012 gives chunks stored before it their terms and document frequencies, and
+downgrades cleanly."""
+
+from __future__ import annotations
+
+import uuid
+
+from alembic import command
+from sqlalchemy import create_engine, text
+
+from adapters.outbound.postgres.engine import runtime_engine, sqlalchemy_url
+from adapters.outbound.postgres.migrate import alembic_config, migrate
+from adapters.outbound.postgres.retriever import PostgresRetriever
+from domain.ids import WorkspaceId
+from tests.integration.conftest import fresh_database
+
+TEXTS = ["Error E-2047: the pump is blocked.", "Pumps need firmware 4.5.4.", "Gift cards"]
+
+
+async def test_chunks_from_before_the_migration_are_found_by_their_terms(
+    database_url: str,
+) -> None:
+    url = fresh_database(database_url)
+    command.downgrade(alembic_config(url), "0011")
+    ws, doc = uuid.uuid4(), uuid.uuid4()
+    admin = create_engine(sqlalchemy_url(url))
+    with admin.begin() as conn:  # as if these chunks predated migration 0012
+        conn.execute(
+            text(
+                "INSERT INTO workspaces (id, name, plan, created_at)"
+                " VALUES (:ws, 'W', 'pro', now())"
+            ),
+            {"ws": ws},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO documents (id, workspace_id, title, filename, mime_type, size_bytes,"
+                " checksum, status, chunk_count, created_at, updated_at) VALUES (:doc, :ws, 'D',"
+                " 'd.txt', 'text/plain', 1, 'x', 'ready', 3, now(), now())"
+            ),
+            {"ws": ws, "doc": doc},
+        )
+        for ordinal, body in enumerate(TEXTS):
+            conn.execute(
+                text(
+                    "INSERT INTO chunks (id, workspace_id, document_id, ordinal, text, heading,"
+                    " token_count, embedding) VALUES (gen_random_uuid(), :ws, :doc, :o, :t,"
+                    " 'Help', 5, CAST(array_fill(0.05, ARRAY[384]) AS vector))"
+                ),
+                {"ws": ws, "doc": doc, "o": ordinal, "t": body},
+            )
+    admin.dispose()
+    migrate(url)
+    engine = runtime_engine(url, pool_size=2)
+    try:
+        retriever = PostgresRetriever(engine)
+        stats = await retriever.term_statistics(WorkspaceId(ws), ["pump", "e-2047", "help"])
+        assert (stats.chunks, dict(stats.document_frequency)) == (
+            3,
+            {"pump": 2, "e-2047": 1, "help": 3},
+        )
+        found = await retriever.matching(WorkspaceId(ws), {"4.5.4": 1.0}, 5)
+        assert [f.text for f in found] == [TEXTS[1]]
+    finally:
+        await engine.dispose()
