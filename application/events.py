@@ -83,10 +83,16 @@ class HandoffChanged(_ConversationEvent):
     """A person took the conversation over (`state` true) or gave it back to the bot."""
 
     state: bool
+    seq: int = 0  # the conversation's last message number when it changed hands
 
     @classmethod
     def of(cls, conversation: Conversation) -> HandoffChanged:
-        return cls(conversation.workspace_id, conversation.id, not conversation.bot_answers)
+        return cls(
+            conversation.workspace_id,
+            conversation.id,
+            not conversation.bot_answers,
+            conversation.message_count,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,7 @@ class AnswerDelta(_ConversationEvent):
 
     message_id: MessageId
     delta: str
+    seq: int  # the number the answer will have once stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,12 +140,21 @@ class Conversation:
     def bot_answers(self) -> bool:
         return self.status is ConversationStatus.BOT
 
-    def post(self, role: Role, text: str, now: datetime, **details: Any) -> Message:
-        """A new message of this conversation, counted in it; `details` are Message fields."""
+    def post(
+        self,
+        role: Role,
+        text: str,
+        now: datetime,
+        message_id: MessageId | None = None,
+        **details: Any,
+    ) -> Message:
+        """A new message of this conversation, counted in it; `details` are Message fields.
+        `message_id` when the id was announced before the message existed (a streamed
+        answer's tokens carry it)."""
         self.message_count += 1
         self.last_message_at = now
         return Message(
-            MessageId(new_uuid()),
+            message_id or MessageId(new_uuid()),
             self.workspace_id,
             self.id,
             role,
@@ -172,6 +181,11 @@ class Conversation:
     def answer(self, question: Message, text: str, now: datetime, **details: Any) -> Message:
         """The bot's reply to `question` (sources, confidence, action ... as details)."""
         return self.post(Role.ASSISTANT, text, now, reply_to=question.id, **details)
+
+    @property
+    def next_seq(self) -> int:
+        """The number the next message of this conversation will get."""
+        return self.message_count + 1
 
     def take_over(self, agent: UserId | None) -> None:
         if self.status is ConversationStatus.CLOSED:

@@ -17,7 +17,7 @@ from tests.integration.conftest import fresh_database
 from tests.integration.test_analytics_contract import ZONES, Harness, every_figure
 
 _migration = importlib.import_module(
-    "adapters.outbound.postgres.migrations.versions.0008_analytics"
+    "adapters.outbound.postgres.migrations.versions.0009_analytics"
 )
 
 

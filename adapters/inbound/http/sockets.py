@@ -15,7 +15,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from adapters.inbound.http.schemas.frames import BadFrame, ErrorOut, Frame, FrameDecoder, encode
 from application.events import Event
-from domain.errors import DomainError, Forbidden, OriginNotAllowed
+from domain.errors import DomainError, Forbidden, NotFound, OriginNotAllowed, ValidationFailed
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -25,6 +25,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_IDLE = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_LARGE = 1009
+CLOSE_POLICY = 1008
 
 
 class SocketClosed(Exception):
@@ -52,8 +53,12 @@ class SocketCounter:
 
 
 def close_code_for(exc: DomainError) -> int:
-    """Errors while opening a socket: bad credentials 4401, a refused origin or scope 4403."""
-    return CLOSE_FORBIDDEN if isinstance(exc, Forbidden | OriginNotAllowed) else CLOSE_UNAUTHORIZED
+    """Errors while opening a socket: bad credentials 4401, a refused origin or scope 4403,
+    a malformed query parameter 1008."""
+    if isinstance(exc, ValidationFailed):
+        return CLOSE_POLICY
+    refused = isinstance(exc, Forbidden | OriginNotAllowed | NotFound)
+    return CLOSE_FORBIDDEN if refused else CLOSE_UNAUTHORIZED
 
 
 class FrameSocket:
@@ -188,3 +193,13 @@ async def run_until_closed(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def resume_point(socket: WebSocket[Any, Any, Any]) -> int | None:
+    """`?after=<seq>`: the last message number the client saw, or None (live only)."""
+    raw = socket.query_params.get("after")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise ValidationFailed.on("after", "must be a message number (0 or more)")
+    return int(raw)

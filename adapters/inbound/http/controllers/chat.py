@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from adapters.inbound.http.event_stream import answer_as_events, wants_event_stream
 from adapters.inbound.http.problems import rate_limit_headers
 from adapters.inbound.http.schemas import chat as c
 from application.pagination import PageRequest
@@ -32,13 +34,23 @@ class ChatController(Controller):
     @post(status_code=200)
     async def ask(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[c.ChatBody],
         principal: NamedDependency[Principal],
         answer_message: NamedDependency[AnswerMessage],
     ) -> Response[c.ChatOut]:
+        """With `Accept: text/event-stream`, the answer streams as server-sent events:
+        `token` (`{message_id, delta, seq}`) while it is written, then `message` (this
+        JSON body)."""
         principal.require(Permission.READ_WORKSPACE)
         session = SessionId(data.session_id) if data.session_id else None
         inp = AskInput(data.message, session, data.client_message_id)
+        if wants_event_stream(request):
+            events = await answer_as_events(
+                lambda sink: answer_message.execute(principal.workspace_id, inp, sink),
+                c.chat_out,
+            )
+            return cast(Response[c.ChatOut], events)
         reply = await answer_message.execute(principal.workspace_id, inp)
         rate = reply.rate
         headers = rate_limit_headers(rate.limit, rate.remaining, rate.reset_after) if rate else {}

@@ -5,6 +5,7 @@ it unless the client sends a fresh token first (`{"type": "auth", "token"}`)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ from adapters.inbound.http.schemas.frames import (
     handoff_out,
     message_created,
     started_out,
+    stored_frames,
+    token_out,
     typing_out,
 )
 from adapters.inbound.http.sockets import (
@@ -33,10 +36,12 @@ from adapters.inbound.http.sockets import (
     close_code_for,
     close_unless_allowed,
     keep_checking,
+    resume_point,
     run_until_closed,
 )
 from application.events import (
     AccessChanged,
+    AnswerDelta,
     ConversationStarted,
     Event,
     HandoffChanged,
@@ -49,7 +54,8 @@ from application.ports.realtime import Realtime
 from application.principal import Principal
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.post_agent_message import PostAgentMessage
-from domain.errors import DomainError, Forbidden
+from domain.conversations import Message
+from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.ids import SessionId
 from domain.roles import Permission
 
@@ -59,7 +65,9 @@ FRAMES: FrameDecoder[DashboardFrame] = FrameDecoder(DashboardFrame)  # type: ign
 
 @websocket("/api/v1/ws")
 async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """`?token=<access JWT or secret key>`: owners, admins and agents of the workspace."""
+    """`?token=<access JWT or secret key>[&session_id=&after=<seq>]`: owners, admins and
+    agents of the workspace. With `session_id` and `after`, that session's stored messages
+    numbered after `after` come first (as `message` frames), then live frames."""
     state = socket.app.state
     settings = state.settings
     await socket.accept()
@@ -68,6 +76,7 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
     bearer = socket.query_params.get("token", "")
     try:
         principal = await _member(authenticate, bearer)
+        resume = _resume(socket)
     except DomainError as exc:
         await sock.close(close_code_for(exc), exc.detail)
         return
@@ -85,7 +94,15 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
             state.container.post_agent_message(),
             state.container.realtime(),
         )
-        await session.run(settings.ws_recheck_seconds)
+        replay = None
+        if resume is not None:
+            try:
+                thread = await state.container.read_conversation().execute(principal, resume[0])
+            except DomainError as exc:  # another workspace's session, say
+                await sock.close(close_code_for(exc), exc.detail)
+                return
+            replay = (thread.messages, resume[1])
+        await session.run(settings.ws_recheck_seconds, replay)
     finally:
         counter.leave(key)
 
@@ -108,12 +125,19 @@ class DashboardSocketSession:
     ) -> None:
         self._socket, self._principal, self._bearer = sock, principal, bearer
         self._authenticate, self._post, self._realtime = authenticate, post, realtime
+        self._sent: set[uuid.UUID] = set()  # messages replayed on opening
 
-    async def run(self, recheck_seconds: float) -> None:
+    async def run(
+        self, recheck_seconds: float, replay: tuple[list[Message], int] | None = None
+    ) -> None:
         workspace_id = self._principal.workspace_id
         channels = (workspace_channel(workspace_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
             await self._socket.send(Ready())
+            if replay is not None and replay[0]:
+                for frame in stored_frames(replay[0], replay[1], with_session=True):
+                    self._sent.add(frame.id)
+                    await self._socket.send(frame)
             guard = keep_checking(
                 self._socket, self._still_allowed, recheck_seconds, self._expires_at
             )
@@ -137,7 +161,11 @@ class DashboardSocketSession:
             await self._socket.send(frame)
 
     def _to_frame(self, event: Event) -> Frame | None:
+        if isinstance(event, AnswerDelta):
+            return token_out(event, with_session=True)
         if isinstance(event, MessagePosted):
+            if event.message.id in self._sent:
+                return None
             return message_created(event)
         if isinstance(event, ConversationStarted):
             return started_out(event)
@@ -187,3 +215,17 @@ class DashboardSocketSession:
             return
         self._principal, self._bearer = principal, token
         await self._socket.send(AuthOk(expires_at=principal.expires_at))
+
+
+def _resume(socket: WebSocket[Any, Any, Any]) -> tuple[SessionId, int] | None:
+    """`session_id` and `after` together, or neither."""
+    after = resume_point(socket)
+    raw = socket.query_params.get("session_id")
+    if after is None and not raw:
+        return None
+    if after is None or not raw:
+        raise ValidationFailed.on("after", "needs session_id, and session_id needs after")
+    try:
+        return SessionId(uuid.UUID(raw)), after
+    except ValueError:
+        raise ValidationFailed.on("session_id", "must be a conversation id") from None

@@ -25,6 +25,8 @@ from adapters.inbound.http.schemas.frames import (
     error_out,
     handoff_out,
     message_frame,
+    stored_frames,
+    token_out,
     typing_out,
 )
 from adapters.inbound.http.sockets import (
@@ -35,11 +37,13 @@ from adapters.inbound.http.sockets import (
     close_code_for,
     close_unless_allowed,
     keep_checking,
+    resume_point,
     run_until_closed,
 )
 from adapters.inbound.http.widget_access import embed_key, open_widget, page_origin
 from application.events import (
     AccessChanged,
+    AnswerDelta,
     Event,
     HandoffChanged,
     MessagePosted,
@@ -50,9 +54,8 @@ from application.events import (
 from application.ports.realtime import Realtime
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.open_widget import OpenWidget
-from application.use_cases.read_widget_session import ReadWidgetSession
+from application.use_cases.read_widget_history import ReadWidgetHistory
 from application.widget_access import WidgetAccess, WidgetSessionTokens
-from domain.conversations import Role
 from domain.errors import DomainError
 from domain.ids import SessionId
 
@@ -62,7 +65,8 @@ FRAMES: FrameDecoder[WidgetFrame] = FrameDecoder(WidgetFrame)  # type: ignore[ar
 
 @websocket("/widget/v1/ws")
 async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """`?key=&session_id=&session_token=`; Origin checked as over HTTP."""
+    """`?key=&session_id=&session_token=[&after=<seq>]`; Origin checked as over HTTP.
+    With `after`, the stored messages numbered after it come first, then live frames."""
     state = socket.app.state
     settings = state.settings
     await socket.accept()
@@ -73,6 +77,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
         token = socket.query_params.get("session_token")
         tokens: WidgetSessionTokens = state.container.widget_session_tokens()
         tokens.check_session(access, token, session_id)
+        after = resume_point(socket)
     except DomainError as exc:
         await sock.close(close_code_for(exc), exc.detail)
         return
@@ -99,10 +104,10 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             token or "",
             client_ip(socket, state),
             state.container.ask_in_widget(),
-            state.container.read_widget_session(),
+            state.container.read_widget_history(),
             state.container.realtime(),
         )
-        await socket_session.run(still_allowed, settings.ws_recheck_seconds)
+        await socket_session.run(still_allowed, settings.ws_recheck_seconds, after)
     finally:
         counter.leave(key)
 
@@ -116,23 +121,33 @@ class WidgetSocketSession:
         token: str,
         ip: str,
         ask: AskInWidget,
-        read_session: ReadWidgetSession,
+        read_history: ReadWidgetHistory,
         realtime: Realtime,
     ) -> None:
         self._socket, self._access, self._session_id = sock, access, session_id
         self._token, self._ip, self._realtime = token, ip, realtime
-        self._ask_in_widget, self._read_session = ask, read_session
+        self._ask_in_widget, self._read_history = ask, read_history
         self._sent: set[uuid.UUID] = set()  # message ids this socket has already delivered
+        self._asked: set[str] = set()  # client ids of questions sent over this socket
         self._answering = asyncio.Lock()  # one question at a time, in order
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def run(self, still_allowed: Callable[[], Awaitable[None]], recheck: float) -> None:
+    async def run(
+        self, still_allowed: Callable[[], Awaitable[None]], recheck: float, after: int | None
+    ) -> None:
         workspace_id = self._access.code.workspace_id
         self._still_allowed = still_allowed
-        held = await self._read_session.execute(self._access, self._token, self._session_id)
         channels = (session_channel(workspace_id, self._session_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
-            await self._socket.send(Ready(session_id=self._session_id, status=held.status.value))
+            # Read after subscribing: what is stored meanwhile arrives as an event too, and
+            # is sent once (by message id), so nothing falls between the two.
+            thread = await self._read_history.execute(self._access, self._token, self._session_id)
+            status = thread.conversation.status.value
+            await self._socket.send(Ready(session_id=self._session_id, status=status))
+            if after is not None:
+                for frame in stored_frames(thread.messages, after):
+                    self._sent.add(frame.id)
+                    await self._socket.send(frame)
             guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
             reading = self._socket.read_frames(FRAMES, self._handle)
             await run_until_closed(self._socket, events, self._on_event, reading, guard)
@@ -150,10 +165,13 @@ class WidgetSocketSession:
 
     def _to_frame(self, event: Event) -> Frame | None:
         if isinstance(event, MessagePosted):
-            if event.message.role is Role.VISITOR or event.message.id in self._sent:
-                return None  # the visitor's own words, or an answer this socket gave
-            self._sent.add(event.message.id)
+            message = event.message
+            if message.id in self._sent or message.client_message_id in self._asked:
+                return None  # sent already, or a question this socket itself asked
+            self._sent.add(message.id)
             return message_frame(event)
+        if isinstance(event, AnswerDelta):
+            return None if event.message_id in self._sent else token_out(event)
         if isinstance(event, TypingChanged) and event.who != "visitor":
             return typing_out(event)
         if isinstance(event, HandoffChanged):
@@ -175,6 +193,8 @@ class WidgetSocketSession:
 
     async def _ask(self, frame: Ask) -> None:
         client_id = frame.client_message_id
+        if client_id:
+            self._asked.add(client_id)
         async with self._answering:
             try:
                 reply = await self._ask_in_widget.execute(
