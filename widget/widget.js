@@ -1637,6 +1637,8 @@
       frameTyping({ on: f.state === true, from: f.from });
     } else if (f.type === "token") {
       streamPiece(f);
+    } else if (f.type === "ping") {
+      socket.send({ type: "pong" }); // the server checks that quiet sockets are alive
     } else if (f.type === "message") {
       var reply = { message_id: f.message_id, answer: f.text, sources: f.sources, confidence: f.confidence, action: f.action, seq: f.seq };
       if (w && f.role === "assistant" && (f.client_message_id === w.id || !f.client_message_id)) {

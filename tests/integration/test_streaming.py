@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.integration.live_server import ApiServer
 from tests.integration.test_websockets import dashboard_socket, frames_until, widget_socket
@@ -139,3 +140,15 @@ def test_http_clients_get_the_same_stream_as_server_sent_events(
     too_long = site.ask(session, "x" * 5000, headers={"Accept": "text/event-stream"})
     assert too_long.status_code in (413, 422)
     assert SITE
+
+
+@pytest.mark.parametrize("server", [{"ws_idle_timeout_seconds": "1"}], indirect=True)
+def test_a_quiet_socket_is_pinged_and_stays_while_it_answers(server: ApiServer, site: Site) -> None:
+    session = site.start()
+    with widget_socket(server, site, session) as socket:
+        frames_until(socket, lambda f: f["type"] == "ready")
+        for _ in range(3):  # three idle periods, each answered
+            assert frames_until(socket, lambda f: f["type"] == "ping")[-1] == {"type": "ping"}
+            socket.send(json.dumps({"type": "pong"}))
+        socket.send(json.dumps({"type": "ping"}))
+        assert frames_until(socket, lambda f: f["type"] == "pong")[-1] == {"type": "pong"}

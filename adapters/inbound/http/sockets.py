@@ -13,8 +13,16 @@ import structlog
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
 
-from adapters.inbound.http.schemas.frames import BadFrame, ErrorOut, Frame, FrameDecoder, encode
+from adapters.inbound.http.schemas.frames import (
+    BadFrame,
+    ErrorOut,
+    Frame,
+    FrameDecoder,
+    ServerPing,
+    encode,
+)
 from application.events import Event
+from application.ports.realtime import SubscriberTooSlow
 from domain.errors import DomainError, Forbidden, NotFound, OriginNotAllowed, ValidationFailed
 
 log = structlog.get_logger()
@@ -26,6 +34,8 @@ CLOSE_IDLE = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
+CLOSE_TRY_LATER = 1013
+SEND_TIMEOUT_SECONDS = 5.0
 
 
 class SocketClosed(Exception):
@@ -62,10 +72,22 @@ def close_code_for(exc: DomainError) -> int:
 
 
 class FrameSocket:
-    """One accepted socket: reads frames with limits, sends frames one at a time."""
+    """One accepted socket: reads frames with limits, sends frames one at a time.
 
-    def __init__(self, socket: WebSocket[Any, Any, Any], idle_seconds: float, max_bytes: int):
+    Sending is bounded: a client that stops reading (its send buffer full for
+    `send_timeout` seconds) is closed, never buffered without limit. A quiet client gets a
+    `ping` frame halfway through the idle time; one that still sends nothing (no `pong`,
+    no `ping`, nothing) is closed with 4408 when the idle time is up."""
+
+    def __init__(
+        self,
+        socket: WebSocket[Any, Any, Any],
+        idle_seconds: float,
+        max_bytes: int,
+        send_timeout: float = SEND_TIMEOUT_SECONDS,
+    ):
         self.socket, self._idle, self._max_bytes = socket, idle_seconds, max_bytes
+        self._send_timeout = send_timeout
         self._send_lock = asyncio.Lock()
         self.closed = False
 
@@ -74,24 +96,40 @@ class FrameSocket:
             return
         async with self._send_lock:
             try:
-                await self.socket.send_text(encode(frame))
+                await asyncio.wait_for(self.socket.send_text(encode(frame)), self._send_timeout)
+            except TimeoutError:
+                log.info("socket.slow_reader_closed")
+                await self._close_unlocked(CLOSE_TRY_LATER, "not reading; reconnect with after")
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.closed = True
 
     async def close(self, code: int, reason: str = "") -> None:
+        await self._close_unlocked(code, reason)
+
+    async def _close_unlocked(self, code: int, reason: str) -> None:
         if self.closed:
             return
         self.closed = True
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await self.socket.close(code=code, reason=reason[:120])
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
+            await asyncio.wait_for(
+                self.socket.close(code=code, reason=reason[:120]), self._send_timeout
+            )
 
     async def receive(self) -> str:
         """The next frame's text. Closes with 4408 when idle, 1009 when a frame is too big."""
+        receiving = asyncio.ensure_future(self.socket.receive())
         try:
-            event = await asyncio.wait_for(self.socket.receive(), self._idle)
-        except TimeoutError:
-            await self.close(CLOSE_IDLE, "idle timeout")
-            raise SocketClosed from None
+            done, _ = await asyncio.wait({receiving}, timeout=self._idle / 2)
+            if not done:
+                await self.send(ServerPing())  # are you there?
+                done, _ = await asyncio.wait({receiving}, timeout=self._idle / 2)
+            if not done:
+                await self.close(CLOSE_IDLE, "idle timeout")
+                raise SocketClosed
+            event = receiving.result()
+        finally:
+            if not receiving.done():
+                receiving.cancel()
         if event["type"] == "websocket.disconnect":
             self.closed = True
             raise SocketClosed
@@ -109,10 +147,15 @@ class FrameSocket:
         self, events: AsyncIterator[Event], on_event: Callable[[Event], Awaitable[None]]
     ) -> None:
         """Hands Realtime events to `on_event` until the socket closes."""
-        async for event in events:
-            await on_event(event)
-            if self.closed:
-                return
+        try:
+            async for event in events:
+                await on_event(event)
+                if self.closed:
+                    return
+        except SubscriberTooSlow:
+            # Events came faster than this socket took them: rather than drop some, close;
+            # the client reconnects with `after` and gets every stored message once.
+            await self.close(CLOSE_TRY_LATER, "fell behind; reconnect with after")
 
     async def read_frames(
         self, decoder: FrameDecoder[T], handle: Callable[[T], Awaitable[None]]

@@ -15,6 +15,7 @@ from adapters.inbound.http.schemas.frames import (
     AgentReply,
     AgentTyping,
     AuthOk,
+    ClientPong,
     DashboardFrame,
     Frame,
     FrameDecoder,
@@ -39,6 +40,7 @@ from adapters.inbound.http.sockets import (
     resume_point,
     run_until_closed,
 )
+from adapters.inbound.http.typing_relay import TypingRelay, stop_quietly
 from application.events import (
     AccessChanged,
     AnswerDelta,
@@ -126,6 +128,7 @@ class DashboardSocketSession:
         self._socket, self._principal, self._bearer = sock, principal, bearer
         self._authenticate, self._post, self._realtime = authenticate, post, realtime
         self._sent: set[uuid.UUID] = set()  # messages replayed on opening
+        self._typing: dict[SessionId, TypingRelay] = {}  # this agent's typing, per session
 
     async def run(
         self, recheck_seconds: float, replay: tuple[list[Message], int] | None = None
@@ -142,7 +145,11 @@ class DashboardSocketSession:
                 self._socket, self._still_allowed, recheck_seconds, self._expires_at
             )
             reading = self._socket.read_frames(FRAMES, self._handle)
-            await run_until_closed(self._socket, events, self._on_event, reading, guard)
+            try:
+                await run_until_closed(self._socket, events, self._on_event, reading, guard)
+            finally:
+                for relay in self._typing.values():
+                    await stop_quietly(relay)
 
     def _expires_at(self) -> datetime | None:
         return self._principal.expires_at
@@ -176,6 +183,8 @@ class DashboardSocketSession:
         return None
 
     async def _handle(self, frame: DashboardFrame) -> None:
+        if isinstance(frame, ClientPong):
+            return  # the client is there: reading it was the point
         if isinstance(frame, Ping):
             await self._socket.send(Pong())
             return
@@ -190,15 +199,26 @@ class DashboardSocketSession:
         session_id = SessionId(frame.session_id)
         try:
             if isinstance(frame, AgentTyping):
-                typing = TypingChanged(
-                    self._principal.workspace_id, session_id, "agent", frame.state
-                )
-                await self._realtime.publish(typing)
+                await self._typing_in(session_id).set(frame.state)
             else:
                 await self._post.execute(self._principal, session_id, frame.text)
         except DomainError as exc:
             client_id = frame.client_message_id if isinstance(frame, AgentReply) else None
             await self._socket.send(error_out(exc, client_id))
+
+    def _typing_in(self, session_id: SessionId) -> TypingRelay:
+        """Typing goes to this workspace's channel of that session only."""
+        relay = self._typing.get(session_id)
+        if relay is None:
+            workspace_id = self._principal.workspace_id
+
+            async def publish(state: bool) -> None:
+                await self._realtime.publish(
+                    TypingChanged(workspace_id, session_id, "agent", state)
+                )
+
+            relay = self._typing[session_id] = TypingRelay(publish)
+        return relay
 
     async def _reauthenticate(self, token: str) -> None:
         """A fresh access token for the same member keeps the socket open past the old

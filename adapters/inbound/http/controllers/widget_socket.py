@@ -14,6 +14,7 @@ from litestar import WebSocket, websocket
 from adapters.inbound.http.dependencies import client_ip
 from adapters.inbound.http.schemas.frames import (
     Ask,
+    ClientPong,
     ErrorOut,
     Frame,
     FrameDecoder,
@@ -40,6 +41,7 @@ from adapters.inbound.http.sockets import (
     resume_point,
     run_until_closed,
 )
+from adapters.inbound.http.typing_relay import TypingRelay, stop_quietly
 from adapters.inbound.http.widget_access import embed_key, open_widget, page_origin
 from application.events import (
     AccessChanged,
@@ -129,6 +131,7 @@ class WidgetSocketSession:
         self._ask_in_widget, self._read_history = ask, read_history
         self._sent: set[uuid.UUID] = set()  # message ids this socket has already delivered
         self._asked: set[str] = set()  # client ids of questions sent over this socket
+        self._typing = TypingRelay(self._publish_typing)
         self._answering = asyncio.Lock()  # one question at a time, in order
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -150,7 +153,10 @@ class WidgetSocketSession:
                     await self._socket.send(frame)
             guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
             reading = self._socket.read_frames(FRAMES, self._handle)
-            await run_until_closed(self._socket, events, self._on_event, reading, guard)
+            try:
+                await run_until_closed(self._socket, events, self._on_event, reading, guard)
+            finally:
+                await stop_quietly(self._typing)
         # Answers still being prepared finish and are stored (a closed socket only drops
         # their frames): a question is never left unanswered because its tab went away.
 
@@ -179,6 +185,8 @@ class WidgetSocketSession:
         return None
 
     async def _handle(self, frame: WidgetFrame) -> None:
+        if isinstance(frame, ClientPong):
+            return  # the client is there: reading it was the point
         if isinstance(frame, Ping):
             await self._socket.send(Pong())
         elif isinstance(frame, Ask):
@@ -186,10 +194,13 @@ class WidgetSocketSession:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            typing = TypingChanged(
-                self._access.code.workspace_id, self._session_id, "visitor", frame.state
-            )
-            await self._realtime.publish(typing)
+            await self._typing.set(frame.state)
+
+    async def _publish_typing(self, state: bool) -> None:
+        workspace_id = self._access.code.workspace_id
+        await self._realtime.publish(
+            TypingChanged(workspace_id, self._session_id, "visitor", state)
+        )
 
     async def _ask(self, frame: Ask) -> None:
         client_id = frame.client_message_id

@@ -67,8 +67,12 @@ class Reauthenticate(_In, tag="auth"):
     token: Annotated[str, Meta(max_length=8192)]
 
 
-WidgetFrame = Ping | Typing | Ask
-DashboardFrame = Ping | AgentTyping | AgentReply | Reauthenticate
+class ClientPong(_In, tag="pong"):
+    """The answer to the server's `ping`."""
+
+
+WidgetFrame = Ping | ClientPong | Typing | Ask
+DashboardFrame = Ping | ClientPong | AgentTyping | AgentReply | Reauthenticate
 
 
 class BadFrame(Exception):
@@ -125,6 +129,10 @@ class Pong(_Out, tag="pong"):
     pass
 
 
+class ServerPing(_Out, tag="ping"):
+    """Sent to a quiet client; it answers `{"type": "pong"}` (or anything) to stay."""
+
+
 class TypingOut(_Out, tag="typing"):
     who: str = msgspec.field(name="from")
     state: bool
@@ -175,6 +183,7 @@ class AuthOk(_Out, tag="auth.ok"):
 Frame = (
     Ready
     | Pong
+    | ServerPing
     | TypingOut
     | HandoffOut
     | TokenOut
