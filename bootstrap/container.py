@@ -58,6 +58,7 @@ from application.use_cases.change_member_role import ChangeMemberRole
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.change_retention import ChangeRetention
 from application.use_cases.check_readiness import CheckReadiness
+from application.use_cases.check_widget_origin import CheckWidgetOrigin
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_embed_code import CreateEmbedCode
 from application.use_cases.delete_document import DeleteDocument
@@ -321,6 +322,7 @@ class Container(containers.DeclarativeContainer):
     rotate_embed_key = providers.Factory(RotateEmbedKey, uow, clock, realtime)
     delete_embed_code = providers.Factory(DeleteEmbedCode, uow, realtime)
     open_widget = providers.Factory(OpenWidget, uow)
+    check_widget_origin = providers.Singleton(CheckWidgetOrigin, uow)
     start_widget_session = providers.Factory(
         StartWidgetSession,
         uow,
