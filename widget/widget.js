@@ -482,26 +482,31 @@
   function loadConfig() {
     return api("GET", "/widget/v1/config").then(function (raw) {
       if (!raw || typeof raw !== "object") throw new ApiError(502, null);
-      var cfg = {};
-      Object.keys(DEFAULTS).forEach(function (name) {
-        cfg[name] = DEFAULTS[name];
-      });
-      ["title", "greeting", "placeholder", "no_answer_message", "rate_limited_message"].forEach(function (name) {
-        if (typeof raw[name] === "string") cfg[name] = raw[name];
-      });
-      if (!cfg.title) cfg.title = DEFAULTS.title;
-      if (typeof raw.primary_color === "string" && COLOUR_RE.test(raw.primary_color)) cfg.primary_color = raw.primary_color;
-      cfg.position = raw.position === "bottom-left" ? "bottom-left" : "bottom-right";
-      cfg.handoff_enabled = raw.handoff_enabled === true;
-      if (Array.isArray(raw.suggested_questions)) {
-        cfg.suggested_questions = raw.suggested_questions
-          .filter(function (q) {
-            return typeof q === "string" && q.trim();
-          })
-          .slice(0, 6);
-      }
-      return cfg;
+      return normaliseConfig(raw);
     });
+  }
+
+  /** The config as the widget uses it: defaults for what is missing or malformed. */
+  function normaliseConfig(raw) {
+    var cfg = {};
+    Object.keys(DEFAULTS).forEach(function (name) {
+      cfg[name] = DEFAULTS[name];
+    });
+    ["title", "greeting", "placeholder", "no_answer_message", "rate_limited_message"].forEach(function (name) {
+      if (typeof raw[name] === "string") cfg[name] = raw[name];
+    });
+    if (!cfg.title) cfg.title = DEFAULTS.title;
+    if (typeof raw.primary_color === "string" && COLOUR_RE.test(raw.primary_color)) cfg.primary_color = raw.primary_color;
+    cfg.position = raw.position === "bottom-left" ? "bottom-left" : "bottom-right";
+    cfg.handoff_enabled = raw.handoff_enabled === true;
+    if (Array.isArray(raw.suggested_questions)) {
+      cfg.suggested_questions = raw.suggested_questions
+        .filter(function (q) {
+          return typeof q === "string" && q.trim();
+        })
+        .slice(0, 6);
+    }
+    return cfg;
   }
 
   // ---------------------------------------------------------------------------
@@ -1353,6 +1358,11 @@
     };
     widget.toggle = function () {
       setOpen(!state.open, true);
+    };
+    // For the console's preview frame: show settings that are not saved yet, nothing stored.
+    widget.preview = function (raw, open) {
+      if (raw && typeof raw === "object") applyConfig(normaliseConfig(raw));
+      if (open && !state.open) setOpen(true, false);
     };
   });
 })();
