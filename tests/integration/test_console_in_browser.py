@@ -1,0 +1,314 @@
+"""The console in a real browser (Debian's Chromium, Playwright), against the real server
+and PostgreSQL: the journey of a new owner from sign-up to answering a visitor, with a
+screenshot of every page and axe-core run on each of them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bootstrap.app import create_app
+from tests.conftest import make_settings
+from tests.integration.knowledge_helpers import PASSWORD, pdf_bytes
+from tests.integration.live_server import ApiServer
+from tests.integration.test_serve_process import free_port
+from tests.integration.test_widget_in_browser import CHROMIUM, CHROMIUM_ARGS, HostSite
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(os.environ.get("CCGPT_TEST_ARTIFACTS", "test-artifacts")) / "console"
+AXE = Path(os.environ.get("CCGPT_TEST_AXE", ".venv/axe-core/axe.min.js"))
+GUIDE = pdf_bytes(
+    [
+        ("Shipping", "Orders to Canada arrive in 5 to 8 business days. Shipping is free."),
+        ("Returns", "You can return any item within 30 days for a full refund."),
+    ]
+)
+FAQ = b"# Store hours\n\nThe shop in Utrecht is open from 9 to 18, Monday to Saturday.\n"
+QUESTION = "How long does shipping to Canada take?"
+
+
+@dataclass
+class Console:
+    url: str
+    api: str
+    browser: Any
+
+
+@pytest.fixture(scope="module")
+def console(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not AXE.exists():
+        pytest.skip(f"no axe-core at {AXE} (make install fetches it)")
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    settings = make_settings(
+        database_url=database_url,
+        data_dir=str(tmp_path_factory.mktemp("console") / "d"),
+        job_poll_seconds="0.05",
+        answer_min_similarity="0.05",  # the hashing embedder's similarities are small
+        own_origins=api,  # as `ccgpt serve` sets it: the preview frame is ours
+    )
+    with ApiServer(create_app(settings), port), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield Console(f"{api}/console", api, browser)
+        finally:
+            browser.close()
+
+
+class Watch:
+    """Page errors and CSP violations of one page: there must be none."""
+
+    def __init__(self, page: Any) -> None:
+        self.problems: list[str] = []
+        page.on("pageerror", lambda error: self.problems.append(f"error: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.problems.append(f"csp: {message.text}")
+
+
+def check_accessibility(page: Any, name: str) -> None:
+    """axe-core in the page (the console's CSP stays on): no serious or critical issue."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                              nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5)}));
+        }"""
+    )
+    assert violations == [], f"{name}: {json.dumps(violations, indent=1)}"
+
+
+def shoot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def visit(page: Any, console: Console, view: str, ready: str) -> None:
+    page.goto(f"{console.url}#/{view}")
+    page.locator(ready).first.wait_for(state="visible", timeout=15_000)
+
+
+def drop_files(page: Any, files: list[tuple[str, str, bytes]]) -> None:
+    """A real drop event on the drop zone, carrying several files."""
+    payload = [(n, t, base64.b64encode(b).decode()) for n, t, b in files]
+    page.evaluate(
+        """(files) => {
+            const data = new DataTransfer();
+            for (const [name, type, b64] of files) {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                data.items.add(new File([bytes], name, {type}));
+            }
+            const zone = document.querySelector("[data-testid=dropzone]");
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true,
+                                                       cancelable: true}));
+        }""",
+        payload,
+    )
+
+
+def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> None:
+    context = console.browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = Watch(page)
+
+    # Sign up, and stay signed in across a reload without any token in reach of scripts.
+    page.goto(console.url)
+    page.locator("form.auth").wait_for()
+    check_accessibility(page, "sign-in")
+    shoot(page, "01-sign-in")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Your name").fill("Kim Owner")
+    page.get_by_label("Company or workspace name").fill("Acme Outdoor")
+    page.get_by_label("Email").fill("kim@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.locator("ol.steps").wait_for()
+    page.reload()
+    page.locator("ol.steps").wait_for()
+    assert page.evaluate("document.cookie") == ""
+    assert page.evaluate("JSON.stringify(localStorage) + JSON.stringify(sessionStorage)") == "{}{}"
+    check_accessibility(page, "start")
+    shoot(page, "02-start")
+
+    # Knowledge base: two files dropped at once, each followed until ready.
+    visit(page, console, "knowledge", "[data-testid=dropzone]")
+    drop_files(page, [("guide.pdf", "application/pdf", GUIDE), ("hours.md", "text/markdown", FAQ)])
+    uploads = page.locator(".uploads li")
+    uploads.nth(1).wait_for()
+    for i in range(2):
+        uploads.nth(i).locator(".badge.ready").wait_for(timeout=30_000)
+    rows = page.locator("table tbody tr")
+    rows.filter(has_text="guide").locator(".badge.ready").wait_for()
+    page.get_by_role("button", name="Chunks of guide").click()
+    dialog = page.get_by_role("dialog")
+    assert "page 1" in dialog.inner_text() and "Canada" in dialog.inner_text()
+    shoot(page, "03-chunks")
+    page.keyboard.press("Escape")
+    page.get_by_label("Question").fill("shipping to Canada")
+    page.get_by_role("button", name="Search").click()
+    result = page.locator(".result").first
+    result.wait_for()
+    assert "guide" in result.inner_text() and "score" in result.inner_text()
+    check_accessibility(page, "knowledge")
+    shoot(page, "04-knowledge")
+
+    # An embed code for the customer's site, tried in the live preview.
+    site_port = free_port()
+    visit(page, console, "embeds", "text=New embed code")
+    page.get_by_role("link", name="New embed code").click()
+    page.get_by_label("Name").fill("Acme site")
+    page.get_by_label("Allowed sites").fill(f"127.0.0.1:{site_port}")
+    page.get_by_label("Title").fill("Acme Help")
+    page.get_by_role("button", name="Create embed code").click()
+    frame = page.frame_locator("iframe.preview")
+    frame.locator("[data-ccgpt=panel]").wait_for(timeout=15_000)
+    page.get_by_label("Title").fill("Ask Acme")  # not saved: the preview shows it at once
+    frame.locator("[data-ccgpt=panel]", has_text="Ask Acme").wait_for()
+    frame.locator("[data-ccgpt=input]").fill(QUESTION)
+    frame.locator("[data-ccgpt=input]").press("Enter")
+    answer = frame.locator("[data-ccgpt=message][data-role=assistant]").first
+    answer.wait_for(timeout=20_000)
+    assert "5 to 8 business days" in answer.inner_text()
+    assert "guide" in frame.locator("[data-ccgpt=source]").first.inner_text()
+    snippet = page.locator("pre.snippet").inner_text()
+    assert "data-ccgpt-key=" in snippet
+    check_accessibility(page, "embed code")
+    shoot(page, "05-embed-code")
+
+    # The agent watches the inbox while a visitor asks on the customer's site.
+    visit(page, console, "inbox", ".live-state")
+    page.locator(".live-state", has_text="Live").wait_for(timeout=15_000)
+    host = HostSite(snippet, site_port)
+    visitor_context = console.browser.new_context(viewport={"width": 1000, "height": 760})
+    try:
+        visitor = visitor_context.new_page()
+        visitor_watch = Watch(visitor)
+        visitor.goto(host.origin + "/")
+        visitor.locator("[data-ccgpt=launcher]").click()
+        visitor.locator("[data-ccgpt=input]").fill("Do you ship to Canada?")
+        visitor.locator("[data-ccgpt=input]").press("Enter")
+        visitor.locator("[data-ccgpt=message][data-role=assistant]").first.wait_for(timeout=20_000)
+        stored = visitor.evaluate(
+            "Object.entries(localStorage).find(([k]) => k.startsWith('ccgpt:session:'))[1]"
+        )
+        session_id = json.loads(stored)["session_id"]
+
+        # It appears live, without a reload; the agent takes over and replies.
+        conversation = page.locator(f"[data-session='{session_id}']")
+        conversation.wait_for(timeout=15_000)
+        conversation.click()
+        thread = page.locator(".thread")
+        thread.locator(".message.visitor", has_text="Do you ship to Canada?").wait_for()
+        thread.locator(".message.assistant .sources").first.wait_for()
+        page.get_by_role("button", name="Take over").click()
+        page.get_by_role("button", name="Hand back to the bot").wait_for()
+        assert page.get_by_role("button", name="Take over").is_hidden()
+        page.get_by_label("Your reply").press_sequentially("Hi, ")
+        visitor.locator("[data-ccgpt=typing]").wait_for(state="visible", timeout=10_000)
+        page.get_by_label("Your reply").fill("Hi, this is Kim: your parcel leaves today.")
+        page.get_by_role("button", name="Send reply").click()
+        thread.locator(".message.agent", has_text="your parcel leaves today").wait_for()
+        reply = visitor.locator("[data-ccgpt=message][data-role=agent]")
+        reply.wait_for(timeout=15_000)
+        assert "your parcel leaves today" in reply.inner_text()
+        # And the visitor's next words reach the agent live.
+        visitor.locator("[data-ccgpt=input]").fill("Thank you!")
+        visitor.locator("[data-ccgpt=input]").press("Enter")
+        thread.locator(".message.visitor", has_text="Thank you!").wait_for(timeout=15_000)
+        check_accessibility(page, "inbox")
+        shoot(page, "06-inbox")
+        shoot(visitor, "06-visitor")
+        page.get_by_role("button", name="Hand back to the bot").click()
+        page.get_by_role("button", name="Take over").wait_for()
+        page.locator(f"[data-session='{session_id}'] .badge.bot").wait_for()
+        assert visitor_watch.problems == []
+    finally:
+        visitor_context.close()
+        host.close()
+
+    # Analytics: the reports, or the server's reason for each that failed.
+    visit(page, console, "analytics", "section.report")
+    summary = page.locator("section.report").first
+    summary.locator(".stats, .error").first.wait_for(timeout=15_000)
+    if summary.locator(".error").count():
+        assert summary.locator(".error").inner_text().strip() != ""
+    else:
+        questions = summary.locator(".stat", has_text="Questions").locator("dd").inner_text()
+        assert int(questions.replace(",", "")) >= 2
+    check_accessibility(page, "analytics")
+    shoot(page, "07-analytics")
+
+    # Workspace: an API key is shown once.
+    visit(page, console, "workspace", "text=Usage this month")
+    page.get_by_label("Key name").fill("Shop backend")
+    page.get_by_role("button", name="Create key").click()
+    secret = page.locator(".once code.secret")
+    secret.wait_for()
+    assert secret.inner_text().startswith("ccgpt_sk_")
+    check_accessibility(page, "workspace")
+    shoot(page, "08-workspace")
+
+    # Every page readable at 360 px: nothing wider than the screen.
+    page.set_viewport_size({"width": 360, "height": 740})
+    for view, ready in (
+        ("", "ol.steps"),
+        ("knowledge", "[data-testid=dropzone]"),
+        ("embeds", "text=New embed code"),
+        ("inbox", ".live-state"),
+        ("analytics", "section.report"),
+        ("workspace", "text=Usage this month"),
+    ):
+        visit(page, console, view, ready)
+        page.wait_for_timeout(300)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"#/{view} is {width}px wide at 360px"
+        shoot(page, f"09-narrow-{view or 'start'}")
+
+    # Sign out: the log-in is revoked, a reload shows the sign-in form.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Sign out").click()
+    page.locator("form.auth").wait_for()
+    page.reload()
+    page.locator("form.auth").wait_for()
+    assert page.locator("header.top").is_hidden()
+    assert watch.problems == []
+    context.close()
+
+
+def test_sign_in_errors_read_as_sentences_and_work_by_keyboard(console: Console) -> None:
+    context = console.browser.new_context(viewport={"width": 800, "height": 700})
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(console.url)
+    page.locator("form.auth").wait_for()
+    page.keyboard.type("nobody@acme.test")  # the email field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type("wrong-password-1")
+    page.keyboard.press("Enter")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "Email or password is wrong." in alert.inner_text()
+    check_accessibility(page, "sign-in error")
+    shoot(page, "10-sign-in-error")
+    assert watch.problems == []
+    context.close()
