@@ -312,3 +312,223 @@ def test_sign_in_errors_read_as_sentences_and_work_by_keyboard(console: Console)
     shoot(page, "10-sign-in-error")
     assert watch.problems == []
     context.close()
+
+
+def sign_up(page: Any, console: Console, email: str) -> None:
+    page.goto(f"{console.url}#/signup")
+    page.get_by_label("Your name").fill("Ada Owner")
+    page.get_by_label("Company or workspace name").fill("Ada's Shop")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.locator("ol.steps").wait_for()
+
+
+def test_owner_tools_snippet_rotation_members_and_plan(console: Console) -> None:
+    context = console.browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=console.api)
+    page = context.new_page()
+    watch = Watch(page)
+    sign_up(page, console, "ada@shop.test")
+
+    visit(page, console, "embeds/new", "text=Create embed code")
+    page.get_by_label("Name").fill("Shop")
+    page.get_by_role("button", name="Create embed code").click()
+    snippet = page.locator("pre.snippet")
+    snippet.wait_for()
+    first = snippet.inner_text()
+    page.get_by_role("button", name="Copy snippet").click()
+    assert page.evaluate("navigator.clipboard.readText()") == first
+    # Rotating asks first; cancelling keeps the key.
+    page.get_by_role("button", name="Rotate key").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    assert snippet.inner_text() == first
+    page.get_by_role("button", name="Rotate key").click()
+    page.get_by_role("dialog").get_by_role("button", name="Rotate key").click()
+    page.wait_for_function(
+        "(old) => document.querySelector('pre.snippet').textContent !== old", arg=first
+    )
+    key = snippet.inner_text().split('data-ccgpt-key="')[1].split('"')[0]
+    assert key.startswith("ccgpt_pk_") and key not in first
+    assert key in (page.locator("iframe.preview").get_attribute("src") or "")
+
+    # The free plan has one seat: the server's reason is shown, then a plan change allows it.
+    visit(page, console, "workspace", "text=Usage this month")
+    form = page.locator("form", has_text="Add a member")
+    form.get_by_label("Email").fill("bo@shop.test")
+    form.get_by_label("Name").fill("Bo Agent")
+    form.get_by_label("First password").fill(PASSWORD)
+    form.get_by_role("button", name="Add member").click()
+    error = page.locator("section", has_text="Members").get_by_role("alert")
+    error.wait_for()
+    assert "seat" in error.inner_text().lower()
+    shoot(page, "11-workspace-quota-error")
+    page.get_by_label("Plan", exact=True).select_option("pro")
+    page.locator("#toast", has_text="Plan changed to pro").wait_for()
+    page.locator("tr", has_text="Seats").locator("td", has_text="10").wait_for()
+    form = page.locator("form", has_text="Add a member")
+    form.get_by_label("Email").fill("bo@shop.test")
+    form.get_by_label("Name").fill("Bo Agent")
+    form.get_by_label("First password").fill(PASSWORD)
+    form.get_by_role("button", name="Add member").click()
+    role = page.get_by_label("Role of Bo Agent")
+    role.wait_for()
+    role.select_option("admin")
+    page.locator("#toast", has_text="Bo Agent is now admin").wait_for()
+    check_accessibility(page, "workspace with members")
+    assert watch.problems == []
+    context.close()
+
+
+def _analytics_answer(path: str, params: dict[str, list[str]]) -> tuple[str, str]:
+    """What the analytics endpoints answer, shaped exactly as API.md says."""
+    at = "2026-12-02T10:00:00+00:00"
+    bodies: dict[str, Any] = {
+        "summary": {
+            "total_queries": 12,
+            "total_sessions": 5,
+            "unique_visitors": 4,
+            "answered_rate": 0.75,
+            "avg_response_ms": 120.5,
+            "p95_response_ms": 300,
+            "positive_feedback_rate": 0.8,
+            "handoff_rate": 0.2,
+            "documents": 2,
+            "chunks": 10,
+            "resolved_sessions": 2,
+            "pending_sessions": 1,
+            "resolution_rate": 0.5,
+        },
+        "queries-over-time": {
+            "interval": params.get("interval", ["day"])[0],
+            "points": [
+                {"bucket_start": f"2026-12-0{d}T00:00:00+00:00", "queries": d, "sessions": 1}
+                for d in (1, 2, 3)
+            ],
+        },
+        "top-queries": {
+            "items": [
+                {
+                    "query": "shipping to canada",
+                    "count": 5,
+                    "answered_rate": 1.0,
+                    "last_asked_at": at,
+                }
+            ]
+        },
+        "documents": {
+            "items": [
+                {
+                    "document_id": "00000000-0000-0000-0000-000000000001",
+                    "title": "guide",
+                    "citations": 7,
+                    "sessions": 4,
+                    "last_cited_at": at,
+                }
+            ]
+        },
+        "embed-codes": {
+            "items": [
+                {
+                    "embed_code_id": "00000000-0000-0000-0000-000000000002",
+                    "name": "Acme site",
+                    "sessions": 5,
+                    "queries": 12,
+                    "unique_visitors": 4,
+                    "last_used_at": at,
+                }
+            ]
+        },
+        "quality": {
+            "feedback": {"up": 4, "down": 1, "positive_rate": 0.8},
+            "avg_confidence": 0.61,
+            "low_confidence_count": 2,
+            "unanswered": [{"query": "do you sell gift cards", "count": 2}],
+            "handoff_rate": 0.2,
+        },
+        "gaps": {
+            "items": [
+                {
+                    "label": "Gift cards",
+                    "count": 3,
+                    "visitors": 2,
+                    "examples": ["Do you sell gift cards?", "Can I buy a voucher?"],
+                    "first_asked_at": at,
+                    "last_asked_at": at,
+                    "nearest_documents": [
+                        {
+                            "document_id": "00000000-0000-0000-0000-000000000001",
+                            "title": "guide",
+                            "score": 0.21,
+                        }
+                    ],
+                }
+            ]
+        },
+    }
+    report = path.rsplit("/", 1)[1]
+    if params.get("format") == ["csv"]:
+        return "text/csv", f"report,total\n{report},12\n"
+    return "application/json", json.dumps(bodies[report])
+
+
+def test_analytics_against_the_contract(console: Console) -> None:
+    """The analytics API is another issue's: here the browser answers for it, in the
+    shapes API.md gives, so the page is checked against the contract itself."""
+    from urllib.parse import parse_qs, urlsplit
+
+    context = console.browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = Watch(page)
+    asked: list[dict[str, list[str]]] = []
+
+    def answer(route: Any) -> None:
+        url = urlsplit(route.request.url)
+        params = parse_qs(url.query)
+        assert route.request.headers["authorization"].startswith("Bearer ")
+        asked.append(params)
+        media, body = _analytics_answer(url.path, params)
+        route.fulfill(status=200, content_type=media, body=body)
+
+    page.route("**/api/v1/analytics/**", answer)
+    sign_up(page, console, "cy@shop.test")
+    visit(page, console, "analytics", ".stats")
+    page.locator("section.report", has_text="Answer quality").locator("table").wait_for()
+    assert len(asked) == 7
+    assert all({"from", "to", "tz"} <= set(p) for p in asked)
+    summary = page.locator("section.report").first
+    assert summary.locator(".stat", has_text="Questions").locator("dd").inner_text() == "12"
+    assert "Resolved by the bot: 2" in summary.inner_text()
+    assert page.locator("svg.chart rect.bar").count() == 3
+    assert "shipping to canada" in page.locator("section", has_text="Top questions").inner_text()
+    assert (
+        "do you sell gift cards" in page.locator("section", has_text="Answer quality").inner_text()
+    )
+    page.get_by_label("Time zone").select_option("Europe/Amsterdam")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_function("document.querySelectorAll('.report .stats').length === 1")
+    page.wait_for_timeout(300)
+    assert asked[-1]["tz"] == ["Europe/Amsterdam"]
+    check_accessibility(page, "analytics with data")
+    shoot(page, "12-analytics-with-data")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download Top questions as CSV").click()
+    saved = download.value.path()
+    assert Path(saved).read_text() == "report,total\ntop-queries,12\n"
+    assert download.value.suggested_filename.startswith("top-queries-")
+
+    # A content gap starts a new text document, ready to be written and saved.
+    page.get_by_role("button", name="Write a document for this").click()
+    page.locator("[data-testid=dropzone]").wait_for()
+    title = page.get_by_label("Title")
+    assert title.input_value() == "Gift cards"
+    text = page.get_by_label("Text")
+    assert "Do you sell gift cards?" in text.input_value()
+    text.fill("Q: Do you sell gift cards?\nA: Yes, from 10 to 200 euros, in every shop.")
+    page.get_by_role("button", name="Add text document").click()
+    page.locator("table tbody tr", has_text="Gift cards").locator(".badge.ready").wait_for(
+        timeout=30_000
+    )
+    assert watch.problems == []
+    context.close()

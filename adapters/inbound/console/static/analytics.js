@@ -27,7 +27,7 @@ function zones() {
   return { local, all: [...new Set(["UTC", local, ...all])] };
 }
 
-function barChart(title, points) {
+function barChart(title, points, zone) {
   const w = 640;
   const hgt = 200;
   const pad = 28;
@@ -36,7 +36,7 @@ function barChart(title, points) {
   const bars = points.map((p, i) => {
     const bh = ((hgt - pad) * p.queries) / max;
     return svg("rect", { x: pad + i * bw + 1, y: hgt - pad - bh, width: Math.max(1, bw - 2), height: bh, class: "bar" }, [
-      svg("title", {}, [`${fmt.date(p.bucket_start)}: ${p.queries} queries, ${p.sessions} sessions`]),
+      svg("title", {}, [`${fmt.date(p.bucket_start, zone)}: ${p.queries} queries, ${p.sessions} sessions`]),
     ]);
   });
   const axis = [
@@ -45,8 +45,8 @@ function barChart(title, points) {
     svg("text", { x: 0, y: hgt - pad, class: "label" }, ["0"]),
   ];
   if (points.length) {
-    axis.push(svg("text", { x: pad, y: hgt - 8, class: "label" }, [fmt.date(points[0].bucket_start).split(",")[0]]));
-    axis.push(svg("text", { x: w, y: hgt - 8, class: "label", "text-anchor": "end" }, [fmt.date(points.at(-1).bucket_start).split(",")[0]]));
+    axis.push(svg("text", { x: pad, y: hgt - 8, class: "label" }, [fmt.date(points[0].bucket_start, zone).split(",")[0]]));
+    axis.push(svg("text", { x: w, y: hgt - 8, class: "label", "text-anchor": "end" }, [fmt.date(points.at(-1).bucket_start, zone).split(",")[0]]));
   }
   return svg("svg", { viewBox: `0 0 ${w} ${hgt}`, class: "chart", role: "img", "aria-label": title }, [...axis, ...bars]);
 }
@@ -115,8 +115,8 @@ export async function analyticsPage(body) {
       ];
     },
     overtime(o) {
-      return [barChart(`Questions per ${o.interval}`, o.points),
-        h("details", {}, [h("summary", { text: "As a table" }), table("Questions over time", ["From", "Questions", "Conversations"], o.points.map((p) => row([fmt.date(p.bucket_start), fmt.num(p.queries), fmt.num(p.sessions)])))])];
+      return [barChart(`Questions per ${o.interval}`, o.points, tz.value),
+        h("details", {}, [h("summary", { text: "As a table" }), table("Questions over time", ["From", "Questions", "Conversations"], o.points.map((p) => row([fmt.date(p.bucket_start, tz.value), fmt.num(p.queries), fmt.num(p.sessions)])))])];
     },
     top(o) {
       return [table("Top questions", ["Question", "Asked", "Answered", "Last asked"], o.items.map((q) => row([q.query, fmt.num(q.count), fmt.pct(q.answered_rate), fmt.date(q.last_asked_at)])))];

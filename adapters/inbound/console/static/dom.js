@@ -124,10 +124,15 @@ export const fmt = {
     if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
     return `${(n / 1024 / 1024).toFixed(1)} MB`;
   },
-  date(iso) {
+  date(iso, timeZone) {
     if (!iso) return "–";
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+    if (Number.isNaN(d.getTime())) return String(iso);
+    try {
+      return d.toLocaleString(undefined, timeZone ? { timeZone } : {});
+    } catch {
+      return d.toLocaleString();
+    }
   },
   pct(x) {
     return x == null ? "–" : `${Math.round(x * 100)}%`;

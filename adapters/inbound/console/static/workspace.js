@@ -28,7 +28,9 @@ export async function workspacePage(body, _args, ctx) {
     busy(plan, wsError, async () => {
       await api("PUT", "/api/v1/workspace/plan", { plan: plan.value });
       toast(`Plan changed to ${plan.value}.`);
-      location.reload();
+      clear(body);
+      await workspacePage(body, _args, ctx); // new limits, and what they now allow
+      body.querySelector("select[name=plan]")?.focus();
     }));
 
   const limit = (n) => (n < 0 ? "unlimited" : fmt.num(n));
