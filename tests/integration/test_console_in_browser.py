@@ -532,3 +532,57 @@ def test_analytics_against_the_contract(console: Console) -> None:
     )
     assert watch.problems == []
     context.close()
+
+
+def test_the_inbox_outlives_its_access_token(
+    console: Console, database_url: str, tmp_path: Path
+) -> None:
+    """Access tokens of a few seconds: the console renews them from the cookie, and the
+    inbox socket is handed each new one, so it stays open and live past every expiry."""
+    import time
+
+    import httpx
+
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    settings = make_settings(
+        database_url=database_url,
+        data_dir=str(tmp_path / "d"),
+        job_poll_seconds="0.05",
+        access_token_ttl_seconds="8",
+        ws_recheck_seconds="1",
+        own_origins=api,
+    )
+    with ApiServer(create_app(settings), port):
+        account = httpx.post(
+            f"{api}/api/v1/auth/register",
+            json={
+                "email": "dee@shop.test",
+                "password": PASSWORD,
+                "full_name": "Dee Owner",
+                "workspace_name": "Dee's",
+            },
+        ).json()
+        headers = {"Authorization": f"Bearer {account['access_token']}"}
+        code = httpx.post(
+            f"{api}/api/v1/embed-codes", json={"name": "Dee site"}, headers=headers
+        ).json()
+        context = console.browser.new_context()
+        page = context.new_page()
+        watch = Watch(page)
+        sockets: list[Any] = []
+        page.on("websocket", lambda socket: sockets.append(socket))
+        page.goto(f"{api}/console")
+        page.get_by_label("Email").fill("dee@shop.test")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.locator("ol.steps").wait_for()
+        page.goto(f"{api}/console#/inbox")
+        page.locator(".live-state", has_text="Live").wait_for(timeout=15_000)
+        time.sleep(12)  # one token expired, another renewed
+        widget = {"Origin": "https://dee.example", "X-Embed-Key": code["public_key"]}
+        session = httpx.post(f"{api}/widget/v1/sessions", json={}, headers=widget).json()
+        page.locator(f"[data-session='{session['session_id']}']").wait_for(timeout=10_000)
+        assert len(sockets) == 1 and not sockets[0].is_closed()
+        assert watch.problems == []
+        context.close()
