@@ -375,7 +375,28 @@ def test_owner_tools_snippet_rotation_members_and_plan(console: Console) -> None
     role.wait_for()
     role.select_option("admin")
     page.locator("#toast", has_text="Bo Agent is now admin").wait_for()
+    form.get_by_label("Email").fill("eve@shop.test")
+    form.get_by_label("Name").fill("Eve Agent")
+    form.get_by_label("First password").fill(PASSWORD)
+    form.get_by_role("button", name="Add member").click()
+    page.get_by_label("Role of Eve Agent").wait_for()
     check_accessibility(page, "workspace with members")
+
+    # An agent: the inbox works, embed codes are not offered, documents are read-only.
+    page.get_by_role("button", name="Sign out").click()
+    page.locator("form.auth").wait_for()
+    page.get_by_label("Email").fill("eve@shop.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("header.top").wait_for()
+    visit(page, console, "", "text=Open the inbox")
+    assert page.get_by_role("link", name="Embed codes").is_hidden()
+    visit(page, console, "inbox", ".live-state")
+    page.locator(".live-state", has_text="Live").wait_for()
+    assert page.locator("main").get_by_role("alert").count() == 0
+    check_accessibility(page, "agent inbox")
+    visit(page, console, "knowledge", "text=What would the bot retrieve?")
+    assert page.locator("[data-testid=dropzone]").count() == 0
     assert watch.problems == []
     context.close()
 

@@ -106,6 +106,10 @@ async function enter(hash) {
   ctx.me = await api("GET", "/api/v1/me");
   signedIn = true;
   header.hidden = false;
+  // Agents handle conversations; embed codes are for owners and admins.
+  for (const link of header.querySelectorAll("nav a")) {
+    link.parentElement.hidden = ctx.me.role === "agent" && link.getAttribute("href") === "#/embeds";
+  }
   const who = document.getElementById("who");
   who.textContent = `${ctx.me.user ? ctx.me.user.full_name : "API key"} · ${ctx.me.workspace.name} (${ctx.me.role})`;
   if (hash && location.hash !== hash) location.hash = hash;
@@ -128,6 +132,17 @@ document.getElementById("sign-out").addEventListener("click", () => {
 window.addEventListener("hashchange", render);
 
 async function startPage(body) {
+  if (ctx.me.role === "agent") {
+    body.append(
+      h("p", { text: `Welcome, ${ctx.me.user ? ctx.me.user.full_name : ""}.` }),
+      h("ul", {}, [
+        h("li", {}, [h("a", { href: "#/inbox", text: "Open the inbox" }), ": conversations arrive live; take one over and reply."]),
+        h("li", {}, [h("a", { href: "#/knowledge", text: "Search the knowledge base" }), ": see what the bot would answer from."]),
+        h("li", {}, [h("a", { href: "#/analytics", text: "Analytics" }), ": what visitors ask, and what the documents miss."]),
+      ]),
+    );
+    return;
+  }
   const [docs, codes] = await Promise.all([
     api("GET", "/api/v1/documents?limit=100"),
     api("GET", "/api/v1/embed-codes?limit=100"),

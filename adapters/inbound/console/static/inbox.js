@@ -6,7 +6,8 @@ const ROLE = { visitor: "Visitor", assistant: "Bot", agent: "Agent" };
 const TYPING_IDLE_MS = 3000;
 
 export async function inboxPage(body) {
-  const codes = (await api("GET", "/api/v1/embed-codes?limit=100")).items;
+  // Agents may not read embed codes (403): then the filter offers "all" only.
+  const codes = (await api("GET", "/api/v1/embed-codes?limit=100").catch(() => ({ items: [] }))).items;
   const codeName = Object.fromEntries(codes.map((c) => [c.id, c.name]));
   const online = new Set();
   const unread = new Set();
@@ -16,7 +17,7 @@ export async function inboxPage(body) {
 
   // --- filters and list ------------------------------------------------------------
   const status = h("select", { name: "status" }, [["", "All"], ["bot", "Bot answering"], ["handoff", "Taken over"], ["closed", "Closed"]].map(([v, t]) => h("option", { value: v, text: t })));
-  const code = h("select", { name: "embed_code_id" }, [h("option", { value: "", text: "All embed codes" }), ...codes.map((c) => h("option", { value: c.id, text: c.name }))]);
+  const code = h("select", { name: "embed_code_id", disabled: !codes.length }, [h("option", { value: "", text: "All embed codes" }), ...codes.map((c) => h("option", { value: c.id, text: c.name }))]);
   const live = h("span", { class: "live-state", role: "status", text: "Connecting…" });
   const listError = errorBox();
   const list = h("ul", { class: "conversations", "aria-label": "Conversations" });
@@ -43,7 +44,7 @@ export async function inboxPage(body) {
     const isOpen = current && current.id === conv.id;
     const label = [
       `Conversation ${conv.id.slice(0, 8)}`,
-      codeName[conv.embed_code_id] || "API",
+      codeName[conv.embed_code_id] || (conv.embed_code_id ? "Widget" : "API"),
       `${conv.message_count} message${conv.message_count === 1 ? "" : "s"}`,
     ].join(" · ");
     return h("li", {}, h("button", {
@@ -113,7 +114,7 @@ export async function inboxPage(body) {
       current.messages.forEach(addMessage);
       clear(thread).append(
         threadTitle,
-        h("p", { class: "muted" }, [codeName[current.embed_code_id] || "API", current.visitor_id ? ` · visitor ${current.visitor_id.slice(0, 12)}` : "", presence]),
+        h("p", { class: "muted" }, [codeName[current.embed_code_id] || (current.embed_code_id ? "Widget" : "API"), current.visitor_id ? ` · visitor ${current.visitor_id.slice(0, 12)}` : "", presence]),
         h("div", { class: "actions" }, [takeover, release]),
         messages,
         typing,

@@ -11,15 +11,26 @@ function badge(status) {
   return h("span", { class: `badge ${status}`, text: status });
 }
 
-export async function knowledgePage(body) {
+export async function knowledgePage(body, _args, ctx) {
   let alive = true;
+  const canEdit = ctx.me.role !== "agent"; // agents read and search; they do not change
   const listBox = h("div");
   const listError = errorBox();
 
   async function refreshList() {
     await busy(null, listError, async () => {
-      const page = await api("GET", "/api/v1/documents?limit=100");
-      clear(listBox).append(documentsTable(page.items));
+      let page = await api("GET", "/api/v1/documents?limit=100");
+      const items = [...page.items];
+      const draw = () => {
+        const more = page.next_cursor ? h("button", { type: "button", text: "Show more documents" }) : null;
+        more?.addEventListener("click", () => busy(more, listError, async () => {
+          page = await api("GET", `/api/v1/documents?limit=100&cursor=${encodeURIComponent(page.next_cursor)}`);
+          items.push(...page.items);
+          draw();
+        }));
+        clear(listBox).append(documentsTable(items), more || "");
+      };
+      draw();
     });
   }
 
@@ -36,8 +47,8 @@ export async function knowledgePage(body) {
           fmt.date(doc.updated_at),
           h("span", { class: "row-actions" }, [
             h("button", { type: "button", text: "Chunks", "aria-label": `Chunks of ${doc.title}`, onclick: () => showChunks(doc) }),
-            h("button", { type: "button", text: "Reindex", "aria-label": `Reindex ${doc.title}`, onclick: (e) => reindex(e.target, doc) }),
-            h("button", { type: "button", class: "danger", text: "Delete", "aria-label": `Delete ${doc.title}`, onclick: (e) => remove(e.target, doc) }),
+            canEdit ? h("button", { type: "button", text: "Reindex", "aria-label": `Reindex ${doc.title}`, onclick: (e) => reindex(e.target, doc) }) : null,
+            canEdit ? h("button", { type: "button", class: "danger", text: "Delete", "aria-label": `Delete ${doc.title}`, onclick: (e) => remove(e.target, doc) }) : null,
           ]),
         ]),
       ),
@@ -177,7 +188,7 @@ export async function knowledgePage(body) {
   });
 
   body.append(
-    h("section", { "aria-labelledby": "up-h" }, [h("h2", { id: "up-h", text: "Add documents" }), drop, uploads, textBlock]),
+    canEdit ? h("section", { "aria-labelledby": "up-h" }, [h("h2", { id: "up-h", text: "Add documents" }), drop, uploads, textBlock]) : "",
     h("section", { "aria-labelledby": "docs-h" }, [h("h2", { id: "docs-h", text: "Documents" }), listError, listBox]),
     h("section", { "aria-labelledby": "search-h" }, [
       h("h2", { id: "search-h", text: "What would the bot retrieve?" }),
