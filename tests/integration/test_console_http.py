@@ -198,3 +198,19 @@ def test_the_cookie_is_secure_behind_an_https_public_url(tmp_path: Path) -> None
     with _client(tmp_path, public_url="https://support.example.com") as client:
         cookie = _set_cookie(_signup(client))
         assert "secure" in {a.strip().lower() for a in cookie.split(";")}
+
+
+def test_a_new_sign_in_ends_the_log_in_the_cookie_held(client: TestClient[Any]) -> None:
+    _signup(client)
+    old = client.cookies[COOKIE]
+    client.post("/console/session", json={"email": "kim@example.com", "password": PASSWORD})
+    new = client.cookies[COOKIE]
+    assert new != old
+    assert _refresh_with(client, old).status_code == 401  # revoked, not merely rotated
+    assert _refresh_with(client, new).status_code == 200
+
+
+def test_the_session_endpoints_are_documented(client: TestClient[Any]) -> None:
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert {"/console/session", "/console/session/signup", "/console/session/refresh"} <= set(paths)
+    assert not any(p.startswith("/console/assets") for p in paths)

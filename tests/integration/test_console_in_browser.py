@@ -352,6 +352,20 @@ def test_owner_tools_snippet_rotation_members_and_plan(console: Console) -> None
     assert key.startswith("ccgpt_pk_") and key not in first
     assert key in (page.locator("iframe.preview").get_attribute("src") or "")
 
+    page.get_by_label("Title").fill("Shop help")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#toast", has_text="Saved.").wait_for()
+    page.reload()
+    assert page.get_by_label("Title").input_value() == "Shop help"
+
+    # A file the server refuses: its reason, on the file's own line.
+    visit(page, console, "knowledge", "[data-testid=dropzone]")
+    drop_files(page, [("tool.exe", "application/octet-stream", b"MZ\x90\x00" + bytes(300))])
+    refused = page.locator(".uploads li", has_text="tool.exe")
+    refused.locator(".badge.failed").wait_for()
+    assert len(refused.locator(".reason").inner_text().strip()) > 10
+    shoot(page, "13-upload-refused")
+
     # The free plan has one seat: the server's reason is shown, then a plan change allows it.
     visit(page, console, "workspace", "text=Usage this month")
     form = page.locator("form", has_text="Add a member")

@@ -62,4 +62,8 @@ class ConsoleController(Controller):
         file = asset(name)
         if file is None or file.media_type.startswith("text/html"):
             raise NotFound("No such console file.")
-        return _serve(request, file, {"X-Frame-Options": "DENY"})
+        return _serve(
+            request,
+            file,
+            {"X-Frame-Options": "DENY", "Cross-Origin-Resource-Policy": "same-origin"},
+        )

@@ -70,6 +70,14 @@ def _same_origin_only(request: Request[Any, Any, Any]) -> None:
         raise Forbidden("The console session is only for the console's own pages.")
 
 
+async def _end_previous(request: Request[Any, Any, Any], log_out: LogOut) -> None:
+    """A new sign-in on this browser ends the log-in its cookie held, rather than leaving
+    it valid and unreachable until it expires."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        await log_out.execute(token)
+
+
 def _token_out(pair: TokenPair) -> ConsoleTokenOut:
     return ConsoleTokenOut(access_token=pair.access_token, expires_in=pair.expires_in)
 
@@ -89,8 +97,10 @@ class ConsoleSessionController(Controller):
         state: State,
         data: JSONBody[s.RegisterBody],
         register_account: NamedDependency[RegisterAccount],
+        log_out: NamedDependency[LogOut],
     ) -> Response[ConsoleTokenOut]:
         _same_origin_only(request)
+        await _end_previous(request, log_out)
         result = await register_account.execute(
             RegisterInput(data.email, data.password, data.full_name, data.workspace_name)
         )
@@ -109,10 +119,12 @@ class ConsoleSessionController(Controller):
         state: State,
         data: JSONBody[s.LoginBody],
         log_in: NamedDependency[LogIn],
+        log_out: NamedDependency[LogOut],
         client_ip: NamedDependency[str],
     ) -> Response[ConsoleTokenOut]:
         _same_origin_only(request)
         pair = await log_in.execute(LogInInput(data.email, data.password, client_ip))
+        await _end_previous(request, log_out)
         return _with_cookie(_token_out(pair), pair, request, state, 200)
 
     @post("/refresh", status_code=200)

@@ -63,8 +63,10 @@ export function confirmDialog(question, confirmLabel, danger = true) {
     const dialog = h("dialog", { "aria-labelledby": titleId, class: "dialog" }, [
       h("p", { id: titleId, text: question }),
     ]);
+    const back = document.activeElement;
     const done = (answer) => {
       dialog.close();
+      back?.focus?.();
       dialog.remove();
       resolve(answer);
     };
@@ -94,8 +96,12 @@ export function showDialog(title, content) {
     h("div", { class: "dialog-head" }, [h("h2", { id: titleId, text: title }), close]),
     content,
   ]);
+  const back = document.activeElement;
   close.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    back?.focus?.(); // keyboard users continue where they opened it
+  });
   document.body.append(dialog);
   dialog.showModal();
   close.focus();
