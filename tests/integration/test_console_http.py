@@ -198,6 +198,9 @@ def test_the_cookie_is_secure_behind_an_https_public_url(tmp_path: Path) -> None
     with _client(tmp_path, public_url="https://support.example.com") as client:
         cookie = _set_cookie(_signup(client))
         assert "secure" in {a.strip().lower() for a in cookie.split(";")}
+        # Behind a TLS proxy: the public address's sockets, and the one it came in on.
+        csp = client.get("/console").headers["content-security-policy"]
+        assert "connect-src 'self' wss://support.example.com ws://testserver.local;" in csp
 
 
 def test_a_new_sign_in_ends_the_log_in_the_cookie_held(client: TestClient[Any]) -> None:

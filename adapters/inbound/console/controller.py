@@ -25,6 +25,11 @@ def _serve(
     return Response(file.body, status_code=HTTP_200_OK, media_type=file.media_type, headers=headers)
 
 
+def _bases(request: Request[Any, Any, Any], state: State) -> tuple[str, str]:
+    """Where the page may be: the configured public URL, and where this request came in."""
+    return public_base(request, state), str(request.base_url)
+
+
 def _page(name: str) -> Asset:
     file = asset(name)
     if file is None:  # a packaging mistake, not a client error
@@ -42,7 +47,7 @@ class ConsoleController(Controller):
     @get()
     async def index(self, request: Request[Any, Any, Any], state: State) -> Response[bytes]:
         headers = {
-            "Content-Security-Policy": console_csp(public_base(request, state)),
+            "Content-Security-Policy": console_csp(*_bases(request, state)),
             "X-Frame-Options": "DENY",
             "Cross-Origin-Opener-Policy": "same-origin",
         }
@@ -52,7 +57,7 @@ class ConsoleController(Controller):
     async def preview(self, request: Request[Any, Any, Any], state: State) -> Response[bytes]:
         """The real widget on a page the console frames beside the embed-code form."""
         headers = {
-            "Content-Security-Policy": preview_frame_csp(public_base(request, state)),
+            "Content-Security-Policy": preview_frame_csp(*_bases(request, state)),
             "X-Frame-Options": "SAMEORIGIN",
         }
         return _serve(request, _page("preview.html"), headers)

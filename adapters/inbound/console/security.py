@@ -5,13 +5,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 
-def _socket_origin(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    return f"{scheme}://{parts.netloc}"
+def _socket_origins(*base_urls: str) -> str:
+    """The socket origins of the page's own: named outright, as some browsers do not let
+    'self' cover ws: and wss:."""
+    origins: list[str] = []
+    for url in base_urls:
+        parts = urlsplit(url)
+        origin = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+        if parts.netloc and origin not in origins:
+            origins.append(origin)
+    return " ".join(origins)
 
 
-def console_csp(base_url: str) -> str:
+def console_csp(*base_urls: str) -> str:
     """No inline script or style, no other origin, and no framing of the console itself;
     only its own preview page may be framed (`frame-src 'self'`)."""
     return "; ".join(
@@ -20,7 +26,7 @@ def console_csp(base_url: str) -> str:
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            f"connect-src 'self' {_socket_origin(base_url)}",
+            f"connect-src 'self' {_socket_origins(*base_urls)}",
             "frame-src 'self'",
             "base-uri 'none'",
             "form-action 'none'",
@@ -29,7 +35,7 @@ def console_csp(base_url: str) -> str:
     )
 
 
-def preview_frame_csp(base_url: str) -> str:
+def preview_frame_csp(*base_urls: str) -> str:
     """The widget preview: framed by the console only, running the real widget."""
     return "; ".join(
         (
@@ -37,7 +43,7 @@ def preview_frame_csp(base_url: str) -> str:
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            f"connect-src 'self' {_socket_origin(base_url)}",
+            f"connect-src 'self' {_socket_origins(*base_urls)}",
             "base-uri 'none'",
             "form-action 'none'",
             "frame-ancestors 'self'",
