@@ -159,7 +159,7 @@ async function startPage(body) {
     h("p", { text: `Welcome, ${ctx.me.user ? ctx.me.user.full_name : ""}. Three steps put a support bot on your site.` }),
     h("ol", { class: "steps" }, [
       step(ready > 0, "Add what the bot knows", ready ? `${ready} document(s) ready.` : "Upload PDFs, Word files, HTML, Markdown or text.", "#/knowledge", "Open knowledge base"),
-      step(codes.items.length > 0, "Create an embed code", codes.items.length ? `${codes.items.length} embed code(s).` : "Style the widget, choose the sites it may run on, and try it in the preview.", "#/embeds", codes.items.length ? "Open embed codes" : "Create an embed code"),
+      step(codes.items.length > 0, "Create an embed code", codes.items.length ? `${codes.items.length} embed code(s).` : "Style the widget, choose the sites it may run on, and try it in the preview.", codes.items.length ? "#/embeds" : "#/embeds/new", codes.items.length ? "Open embed codes" : "Create an embed code"),
       step(false, "Answer your visitors", "Watch conversations live, take one over and reply yourself.", "#/inbox", "Open the inbox"),
     ]),
   );
