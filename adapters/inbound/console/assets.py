@@ -32,13 +32,17 @@ class Asset:
 
 
 @cache
+def _assets() -> dict[str, Asset]:
+    """Every file of `static/`, read once (a lookup never caches what a client made up)."""
+    found: dict[str, Asset] = {}
+    for path in resources.files("adapters.inbound.console").joinpath("static").iterdir():
+        if path.is_file() and _NAME.match(path.name):
+            body = path.read_bytes()
+            media = MEDIA_TYPES[path.name[path.name.rindex(".") :]]
+            found[path.name] = Asset(body, media, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+    return found
+
+
 def asset(name: str) -> Asset | None:
-    """A file of `static/`, or None for anything that is not one (no path tricks)."""
-    if not _NAME.match(name):
-        return None
-    path = resources.files("adapters.inbound.console").joinpath("static", name)
-    if not path.is_file():
-        return None
-    body = path.read_bytes()
-    suffix = name[name.rindex(".") :]
-    return Asset(body, MEDIA_TYPES[suffix], f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+    """A file of `static/` by its plain name, or None for anything else (no path tricks)."""
+    return _assets().get(name)
