@@ -241,6 +241,22 @@ def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> No
         page.get_by_role("button", name="Hand back to the bot").click()
         page.get_by_role("button", name="Take over").wait_for()
         page.locator(f"[data-session='{session_id}'] .badge.bot").wait_for()
+
+        # The same by keyboard alone: open, take over, write, send.
+        page.locator(f"[data-session='{session_id}']").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.tagName === 'H2'")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Take over"
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.name === 'reply'")
+        page.keyboard.type("Anything else I can do?")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Send reply"
+        page.keyboard.press("Enter")
+        visitor.locator(
+            "[data-ccgpt=message][data-role=agent]", has_text="Anything else"
+        ).wait_for()
         assert visitor_watch.problems == []
     finally:
         visitor_context.close()
@@ -541,7 +557,7 @@ def test_analytics_against_the_contract(console: Console) -> None:
     )
     page.get_by_label("Time zone").select_option("Europe/Amsterdam")
     page.get_by_role("button", name="Show").click()
-    page.wait_for_function("document.querySelectorAll('.report .stats').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.report .stats').length === 1")
     page.wait_for_timeout(300)
     assert asked[-1]["tz"] == ["Europe/Amsterdam"]
     check_accessibility(page, "analytics with data")
