@@ -190,6 +190,7 @@ def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> No
     answer.wait_for(timeout=20_000)
     assert "5 to 8 business days" in answer.inner_text()
     assert "guide" in frame.locator("[data-ccgpt=source]").first.inner_text()
+    code_view = page.url.split("#/", 1)[1]  # embeds/<id>
     snippet = page.locator("pre.snippet").inner_text()
     assert "data-ccgpt-key=" in snippet
     check_accessibility(page, "embed code")
@@ -290,6 +291,7 @@ def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> No
         ("", "ol.steps"),
         ("knowledge", "[data-testid=dropzone]"),
         ("embeds", "text=New embed code"),
+        (code_view, "iframe.preview"),
         ("inbox", ".live-state"),
         ("analytics", "section.report"),
         ("workspace", "text=Usage this month"),
@@ -298,7 +300,7 @@ def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> No
         page.wait_for_timeout(300)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"#/{view} is {width}px wide at 360px"
-        shoot(page, f"09-narrow-{view or 'start'}")
+        shoot(page, f"09-narrow-{view.split('/')[0] + ('-edit' if '/' in view else '') or 'start'}")
 
     # Sign out: the log-in is revoked, a reload shows the sign-in form.
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -30,9 +30,21 @@ export async function inboxPage(body) {
       const page = await api("GET", `/api/v1/conversations${qs({ status: status.value, embed_code_id: code.value, limit: 50 })}`);
       // Live updates redraw the list: keep the keyboard focus where it was.
       const focused = list.contains(document.activeElement) ? document.activeElement.dataset.session : null;
-      clear(list).append(...(page.items.length ? page.items.map(item) : [h("li", { class: "muted", text: "No conversations yet. They appear here as soon as a visitor writes." })]));
+      const items = page.items.length ? page.items.map(item) : [h("li", { class: "muted", text: "No conversations yet. They appear here as soon as a visitor writes." })];
+      clear(list).append(...items);
+      if (page.next_cursor) list.append(h("li", {}, moreButton(page.next_cursor)));
       if (focused) list.querySelector(`[data-session="${focused}"]`)?.focus();
     });
+  }
+  /** Older conversations, a page at a time, below the newest 50. */
+  function moreButton(cursor) {
+    const button = h("button", { type: "button", class: "link", text: "Show older conversations" });
+    button.addEventListener("click", () => busy(button, listError, async () => {
+      const page = await api("GET", `/api/v1/conversations${qs({ status: status.value, embed_code_id: code.value, limit: 50, cursor })}`);
+      const holder = button.parentElement;
+      holder.replaceWith(...page.items.map(item), ...(page.next_cursor ? [h("li", {}, moreButton(page.next_cursor))] : []));
+    }));
+    return button;
   }
   let listTimer = 0;
   const soon = () => {
