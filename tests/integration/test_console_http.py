@@ -59,7 +59,8 @@ def test_the_console_page_has_a_strict_policy_and_cannot_be_framed(
 ) -> None:
     response = client.get("/console")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert client.get("/console/").status_code == 200
     csp = response.headers["content-security-policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["default-src"] == "'none'"
@@ -93,7 +94,7 @@ def test_scripts_never_write_html_or_reach_another_origin() -> None:
 def test_files_are_served_with_an_etag_and_nothing_else_is(client: TestClient[Any]) -> None:
     response = client.get("/console/assets/app.js")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
     etag = response.headers["etag"]
     again = client.get("/console/assets/app.js", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+# Litestar adds "; charset=utf-8" to text types itself.
 MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".svg": "image/svg+xml",
 }
 # Plain file names only: no directories, no dot files, a known extension.
