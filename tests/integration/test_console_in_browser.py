@@ -236,6 +236,13 @@ def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> No
         visitor.locator("[data-ccgpt=input]").fill("Thank you!")
         visitor.locator("[data-ccgpt=input]").press("Enter")
         thread.locator(".message.visitor", has_text="Thank you!").wait_for(timeout=15_000)
+        # Filtered to taken-over conversations: this one only, not the preview's.
+        status = page.get_by_label("Status", exact=True)
+        status.select_option("handoff")
+        page.wait_for_function("() => document.querySelectorAll('.conversation').length === 1")
+        assert conversation.is_visible()
+        status.select_option("")
+        page.wait_for_function("() => document.querySelectorAll('.conversation').length === 2")
         check_accessibility(page, "inbox")
         shoot(page, "06-inbox")
         shoot(visitor, "06-visitor")
