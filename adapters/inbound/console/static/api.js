@@ -150,6 +150,39 @@ export async function api(method, path, body, headers) {
   }
 }
 
+function xhrSend(path, form, token, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    });
+    xhr.addEventListener("load", () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        /* not JSON: described by its status */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new ApiError(xhr.status, data));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, null)));
+    xhr.send(form);
+  });
+}
+
+/** A multipart upload with its progress (fetch cannot report an upload's progress). */
+export async function upload(path, form, onProgress) {
+  try {
+    return await xhrSend(path, form, await freshToken(), onProgress);
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    return xhrSend(path, form, (await refresh()).access_token, onProgress);
+  }
+}
+
 /** A file from the API (CSV), saved through a temporary link. */
 export async function download(path, filename) {
   const token = await freshToken();

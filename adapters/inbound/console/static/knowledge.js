@@ -1,6 +1,6 @@
 // Knowledge base: upload (drag and drop, several at once) with per-file status, the list,
 // a document's chunks, delete, reindex, a text document, and what a search retrieves.
-import { api } from "./api.js";
+import { api, upload as send } from "./api.js";
 import { busy, clear, confirmDialog, errorBox, field, fmt, h, row, showDialog, table, toast } from "./dom.js";
 
 const POLL_MS = 1000;
@@ -123,7 +123,8 @@ export async function knowledgePage(body, _args, ctx) {
     uploads.prepend(line);
     const form = new FormData();
     form.append("file", file, file.name);
-    api("POST", "/api/v1/documents", form).then(
+    const progress = (share) => line.set("uploading", `${Math.round(share * 100)}% of ${fmt.bytes(file.size)}`);
+    send("/api/v1/documents", form, progress).then(
       (doc) => {
         line.set(doc.status);
         refreshList();
