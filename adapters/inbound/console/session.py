@@ -3,9 +3,8 @@ that only these endpoints receive; page scripts only ever hold the short access 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-import msgspec
 from litestar import Controller, Request, Response, delete, post
 from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
@@ -23,7 +22,7 @@ COOKIE = "ccgpt_console_refresh"
 COOKIE_PATH = "/console/session"
 
 
-class ConsoleTokenOut(msgspec.Struct, kw_only=True):
+class ConsoleTokenOut(s.Response, kw_only=True):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type
     expires_in: int
@@ -52,9 +51,12 @@ def _cookie(request: Request[Any, Any, Any], state: State, value: str, max_age: 
     )
 
 
+Out = TypeVar("Out", bound=ConsoleTokenOut)
+
+
 def _with_cookie(
-    out: ConsoleTokenOut, pair: TokenPair, request: Request[Any, Any, Any], state: State, code: int
-) -> Response[ConsoleTokenOut]:
+    out: Out, pair: TokenPair, request: Request[Any, Any, Any], state: State, code: int
+) -> Response[Out]:
     ttl: int = state.settings.refresh_token_ttl_seconds
     return Response(
         out,
@@ -98,7 +100,7 @@ class ConsoleSessionController(Controller):
         data: JSONBody[s.RegisterBody],
         register_account: NamedDependency[RegisterAccount],
         log_out: NamedDependency[LogOut],
-    ) -> Response[ConsoleTokenOut]:
+    ) -> Response[ConsoleSignupOut]:
         _same_origin_only(request)
         await _end_previous(request, log_out)
         result = await register_account.execute(
