@@ -307,6 +307,7 @@ def test_the_journey_from_sign_up_to_answering_a_visitor(console: Console) -> No
         page.wait_for_timeout(300)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"#/{view} is {width}px wide at 360px"
+        check_accessibility(page, f"#/{view} at 360px")
         shoot(page, f"09-narrow-{view.split('/')[0] + ('-edit' if '/' in view else '') or 'start'}")
 
     # Sign out: the log-in is revoked, a reload shows the sign-in form.
