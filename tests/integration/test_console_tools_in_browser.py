@@ -79,6 +79,20 @@ def test_owner_tools_snippet_rotation_members_and_plan(console: Console) -> None
     assert len(refused.locator(".reason").inner_text().strip()) > 10
     shoot(page, "13-upload-refused")
 
+    # A text document: written, reindexed, deleted after a confirmation.
+    page.get_by_text("Write a text document").click()
+    page.get_by_label("Title").fill("Opening hours")
+    page.get_by_label("Text").fill("We are open from 9 to 5 on weekdays.")
+    page.get_by_role("button", name="Add text document").click()
+    row = page.locator("table tbody tr", has_text="Opening hours")
+    row.locator(".badge.ready").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Reindex Opening hours").click()
+    page.locator("#toast", has_text="Reindexing Opening hours").wait_for()
+    row.locator(".badge.ready").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Delete Opening hours").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    row.wait_for(state="detached")
+
     # The free plan has one seat: the server's reason is shown, then a plan change allows it.
     visit(page, console, "workspace", "text=Usage this month")
     form = page.locator("form", has_text="Add a member")
