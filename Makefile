@@ -6,9 +6,23 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
+# axe-core for the console's accessibility checks in the browser tests: pinned, checked
+# against the registry's integrity hash, kept out of git (inside .venv).
+AXE_VERSION := 4.10.3
+AXE_SHA512  := Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg==
+AXE_DIR     := $(VENV)/axe-core
+AXE         := $(AXE_DIR)/axe.min.js
+
 .PHONY: install run test lint format bench eval clean
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
+
+$(AXE):
+	mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	test "$$(openssl dgst -sha512 -binary $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz | base64 -w0)" = "$(AXE_SHA512)"
+	tar -xzf $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz -C $(AXE_DIR) --strip-components=1 package/axe.min.js
+	rm $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +33,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/ccgpt serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -14,6 +14,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from adapters.inbound.console.controller import ConsoleController
+from adapters.inbound.console.session import ConsoleSessionController
 from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
 from adapters.inbound.http.controllers.analytics import AnalyticsController
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             widget_socket,
             dashboard_socket,
             PrometheusController,
+            ConsoleController,
+            ConsoleSessionController,
         ],
         dependencies=dependencies(container),
         plugins=[problem_details_plugin()],

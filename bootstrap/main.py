@@ -71,6 +71,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     print(f"CustomerCareGPT listening on http://{host}:{port}", flush=True)
     print(f"  data:     {settings.data_dir.resolve()}", flush=True)
     print(f"  database: {database}", flush=True)
+    print(f"  console:  http://{host}:{port}/console", flush=True)
     print(f"  docs:     http://{host}:{port}/schema", flush=True)
     # The client address is ours to derive (CCGPT_TRUSTED_PROXIES), never uvicorn's: its
     # default would believe X-Forwarded-For from any local peer.

@@ -466,9 +466,14 @@
     };
   }
 
-  /** The embed code's settings, checked field by field: anything odd keeps its default. */
+  /** The config from the server: a body that is not an object is a bad gateway. */
   function readConfig(raw) {
     if (!raw || typeof raw !== "object") throw new ApiError(502, null);
+    return normaliseConfig(raw);
+  }
+
+  /** The embed code's settings, checked field by field: anything odd keeps its default. */
+  function normaliseConfig(raw) {
     var cfg = {};
     Object.keys(DEFAULTS).forEach(function (name) {
       cfg[name] = DEFAULTS[name];
@@ -1779,6 +1784,18 @@
     widget.toggle = function () {
       if (store.open) closePanel({ focus: true });
       else openPanel({ focus: true });
+    };
+    // For the console's preview frame: show settings that are not saved yet, nothing stored.
+    // The server's limits stay as the config gave them unless the settings bring their own.
+    widget.preview = function (raw, open) {
+      if (raw && typeof raw === "object") {
+        var cfg = normaliseConfig(raw);
+        if (raw.limits === undefined) cfg.limits = store.config.limits;
+        store.set({ config: cfg });
+        view.applyConfig(cfg, { suggestions: !store.started });
+        updateSend();
+      }
+      if (open && !store.open) openPanel();
     };
   });
 })();

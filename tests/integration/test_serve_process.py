@@ -87,6 +87,7 @@ def test_serve_keeps_accounts_and_tokens_across_a_restart(data_dir: Path, tmp_pa
     token = registered.json()["access_token"]
     output = server.stop()
     assert f"listening on http://127.0.0.1:{server.port}" in output
+    assert f"console:  http://127.0.0.1:{server.port}/console" in output
     assert str(data_dir.resolve()) in output
     assert server.process.returncode == 0
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL left running"

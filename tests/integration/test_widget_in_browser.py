@@ -478,6 +478,36 @@ def test_the_message_length_limit_comes_from_the_config(world: World, page: Any)
     assert visitor.inner_text().strip() == "How long doe"
 
 
+def test_preview_shows_unsaved_settings_and_keeps_the_servers_limits(
+    world: World, page: Any
+) -> None:
+    """`widget.preview(settings, open)`, as the console's preview frame calls it: the
+    settings are drawn at once, odd values keep their defaults, the limits stay the
+    config's, and nothing is sent or stored."""
+    page.goto(world.allowed.origin + "/")
+    page.wait_for_function("() => typeof window.__ccgptWidget.preview === 'function'")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method != "GET" else None)
+    page.evaluate(
+        """() => window.__ccgptWidget.preview({
+            title: "Unsaved title", greeting: "Unsaved greeting", primary_color: "red",
+            position: "bottom-left", suggested_questions: ["One?", 7, " "]
+        }, true)"""
+    )
+    panel = page.locator("[data-ccgpt=panel]")
+    panel.wait_for(state="visible")
+    assert panel.get_attribute("aria-label") == "Unsaved title"
+    assert page.locator("[data-ccgpt=greeting]").inner_text() == "Unsaved greeting"
+    assert page.locator("[data-ccgpt=suggestion]").all_inner_texts() == ["One?"]
+    assert page.locator("[data-ccgpt=input]").get_attribute("maxlength") == str(MAX_MESSAGE_CHARS)
+    host = page.locator("[data-ccgpt=launcher]").evaluate(
+        "(el) => getComputedStyle(el.getRootNode().host).getPropertyValue('--ccgpt-primary')"
+    )
+    assert host.strip().lower() == "#2563eb"  # "red" is not a colour the widget takes
+    assert sent == []
+    assert page.evaluate("localStorage.length") == 0
+
+
 def test_a_stored_visitor_id_the_server_would_refuse_is_replaced(world: World, page: Any) -> None:
     page.goto(world.allowed.origin + "/")
     page.evaluate("localStorage.setItem('ccgpt:visitor', 'not a valid id!')")

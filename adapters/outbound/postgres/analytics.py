@@ -1,4 +1,4 @@
-"""The analytics read model over the records migration 0008's triggers keep."""
+"""The analytics read model over the records migration 0009's triggers keep."""
 
 from __future__ import annotations
 
