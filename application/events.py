@@ -96,6 +96,13 @@ class HandoffChanged(_ConversationEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class PresenceChanged(_ConversationEvent):
+    """The visitor's first socket of the session opened (`online`), or its last closed."""
+
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerDelta(_ConversationEvent):
     """A piece of an answer being written; the whole answer follows as MessagePosted."""
 
@@ -122,6 +129,7 @@ Event = (
     | ConversationStarted
     | TypingChanged
     | HandoffChanged
+    | PresenceChanged
     | AnswerDelta
     | AccessChanged
 )
@@ -130,6 +138,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationStarted,
     TypingChanged,
     HandoffChanged,
+    PresenceChanged,
     AnswerDelta,
     AccessChanged,
 )

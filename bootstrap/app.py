@@ -33,7 +33,6 @@ from adapters.inbound.http.dependencies import dependencies
 from adapters.inbound.http.problems import problem_details_plugin
 from adapters.inbound.http.query_guard import QueryStringGuard
 from adapters.inbound.http.request_body import ApiRequest
-from adapters.inbound.http.sockets import SocketCounter
 from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
 from bootstrap.container import Container, build_container, start, stop
@@ -115,7 +114,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 "settings": settings,
                 "trusted_proxies": settings.trusted_networks(),
                 "own_origins": settings.own_origin_list(),
-                "socket_counter": SocketCounter(),
             }
         ),
         request_max_body_size=settings.max_json_body_kb * 1024,

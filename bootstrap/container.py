@@ -17,6 +17,7 @@ from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriev
 from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.memory.realtime import InMemoryRealtime
+from adapters.outbound.memory.socket_registry import InMemorySocketRegistry
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.openai.chat_model import OpenAIChatModel
@@ -35,6 +36,7 @@ from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.realtime import RedisRealtime
 from adapters.outbound.redis.resilient import ResilientRateLimiter
+from adapters.outbound.redis.socket_registry import RedisSocketRegistry
 from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from adapters.outbound.system.clock import SystemClock
 from application.admission import Admission
@@ -222,6 +224,11 @@ class Container(containers.DeclarativeContainer):
             redis_breaker,
         ),
     )
+    socket_registry = providers.Selector(
+        settings.provided.shared_state,
+        memory=providers.Singleton(InMemorySocketRegistry),
+        redis=providers.Singleton(RedisSocketRegistry, settings.provided.redis_url, redis_breaker),
+    )
     # With Redis, events cross processes (and degrade to this one while Redis is down);
     # without it, every socket must be held by this process.
     realtime = providers.Selector(
@@ -391,7 +398,7 @@ async def stop(container: Container) -> None:
     """Closes what the container opened, the database last."""
     closables = [container.embedder(), container.realtime()]
     if container.settings().redis_url:
-        closables.append(container.redis_breaker())
+        closables += [container.socket_registry(), container.redis_breaker()]
     for closable in closables:
         close = getattr(closable, "aclose", None)
         if close is not None:

@@ -52,6 +52,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ws_idle_timeout_seconds: float = 300.0
     ws_max_frame_bytes: int = 16 * 1024
     ws_max_sockets_per_session: int = 5
+    ws_max_sockets_per_ip: int = 50
+    ws_max_sockets_per_embed_code: int = 5000
+    ws_max_sockets_per_member: int = 10
     # Open sockets re-check their credential this often (and at once on a revocation).
     ws_recheck_seconds: float = 30.0
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

@@ -6,6 +6,7 @@ get the same stream as server-sent events."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -152,3 +153,111 @@ def test_a_quiet_socket_is_pinged_and_stays_while_it_answers(server: ApiServer, 
             socket.send(json.dumps({"type": "pong"}))
         socket.send(json.dumps({"type": "ping"}))
         assert frames_until(socket, lambda f: f["type"] == "pong")[-1] == {"type": "pong"}
+
+
+def test_the_dashboard_sees_visitors_come_and_go(server: ApiServer, site: Site) -> None:
+    session = site.start()
+    with dashboard_socket(server, site.headers) as dashboard:
+        frames_until(dashboard, lambda f: f["type"] == "ready")
+        with widget_socket(server, site, session) as first:
+            frames_until(first, lambda f: f["type"] == "ready")
+            online = frames_until(dashboard, lambda f: f["type"] == "presence")[-1]
+            assert online == {
+                "type": "presence",
+                "session_id": session["session_id"],
+                "online": True,
+            }
+            with widget_socket(server, site, session) as second:  # a second tab: no news
+                frames_until(second, lambda f: f["type"] == "ready")
+        offline = frames_until(dashboard, lambda f: f["type"] == "presence")[-1]
+        assert offline["online"] is False  # only when the last tab closed
+
+
+@pytest.mark.parametrize(
+    "server", [{"ws_max_sockets_per_ip": "2", "ws_max_sockets_per_session": "5"}], indirect=True
+)
+def test_sockets_per_client_address_are_limited(server: ApiServer, site: Site) -> None:
+    from tests.integration.test_websockets import close_code
+
+    sessions = [site.start() for _ in range(3)]
+    with (
+        widget_socket(server, site, sessions[0]) as one,
+        widget_socket(server, site, sessions[1]) as two,
+    ):
+        for socket in (one, two):
+            frames_until(socket, lambda f: f["type"] == "ready")
+        assert close_code(widget_socket(server, site, sessions[2])) == 4429
+
+
+def test_a_visitor_on_node_a_and_an_agent_on_node_b_see_each_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Two server processes' worth of app on one database and one Redis: messages, tokens,
+    typing and presence cross from one node to the other."""
+    from bootstrap.app import create_app
+    from tests.conftest import make_settings
+    from tests.integration.knowledge_helpers import owner, wait_settled
+    from tests.integration.redis_server import free_port
+    from tests.integration.test_rate_limiter_contract import REDIS_URL
+    from tests.integration.test_websockets import connect, ws_url
+    from tests.integration.widget_helpers import SHIPPING
+
+    nodes = [
+        make_settings(
+            database_url=database_url,
+            data_dir=str(tmp_path / name),
+            redis_url=REDIS_URL,
+            job_poll_seconds="0.05",
+            answer_min_similarity="0.05",
+        )
+        for name in ("a", "b")
+    ]
+    with (
+        ApiServer(create_app(nodes[0]), free_port()) as a,
+        ApiServer(create_app(nodes[1]), free_port()) as b,
+        httpx.Client(base_url=b.url, timeout=30) as via_b,
+    ):
+        headers = owner(via_b)  # type: ignore[arg-type]
+        doc = via_b.post(
+            "/api/v1/documents/text",
+            json={"title": "Shipping", "content": SHIPPING},
+            headers=headers,
+        ).json()
+        wait_settled(via_b, headers, doc["id"])  # type: ignore[arg-type]
+        code = via_b.post(
+            "/api/v1/embed-codes",
+            json={"name": "Shop", "allowed_domains": ["shop.example.com"]},
+            headers=headers,
+        ).json()
+        origin = {"Origin": "https://shop.example.com"}
+        session = via_b.post(
+            "/widget/v1/sessions", params={"key": code["public_key"]}, json={}, headers=origin
+        ).json()
+        token = headers["Authorization"].split(" ", 1)[1]
+        query = httpx.QueryParams(
+            {"key": code["public_key"], **{k: session[k] for k in ("session_id", "session_token")}}
+        )
+        with connect(ws_url(b, f"/api/v1/ws?token={token}"), open_timeout=10) as agent:
+            frames_until(agent, lambda f: f["type"] == "ready")
+            visitor_url = ws_url(a, f"/widget/v1/ws?{query}")
+            with connect(
+                visitor_url, origin="https://shop.example.com", open_timeout=10
+            ) as visitor:
+                frames_until(visitor, lambda f: f["type"] == "ready")
+                assert frames_until(agent, lambda f: f["type"] == "presence")[-1]["online"] is True
+                visitor.send(json.dumps({"type": "typing", "state": True}))
+                typing = frames_until(agent, lambda f: f["type"] == "typing")[-1]
+                assert (typing["from"], typing["state"]) == ("visitor", True)
+                ask = {"type": "message", "text": "Shipping to Canada?", "client_message_id": "x-1"}
+                visitor.send(json.dumps(ask))
+                seen = frames_until(
+                    agent, lambda f: f["type"] == "message.created" and f["role"] == "assistant"
+                )
+                assert any(f["type"] == "token" for f in seen)
+                sid = session["session_id"]
+                agent.send(json.dumps({"type": "message", "session_id": sid, "text": "Sam here."}))
+                reply = frames_until(
+                    visitor, lambda f: f["type"] == "message" and f["role"] == "agent"
+                )[-1]
+                assert reply["text"] == "Sam here."
+            assert frames_until(agent, lambda f: f["type"] == "presence")[-1]["online"] is False

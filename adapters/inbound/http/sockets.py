@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from adapters.inbound.http.schemas.frames import (
 )
 from application.events import Event
 from application.ports.realtime import SubscriberTooSlow
+from application.ports.socket_registry import Entry, Slot, SocketRegistry
 from domain.errors import DomainError, Forbidden, NotFound, OriginNotAllowed, ValidationFailed
 
 log = structlog.get_logger()
@@ -42,24 +44,27 @@ class SocketClosed(Exception):
     """The peer went away, or we closed the socket."""
 
 
-class SocketCounter:
-    """Open sockets per key (a session, a user) in this process, to refuse a flood."""
+class Places:
+    """The places one socket holds in the SocketRegistry (every process counts them),
+    kept fresh while it is open and given back when it closes."""
 
-    def __init__(self) -> None:
-        self._open: dict[str, int] = {}
+    REFRESH_SECONDS = 30.0
 
-    def enter(self, key: str, limit: int) -> bool:
-        if self._open.get(key, 0) >= limit:
-            return False
-        self._open[key] = self._open.get(key, 0) + 1
-        return True
+    def __init__(self, registry: SocketRegistry, slots: list[Slot]) -> None:
+        self._registry, self._slots = registry, slots
+        self.socket_id = uuid.uuid4().hex
+        self.keys = [slot.key for slot in slots]
 
-    def leave(self, key: str) -> None:
-        left = self._open.get(key, 1) - 1
-        if left > 0:
-            self._open[key] = left
-        else:
-            self._open.pop(key, None)
+    async def take(self) -> Entry:
+        return await self._registry.enter(self.socket_id, self._slots)
+
+    async def keep(self, sock: FrameSocket) -> None:
+        while not sock.closed:
+            await asyncio.sleep(self.REFRESH_SECONDS)
+            await self._registry.refresh(self.socket_id, self.keys)
+
+    async def give_back(self) -> frozenset[str]:
+        return await self._registry.leave(self.socket_id, self.keys)
 
 
 def close_code_for(exc: DomainError) -> int:
@@ -219,6 +224,7 @@ async def run_until_closed(
     on_event: Callable[[Event], Awaitable[None]],
     reading: Awaitable[None],
     guard: Awaitable[None] | None = None,
+    *others: Awaitable[None],
 ) -> None:
     """Reads frames and hands them to `handle`, while events go to `on_event` and `guard`
     watches the credential; whichever ends first (a close) ends them all."""
@@ -228,6 +234,7 @@ async def run_until_closed(
     ]
     if guard is not None:
         tasks.append(asyncio.ensure_future(guard))
+    tasks += [asyncio.ensure_future(other) for other in others]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -21,6 +21,7 @@ from adapters.inbound.http.schemas.frames import (
     FrameDecoder,
     Ping,
     Pong,
+    PresenceOut,
     Ready,
     error_out,
     handoff_out,
@@ -33,7 +34,7 @@ from adapters.inbound.http.schemas.frames import (
 from adapters.inbound.http.sockets import (
     CLOSE_TOO_MANY,
     FrameSocket,
-    SocketCounter,
+    Places,
     close_code_for,
     close_unless_allowed,
     keep_checking,
@@ -48,11 +49,13 @@ from application.events import (
     Event,
     HandoffChanged,
     MessagePosted,
+    PresenceChanged,
     TypingChanged,
     access_channel,
     workspace_channel,
 )
 from application.ports.realtime import Realtime
+from application.ports.socket_registry import Slot
 from application.principal import Principal
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.post_agent_message import PostAgentMessage
@@ -61,7 +64,6 @@ from domain.errors import DomainError, Forbidden, ValidationFailed
 from domain.ids import SessionId
 from domain.roles import Permission
 
-SOCKETS_PER_USER = 10
 FRAMES: FrameDecoder[DashboardFrame] = FrameDecoder(DashboardFrame)  # type: ignore[arg-type]
 
 
@@ -82,9 +84,11 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
     except DomainError as exc:
         await sock.close(close_code_for(exc), exc.detail)
         return
-    counter: SocketCounter = state.socket_counter
-    key = f"user:{principal.user_id or principal.workspace_id}"
-    if not counter.enter(key, SOCKETS_PER_USER):
+    member = f"member:{principal.user_id or principal.workspace_id}"
+    places = Places(
+        state.container.socket_registry(), [Slot(member, settings.ws_max_sockets_per_member)]
+    )
+    if (await places.take()).refused is not None:
         await sock.close(CLOSE_TOO_MANY, "too many connections")
         return
     try:
@@ -106,7 +110,7 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
             replay = (thread.messages, resume[1])
         await session.run(settings.ws_recheck_seconds, replay)
     finally:
-        counter.leave(key)
+        await places.give_back()
 
 
 async def _member(authenticate: Authenticate, bearer: str) -> Principal:
@@ -180,6 +184,8 @@ class DashboardSocketSession:
             return typing_out(event, with_session=True)
         if isinstance(event, HandoffChanged):
             return handoff_out(event, with_session=True)
+        if isinstance(event, PresenceChanged):
+            return PresenceOut(session_id=event.session_id, online=event.online)
         return None
 
     async def _handle(self, frame: DashboardFrame) -> None:

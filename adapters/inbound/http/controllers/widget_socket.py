@@ -34,7 +34,7 @@ from adapters.inbound.http.sockets import (
     CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
     FrameSocket,
-    SocketCounter,
+    Places,
     close_code_for,
     close_unless_allowed,
     keep_checking,
@@ -49,11 +49,13 @@ from application.events import (
     Event,
     HandoffChanged,
     MessagePosted,
+    PresenceChanged,
     TypingChanged,
     access_channel,
     session_channel,
 )
 from application.ports.realtime import Realtime
+from application.ports.socket_registry import Slot
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.open_widget import OpenWidget
 from application.use_cases.read_widget_history import ReadWidgetHistory
@@ -86,11 +88,25 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
     except ValueError:
         await sock.close(CLOSE_UNAUTHORIZED, "session_id must be a UUID")
         return
-    counter: SocketCounter = state.socket_counter
-    key = f"session:{session_id}"
-    if not counter.enter(key, settings.ws_max_sockets_per_session):
-        await sock.close(CLOSE_TOO_MANY, "too many connections for this session")
+    ip = client_ip(socket, state)
+    session_key = f"session:{session_id}"
+    places = Places(
+        state.container.socket_registry(),
+        [
+            Slot(session_key, settings.ws_max_sockets_per_session),
+            Slot(f"ip:{access.code.workspace_id}:{ip}", settings.ws_max_sockets_per_ip),
+            Slot(f"embed:{access.code.id}", settings.ws_max_sockets_per_embed_code),
+        ],
+    )
+    entry = await places.take()
+    if entry.refused is not None:
+        what = entry.refused.split(":", 1)[0]
+        await sock.close(CLOSE_TOO_MANY, f"too many connections for this {what}")
         return
+    realtime: Realtime = state.container.realtime()
+    workspace_id = access.code.workspace_id
+    if session_key in entry.first:
+        await realtime.publish(PresenceChanged(workspace_id, session_id, True))
 
     async def still_allowed() -> None:
         """The key, the origin and the session token, checked again against stored data."""
@@ -104,14 +120,15 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             access,
             session_id,
             token or "",
-            client_ip(socket, state),
+            ip,
             state.container.ask_in_widget(),
             state.container.read_widget_history(),
-            state.container.realtime(),
+            realtime,
         )
-        await socket_session.run(still_allowed, settings.ws_recheck_seconds, after)
+        await socket_session.run(still_allowed, settings.ws_recheck_seconds, after, places)
     finally:
-        counter.leave(key)
+        if session_key in await places.give_back():
+            await realtime.publish(PresenceChanged(workspace_id, session_id, False))
 
 
 class WidgetSocketSession:
@@ -136,7 +153,11 @@ class WidgetSocketSession:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(
-        self, still_allowed: Callable[[], Awaitable[None]], recheck: float, after: int | None
+        self,
+        still_allowed: Callable[[], Awaitable[None]],
+        recheck: float,
+        after: int | None,
+        places: Places,
     ) -> None:
         workspace_id = self._access.code.workspace_id
         self._still_allowed = still_allowed
@@ -154,7 +175,9 @@ class WidgetSocketSession:
             guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
             reading = self._socket.read_frames(FRAMES, self._handle)
             try:
-                await run_until_closed(self._socket, events, self._on_event, reading, guard)
+                await run_until_closed(
+                    self._socket, events, self._on_event, reading, guard, places.keep(self._socket)
+                )
             finally:
                 await stop_quietly(self._typing)
         # Answers still being prepared finish and are stored (a closed socket only drops

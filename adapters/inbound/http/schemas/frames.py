@@ -162,6 +162,11 @@ class MessageCreated(MessageOut, tag="message.created", tag_field="type", kw_onl
     session_id: uuid.UUID | UnsetType = UNSET  # always set: the dashboard sees many sessions
 
 
+class PresenceOut(_Out, tag="presence"):
+    session_id: uuid.UUID
+    online: bool
+
+
 class StartedOut(_Out, tag="conversation.started"):
     session_id: uuid.UUID
     embed_code_id: uuid.UUID | None
@@ -190,6 +195,7 @@ Frame = (
     | MessageFrame
     | MessageCreated
     | StartedOut
+    | PresenceOut
     | ErrorOut
     | AuthOk
 )
