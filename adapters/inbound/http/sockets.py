@@ -44,6 +44,14 @@ class SocketClosed(Exception):
     """The peer went away, or we closed the socket."""
 
 
+async def accept(socket: WebSocket[Any, Any, Any]) -> FrameSocket:
+    """Accepts the socket (so a refusal can say why, with a close code) under the
+    settings' idle time and frame size."""
+    settings = socket.app.state.settings
+    await socket.accept()
+    return FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
+
+
 class Places:
     """The places one socket holds in the SocketRegistry (every process counts them),
     kept fresh while it is open and given back when it closes."""
@@ -55,8 +63,14 @@ class Places:
         self.socket_id = uuid.uuid4().hex
         self.keys = [slot.key for slot in slots]
 
-    async def take(self) -> Entry:
-        return await self._registry.enter(self.socket_id, self._slots)
+    async def take(self, sock: FrameSocket) -> Entry | None:
+        """The places, or None after closing the socket with 4429 naming the full key."""
+        entry = await self._registry.enter(self.socket_id, self._slots)
+        if entry.refused is None:
+            return entry
+        what = entry.refused.split(":", 1)[0]
+        await sock.close(CLOSE_TOO_MANY, f"too many connections for this {what}")
+        return None
 
     async def keep(self, sock: FrameSocket) -> None:
         while not sock.closed:

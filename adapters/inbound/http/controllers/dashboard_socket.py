@@ -32,9 +32,9 @@ from adapters.inbound.http.schemas.frames import (
     typing_out,
 )
 from adapters.inbound.http.sockets import (
-    CLOSE_TOO_MANY,
     FrameSocket,
     Places,
+    accept,
     close_code_for,
     close_unless_allowed,
     keep_checking,
@@ -74,8 +74,7 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
     numbered after `after` come first (as `message` frames), then live frames."""
     state = socket.app.state
     settings = state.settings
-    await socket.accept()
-    sock = FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
+    sock = await accept(socket)
     authenticate: Authenticate = state.container.authenticate()
     bearer = socket.query_params.get("token", "")
     try:
@@ -88,8 +87,7 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
     places = Places(
         state.container.socket_registry(), [Slot(member, settings.ws_max_sockets_per_member)]
     )
-    if (await places.take()).refused is not None:
-        await sock.close(CLOSE_TOO_MANY, "too many connections")
+    if await places.take(sock) is None:
         return
     try:
         session = DashboardSocketSession(

@@ -31,10 +31,10 @@ from adapters.inbound.http.schemas.frames import (
     typing_out,
 )
 from adapters.inbound.http.sockets import (
-    CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
     FrameSocket,
     Places,
+    accept,
     close_code_for,
     close_unless_allowed,
     keep_checking,
@@ -73,8 +73,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
     With `after`, the stored messages numbered after it come first, then live frames."""
     state = socket.app.state
     settings = state.settings
-    await socket.accept()
-    sock = FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
+    sock = await accept(socket)
     try:
         access = await open_widget(socket, state)
         session_id = SessionId(uuid.UUID(socket.query_params.get("session_id", "")))
@@ -98,10 +97,8 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             Slot(f"embed:{access.code.id}", settings.ws_max_sockets_per_embed_code),
         ],
     )
-    entry = await places.take()
-    if entry.refused is not None:
-        what = entry.refused.split(":", 1)[0]
-        await sock.close(CLOSE_TOO_MANY, f"too many connections for this {what}")
+    entry = await places.take(sock)
+    if entry is None:
         return
     realtime: Realtime = state.container.realtime()
     workspace_id = access.code.workspace_id
