@@ -206,6 +206,9 @@ export async function inboxPage(body) {
     const sid = frame.session_id;
     const here = current && sid === current.id;
     switch (frame.type) {
+      case "ping": // the server checks that a quiet socket is still there
+        sendFrame({ type: "pong" });
+        break;
       case "ready":
         live.textContent = "Live";
         backoff = 1000;
