@@ -254,3 +254,27 @@ def test_agents_handle_conversations(client: TestClient[Any]) -> None:
         ).status_code
         == 403
     )
+
+
+def test_conversations_list_newest_first_unless_asked_otherwise(client: TestClient[Any]) -> None:
+    headers = with_documents(client)
+    started = []
+    for question in ("First?", "Second?", "Third?"):
+        reply = client.post("/api/v1/chat", json={"message": question}, headers=headers)
+        started.append(reply.json()["session_id"])
+
+    def listed(query: str) -> list[str]:
+        ids: list[str] = []
+        url = f"/api/v1/conversations?limit=2{query}"
+        while url:
+            page = client.get(url, headers=headers).json()
+            ids += [c["id"] for c in page["items"]]
+            cursor = page["next_cursor"]
+            url = f"/api/v1/conversations?limit=2{query}&cursor={cursor}" if cursor else ""
+        return ids
+
+    assert listed("") == started[::-1]
+    assert listed("&order=newest") == started[::-1]
+    assert listed("&order=oldest") == started
+    response = client.get("/api/v1/conversations?order=sideways", headers=headers)
+    assert response.status_code == 422 and response.json()["code"] == "validation_error"

@@ -10,9 +10,9 @@ from typing import Any
 
 import msgspec
 
-from adapters.inbound.http.schemas.chat import SourceOut, source_out
 from adapters.inbound.http.csv_output import cell
 from adapters.inbound.http.schemas.base import BodyOut
+from adapters.inbound.http.schemas.chat import SourceOut, source_out
 from application.ports.conversation_archive import ArchivedSession
 from application.use_cases.export_visitor import VisitorRecord
 from domain.conversations import Conversation, Message
