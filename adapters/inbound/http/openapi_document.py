@@ -10,6 +10,7 @@ constraints the domain enforces beyond the bodies' types (`schema_facts.py`).
 from __future__ import annotations
 
 import copy
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -296,9 +297,31 @@ def _complete_schemas(schemas: dict[str, Any]) -> None:
     schemas.update(problem_schemas())
 
 
+def _rename_components(doc: dict[str, Any]) -> dict[str, Any]:
+    """Litestar tells same-named bodies apart as `workspace_LimitsOut`, titled `LimitsOut`
+    both: generated clients would make two classes of one name. They become
+    `WorkspaceLimitsOut`, titled so, with every reference rewritten."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    renamed = {
+        name: "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+        for name in schemas
+        if "_" in name
+    }
+    text = json.dumps(doc)
+    for old, new in renamed.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    doc = json.loads(text)
+    schemas = doc["components"]["schemas"]
+    for old, new in renamed.items():
+        schemas[new] = schemas.pop(old)
+    for name, schema in schemas.items():
+        schema["title"] = name
+    return doc
+
+
 def describe(generated: dict[str, Any]) -> dict[str, Any]:
     """The document served at /schema/openapi.json, from the one Litestar generated."""
-    doc = copy.deepcopy(generated)
+    doc = _rename_components(copy.deepcopy(generated))
     doc.pop("security", None)  # per operation, below: public routes need nothing
     doc["info"]["description"] = INFO
     components = doc.setdefault("components", {})
