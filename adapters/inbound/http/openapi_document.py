@@ -206,8 +206,9 @@ def _fix_parameters(item: dict[str, Any], op: Operation) -> None:
         if facts:
             param["description"] = facts.get("description", param.get("description"))
             param["schema"] = {**param["schema"], **facts.get("schema", {})}
-            if "example" in facts:
-                param["example"] = facts["example"]
+            for key in ("example", "allowEmptyValue"):
+                if key in facts:
+                    param[key] = facts[key]
 
 
 def _fix_success(op: Operation, item: dict[str, Any]) -> None:
@@ -235,8 +236,10 @@ def complete_operation(path: str, method: str, item: dict[str, Any]) -> None:
         item["responses"].setdefault(str(error), _problem_response(error, op))
     item["responses"].update(special_responses(op.id))
     if op.id in ANALYTICS_IDS.values():
-        csv = {"schema": {"type": "string"}, "example": "name,value\n"}
-        item["responses"]["200"]["content"]["text/csv"] = csv
+        content = item["responses"]["200"]["content"]
+        variants = content["application/json"]["schema"].get("oneOf", [])
+        content["application/json"]["schema"] = next(v for v in variants if "$ref" in v)
+        content["text/csv"] = {"schema": {"type": "string"}, "example": "name,value\n"}
     body = item.get("requestBody")
     if body is not None:
         content = body.get("content", {})
@@ -248,7 +251,9 @@ def complete_operation(path: str, method: str, item: dict[str, Any]) -> None:
             body["required"] = False
             body["content"] = {
                 "application/json": {
-                    "schema": {"$ref": "#/components/schemas/SessionBody"},
+                    "schema": {
+                        "oneOf": [{"$ref": "#/components/schemas/SessionBody"}, {"type": "null"}]
+                    },
                     "example": REQUEST_EXAMPLES["SessionBody"],
                 }
             }
@@ -294,6 +299,8 @@ def _complete_schemas(schemas: dict[str, Any]) -> None:
             _refuse_nul(schema)
         if name == "WorkspacePatch":
             schema["minProperties"] = 1  # an empty patch is a 422
+        if name == "ChatBody":  # a retry's id belongs to the conversation it was asked in
+            schema["dependentRequired"] = {"client_message_id": ["session_id"]}
     schemas.update(problem_schemas())
 
 

@@ -10,6 +10,7 @@ from application.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from application.use_cases.add_text_document import MAX_TEXT_CHARS
 from application.use_cases.search_knowledge import MAX_TOP_K
 from domain.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+from domain.conversations import _CONTROL as _MESSAGE_CONTROL
 from domain.conversations import (
     MAX_MESSAGE_CHARS,
     VISITOR_ID_PATTERN,
@@ -34,6 +35,9 @@ _HOST_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL = rf"^[A-Za-z0-9._%+-]{{1,64}}@{_HOST_LABEL}(\.{_HOST_LABEL})+$"
 
 
+MESSAGE_CONTROL = _MESSAGE_CONTROL.pattern[1:-1]  # the class, without its brackets
+
+
 def _values(enum: Any) -> list[str]:
     return [member.value for member in enum]
 
@@ -50,9 +54,12 @@ def _text(what: str, limit: int) -> dict[str, Any]:
     return {"description": what, "pattern": NOT_BLANK, "maxLength": limit}
 
 
-_MESSAGE = _text(
-    f"The message, at most {MAX_MESSAGE_CHARS} characters (413 above).", MAX_MESSAGE_CHARS
-)
+# Messages lose more invisible characters than names do (conversations._CONTROL).
+_MESSAGE = {
+    "description": f"The message, at most {MAX_MESSAGE_CHARS} characters (413 above).",
+    "pattern": rf"^[^\x00]*[^\s{MESSAGE_CONTROL}][^\x00]*$",
+    "maxLength": MAX_MESSAGE_CHARS,
+}
 _PASSWORD = {
     "description": f"{PASSWORD_MIN} to {PASSWORD_MAX} characters.",
     "minLength": PASSWORD_MIN,
@@ -110,6 +117,10 @@ PROPERTIES: dict[tuple[str, str], dict[str, Any]] = {
         "maximum": MAX_TOP_K,
     },
     ("ChatBody", "message"): _MESSAGE,
+    ("UploadForm", "file"): {
+        "description": "The file; its type is read from its bytes.",
+        "minLength": 1,
+    },
     ("ChatBody", "session_id"): {"description": "Continue this conversation; left out: a new one."},
     ("AgentMessageBody", "text"): _MESSAGE,
     ("WidgetMessageBody", "text"): _MESSAGE,
@@ -210,7 +221,11 @@ PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "How many groups, 1..100.",
         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
     },
-    ("*", "cursor"): {"description": "`next_cursor` of the previous page."},
+    ("*", "cursor"): {
+        "description": "`next_cursor` of the previous page (opaque; another value is a 422).",
+        "schema": {"type": "string", "format": "cursor"},
+        "allowEmptyValue": True,  # an empty value is the first page
+    },
     ("listConversations", "status"): {
         "description": "Only conversations with this status.",
         "schema": {"type": "string", "enum": _values(ConversationStatus)},
@@ -228,6 +243,7 @@ PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("*", "tz"): {
         "description": "An IANA time zone name (default UTC).",
+        "schema": {"type": "string", "format": "iana-time-zone", "maxLength": 64},
         "example": "Europe/Amsterdam",
     },
     ("*", "format"): {
@@ -248,7 +264,10 @@ PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     ("*", "key_id"): {"description": "The API key's id."},
     ("*", "user_id"): {"description": "The member's user id."},
     ("*", "message_id"): {"description": "The answer's message id."},
-    ("*", "visitor_id"): {"description": "The widget's visitor id."},
+    ("*", "visitor_id"): {
+        "description": "The widget's visitor id.",
+        "schema": {"type": "string", "pattern": VISITOR_ID_PATTERN},
+    },
 }
 
 REQUEST_EXAMPLES: dict[str, Any] = {
