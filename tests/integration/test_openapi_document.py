@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs  # schemathesis brings it
 import pytest
 from litestar.testing import TestClient
 
@@ -188,3 +189,21 @@ def test_the_docs_page_loads_nothing_from_outside(served: TestClient[Any]) -> No
 def test_the_readme_links_the_socket_document() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "/schema/asyncapi.json" in readme
+
+
+def test_examples_fit_their_schemas(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    for name in ("DocumentOut", "ChatOut", "ConversationOut", "TokenPairOut", "SessionOut"):
+        (example,) = schemas[name]["examples"]
+        assert set(example) == set(schemas[name]["properties"]), name
+        fits(doc, name, example)
+    for _, _, op in operations(doc):
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            ref = media["schema"].get("$ref", "")
+            if "example" in media and ref:
+                fits(doc, ref.rsplit("/", 1)[-1], media["example"])
+
+
+def fits(doc: dict[str, Any], name: str, value: Any) -> None:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+    jsonschema_rs.Draft202012Validator(schema).validate(value)

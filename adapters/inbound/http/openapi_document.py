@@ -21,6 +21,7 @@ from adapters.inbound.http.schema_facts import (
     PARAMETERS,
     PROPERTIES,
     REQUEST_EXAMPLES,
+    RESPONSE_EXAMPLES,
     special_responses,
 )
 from adapters.inbound.http.schemas.base import BodyIn
@@ -297,6 +298,8 @@ def _complete_schemas(schemas: dict[str, Any]) -> None:
         if name in closed:
             schema["additionalProperties"] = False
             _refuse_nul(schema)
+        if name in RESPONSE_EXAMPLES:
+            schema["examples"] = [RESPONSE_EXAMPLES[name]]
         if name == "WorkspacePatch":
             schema["minProperties"] = 1  # an empty patch is a 422
         if name == "ChatBody":  # a retry's id belongs to the conversation it was asked in

@@ -308,6 +308,76 @@ REQUEST_EXAMPLES: dict[str, Any] = {
 }
 
 
+_ID = "3f2b8c1e-5a4d-4e6f-9b7a-2c1d0e9f8a7b"
+_DOC = "8d7c6b5a-4e3f-4a1b-9c8d-7e6f5a4b3c2d"
+_SESSION = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+_AT = "2026-03-29T09:30:00Z"
+_SOURCE = {
+    "document_id": _DOC,
+    "title": "Shipping",
+    "snippet": "Orders to Canada arrive in 5 to 8 business days.",
+    "page": None,
+}
+RESPONSE_EXAMPLES: dict[str, Any] = {
+    "TokenPairOut": {
+        "access_token": "eyJhbGciOiJIUzI1NiIs...",
+        "refresh_token": "eyJhbGciOiJIUzI1NiIs...",
+        "token_type": "bearer",
+        "expires_in": 900,
+    },
+    "DocumentOut": {
+        "id": _DOC,
+        "title": "Shipping",
+        "filename": "shipping.md",
+        "mime_type": "text/markdown",
+        "size_bytes": 2048,
+        "status": "ready",
+        "chunk_count": 3,
+        "error": None,
+        "created_at": _AT,
+        "updated_at": _AT,
+    },
+    "ChatOut": {
+        "session_id": _SESSION,
+        "message_id": _ID,
+        "answer": "Orders to Canada arrive in 5 to 8 business days.",
+        "sources": [_SOURCE],
+        "confidence": 0.82,
+        "action": "answered",
+    },
+    "AnswerOut": {
+        "message_id": _ID,
+        "answer": "Orders to Canada arrive in 5 to 8 business days.",
+        "sources": [_SOURCE],
+        "confidence": 0.82,
+        "action": "answered",
+        "session_id": _SESSION,
+    },
+    "ConversationOut": {
+        "id": _SESSION,
+        "embed_code_id": None,
+        "status": "bot",
+        "message_count": 2,
+        "started_at": _AT,
+        "last_message_at": _AT,
+    },
+    "SessionOut": {
+        "session_id": _SESSION,
+        "session_token": "eyJhbGciOiJIUzI1NiIs...",
+        "expires_at": _AT,
+    },
+    "SearchResultOut": {
+        "chunk_id": _ID,
+        "document_id": _DOC,
+        "document_title": "Shipping",
+        "text": "Orders to Canada arrive in 5 to 8 business days.",
+        "score": 0.71,
+        "page": None,
+        "heading": "Shipping",
+    },
+}
+
+
 def _text_response(media: str, what: str) -> dict[str, Any]:
     return {"description": what, "content": {media: {"schema": {"type": "string"}}}}
 
