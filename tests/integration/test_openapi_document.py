@@ -207,3 +207,13 @@ def test_examples_fit_their_schemas(doc: dict[str, Any]) -> None:
 def fits(doc: dict[str, Any], name: str, value: Any) -> None:
     schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
     jsonschema_rs.Draft202012Validator(schema).validate(value)
+
+
+def test_every_operation_parameter_and_property_is_described(doc: dict[str, Any]) -> None:
+    for method, path, op in operations(doc):
+        assert op.get("description"), (method, path)
+        for param in op.get("parameters", []):
+            assert param.get("description"), (method, path, param["name"])
+    for name, schema in doc["components"]["schemas"].items():
+        for prop, value in schema.get("properties", {}).items():
+            assert value.get("description"), f"{name}.{prop}: add it to field_descriptions.py"

@@ -14,6 +14,7 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from adapters.inbound.http.field_descriptions import DESCRIPTIONS
 from adapters.inbound.http.operations import ANALYTICS_IDS, OPERATIONS, TAGS, Auth, Operation
 from adapters.inbound.http.problems import MISSING_BODY, STATUS_BY_CODE
 from adapters.inbound.http.schema_facts import (
@@ -292,9 +293,9 @@ def _complete_schemas(schemas: dict[str, Any]) -> None:
     closed = _request_bodies()
     for name, schema in schemas.items():
         for prop, value in schema.get("properties", {}).items():
-            facts = PROPERTIES.get((name, prop)) or PROPERTIES.get(("*", prop))
-            if facts:
-                value.update(facts)
+            value.update(DESCRIPTIONS.get(prop, {}))
+            value.update(PROPERTIES.get(("*", prop), {}))
+            value.update(PROPERTIES.get((name, prop), {}))
         if name in closed:
             schema["additionalProperties"] = False
             _refuse_nul(schema)

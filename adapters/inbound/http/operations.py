@@ -295,7 +295,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/widget/v1/config"): _op(
         "getWidgetConfig",
         "The embed code's widget settings and the server's limits",
-        "",
+        "What the widget shows (title, greeting, colour, position, suggested questions) and "
+        "the limits it checks before sending (message length, visitor id, frame size).",
         auth=Auth.WIDGET,
     ),
     ("POST", "/widget/v1/sessions"): _op(
