@@ -137,19 +137,28 @@ def problem_schemas() -> dict[str, Any]:
     }
 
 
-def _problem_response(status: int, op: Operation) -> dict[str, Any]:
+def _problem_response(status: int, op: Operation, item: dict[str, Any]) -> dict[str, Any]:
     codes = [c for c in CODES_BY_STATUS.get(status, []) if _applies(c, op)]
     code = codes[0] if codes else "internal_error"
-    detail = MISSING_BODY if status == 422 else f"{HTTPStatus(status).phrase}."
+    has_body = "requestBody" in item
+    query = [p["name"] for p in item.get("parameters", []) if p["in"] == "query"]
+    field, message = (
+        ("body", "is required")
+        if has_body
+        else (query[0], "is not valid")
+        if query
+        else ("query", "must be UTF-8 without the NUL character")
+    )
+    detail = (MISSING_BODY if has_body else f"{field}: {message}") if status == 422 else None
     example: dict[str, Any] = {
         "type": f"/problems/{code}",
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
+        "detail": detail or f"{HTTPStatus(status).phrase}.",
         "code": code,
     }
     if status == 422:
-        example["errors"] = [{"field": "body", "message": "is required"}]
+        example["errors"] = [{"field": field, "message": message}]
     response: dict[str, Any] = {
         "description": f"{HTTPStatus(status).phrase}: `code` "
         + " or ".join(f"`{c}`" for c in codes or [code]),
@@ -235,7 +244,8 @@ def complete_operation(path: str, method: str, item: dict[str, Any]) -> None:
     item["responses"].pop("400", None)  # Litestar's own shape; ours is the 422 problem
     _fix_success(op, item)
     for error in sorted(error_statuses(op, item, method, path)):
-        item["responses"].setdefault(str(error), _problem_response(error, op))
+        problem = _problem_response(error, op, item)
+        item["responses"].setdefault(str(error), problem)
     item["responses"].update(special_responses(op.id))
     if op.id in ANALYTICS_IDS.values():
         content = item["responses"]["200"]["content"]
