@@ -41,9 +41,10 @@ class Action(StrEnum):
 
 
 def clean_message(raw: str) -> str:
-    """Visitor or agent text: control characters stripped, length capped, otherwise as sent."""
+    """Visitor or agent text: control characters stripped, length capped (as sent, so the
+    limit is the one a client counts), otherwise as sent."""
     text = _CONTROL.sub("", raw.replace("\r\n", "\n"))
-    if len(text) > MAX_MESSAGE_CHARS:
+    if len(raw) > MAX_MESSAGE_CHARS:
         raise PayloadTooLarge(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
     if not text.strip():
         raise ValidationFailed.on("text", "must not be empty")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from adapters.inbound.http.event_stream import answer_as_events, wants_event_stream
 from adapters.inbound.http.problems import rate_limit_headers
@@ -25,6 +25,11 @@ from domain.conversations import ConversationStatus
 from domain.errors import ValidationFailed
 from domain.ids import SessionId
 from domain.roles import Permission
+
+ORDER = (
+    "`newest` (the default): the most recently started conversation first, as an inbox "
+    "reads; `oldest`: the first started first. A cursor continues in the order it is sent with."
+)
 
 
 class ChatController(Controller):
@@ -70,9 +75,11 @@ class ConversationController(Controller):
         embed_code_id: FromQuery[uuid.UUID | None] = None,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
+        order: Annotated[Literal["newest", "oldest"], QueryParameter(description=ORDER)] = "newest",
     ) -> c.ConversationPage:
         where = ConversationFilter(_status(status), embed_code_id)
-        page = await list_conversations.execute(principal, where, PageRequest.parse(limit, cursor))
+        paging = PageRequest.parse(limit, cursor, newest_first=order == "newest")
+        page = await list_conversations.execute(principal, where, paging)
         return c.ConversationPage.of(page, c.conversation_out)
 
     @get("/{session_id:uuid}")
