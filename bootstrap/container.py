@@ -19,6 +19,7 @@ from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.memory.realtime import InMemoryRealtime
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.onnx.embedder import OnnxEmbedder
 from adapters.outbound.openai.chat_model import OpenAIChatModel
 from adapters.outbound.openai.embedder import OpenAIEmbedder
 from adapters.outbound.openai.fallback import FallbackChatModel
@@ -157,6 +158,11 @@ class Container(containers.DeclarativeContainer):
     embedder = providers.Selector(
         settings.provided.embedder,
         local=providers.Singleton(
+            OnnxEmbedder,
+            settings.provided.onnx_model_dir,
+            batch_size=settings.provided.embedding_batch_size,
+        ),
+        torch=providers.Singleton(
             SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
         ),
         openai=providers.Singleton(
