@@ -8,6 +8,8 @@ from adapters.inbound.orphan_sweeper import OrphanSweeper
 from adapters.inbound.retention_sweeper import RetentionSweeper
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
+from adapters.outbound.caching.embedder import CachingEmbedder
+from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
@@ -130,10 +132,14 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(PostgresUnitOfWorkFactory, engine),
         memory=providers.Singleton(InMemoryUnitOfWorkFactory, memory_store),
     )
-    retriever = providers.Selector(
-        settings.provided.storage,
-        postgres=providers.Singleton(PostgresRetriever, engine),
-        memory=providers.Singleton(InMemoryRetriever, memory_store),
+    retriever = providers.Singleton(
+        CachingRetriever,
+        providers.Selector(
+            settings.provided.storage,
+            postgres=providers.Singleton(PostgresRetriever, engine),
+            memory=providers.Singleton(InMemoryRetriever, memory_store),
+        ),
+        max_entries=settings.provided.retrieval_cache_entries,
     )
     job_queue = providers.Selector(
         settings.provided.storage,
@@ -155,23 +161,27 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(PostgresQuestionVectors, engine),
         memory=providers.Singleton(InMemoryQuestionVectors, memory_store),
     )
-    embedder = providers.Selector(
-        settings.provided.embedder,
-        local=providers.Singleton(
-            OnnxEmbedder,
-            settings.provided.onnx_model_dir,
-            batch_size=settings.provided.embedding_batch_size,
+    embedder = providers.Singleton(
+        CachingEmbedder,
+        providers.Selector(
+            settings.provided.embedder,
+            local=providers.Singleton(
+                OnnxEmbedder,
+                settings.provided.onnx_model_dir,
+                batch_size=settings.provided.embedding_batch_size,
+            ),
+            torch=providers.Singleton(
+                SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
+            ),
+            openai=providers.Singleton(
+                OpenAIEmbedder,
+                base_url=settings.provided.llm_base_url,
+                model=settings.provided.embedding_model,
+                api_key=settings.provided.llm_api_key,
+            ),
+            hashing=providers.Singleton(HashingEmbedder),
         ),
-        torch=providers.Singleton(
-            SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
-        ),
-        openai=providers.Singleton(
-            OpenAIEmbedder,
-            base_url=settings.provided.llm_base_url,
-            model=settings.provided.embedding_model,
-            api_key=settings.provided.llm_api_key,
-        ),
-        hashing=providers.Singleton(HashingEmbedder),
+        max_entries=settings.provided.query_cache_entries,
     )
     parser = providers.Singleton(
         RoutingDocumentParser,

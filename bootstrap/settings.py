@@ -29,6 +29,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     embedder: Literal["local", "torch", "openai", "hashing"] = "local"
     # Where the ONNX form of the local model is built once; unset: the user's cache dir.
     model_cache_dir: Path | None = None
+    # Query vectors kept (1.5 KiB each) and retrieval results kept (per workspace and query,
+    # until the workspace's documents change); 0 turns a cache off.
+    query_cache_entries: int = 4096
+    retrieval_cache_entries: int = 512
     llm: Literal["extractive", "openai"] = "extractive"
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -94,7 +94,7 @@ def test_the_setting_chooses_the_runtime(tmp_path: Path) -> None:
     def chosen(name: str) -> object:
         settings = make_settings(embedder=name, model_cache_dir=str(tmp_path))
         embedder = build_container(settings).embedder()
-        return type(embedder)
+        return type(embedder.inner)  # the query cache wraps it
 
     assert chosen("local") is OnnxEmbedder
     assert chosen("torch") is SentenceTransformerEmbedder
