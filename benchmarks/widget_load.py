@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="each load phase")
     parser.add_argument("--soak", type=float, default=60.0, help="RSS soak (600 = 10 min)")
     parser.add_argument("--profile", type=Path, help="py-spy the server under the crowd")
+    parser.add_argument(
+        "--env", action="append", default=[], help="CCGPT_X=value for the server (A/B runs)"
+    )
     args = parser.parse_args(argv)
     table = Table()
     base = Path(tempfile.mkdtemp(prefix="ccgpt-load-"))
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "CCGPT_RATE_LIMIT_IP": UNLIMITED,
         "CCGPT_RATE_LIMIT_EMBED": UNLIMITED,
         "CCGPT_RATE_LIMIT_WORKSPACE": UNLIMITED,
+        **dict(pair.split("=", 1) for pair in args.env),
     }
     try:
         with ccgpt_server(free_port(), env, base / "server.log") as server:
@@ -310,7 +314,15 @@ def run_phases(
         ("/api/v1/me", site.auth),
         (f"/widget/v1/config?key={site.key}", widget_headers),
     ):
+        small = args.profile.with_name(f"{args.profile.stem}-me.txt") if args.profile else None
+        spy = (
+            _profile(server.pid, small, args.seconds / 2)
+            if small and path == "/api/v1/me"
+            else None
+        )
         rate = asyncio.run(requests_per_second(server.port, path, headers, args.seconds / 2))
+        if spy is not None:
+            spy.wait()
         table.add(
             f"GET {path.split('?')[0]}: requests/s",
             f"{rate:.0f}/s ({rate / ceiling:.2f} of it)",
@@ -343,6 +355,16 @@ def run_phases(
         "-",
         "printed; no growth",
     )
+    embedding = RESULTS / "embedding.json"
+    if embedding.exists():
+        query = json.loads(embedding.read_text())
+        onnx, torch = query["OnnxEmbedder"], query["SentenceTransformerEmbedder"]
+        table.add(
+            "one query embedding (pytest-benchmark), median",
+            f"onnx {onnx:.2f} ms ({torch / onnx:.1f}x faster)",
+            f"torch {torch:.2f} ms",
+            "-",
+        )
     ingestion = RESULTS / "ingestion.json"
     if ingestion.exists():
         found = json.loads(ingestion.read_text())
