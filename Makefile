@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The local embedder's ONNX form, built once from the packaged weights (~30 s);
+	# without this step `ccgpt serve` builds it on first start.
+	$(BIN)/ccgpt prepare
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -44,6 +47,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pytest benchmarks --benchmark-only -p no:cacheprovider -s
 	$(BIN)/python -m benchmarks.search_latency
+	$(BIN)/python -m benchmarks.widget_load
 
 eval: $(STAMP)
 	$(BIN)/ccgpt eval benchmarks/support_corpus/questions.jsonl --corpus benchmarks/support_corpus/docs

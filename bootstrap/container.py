@@ -8,6 +8,8 @@ from adapters.inbound.orphan_sweeper import OrphanSweeper
 from adapters.inbound.retention_sweeper import RetentionSweeper
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
+from adapters.outbound.caching.embedder import CachingEmbedder
+from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
@@ -20,6 +22,7 @@ from adapters.outbound.memory.realtime import InMemoryRealtime
 from adapters.outbound.memory.socket_registry import InMemorySocketRegistry
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.onnx.embedder import OnnxEmbedder
 from adapters.outbound.openai.chat_model import OpenAIChatModel
 from adapters.outbound.openai.embedder import OpenAIEmbedder
 from adapters.outbound.openai.fallback import FallbackChatModel
@@ -132,10 +135,14 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(PostgresUnitOfWorkFactory, engine),
         memory=providers.Singleton(InMemoryUnitOfWorkFactory, memory_store),
     )
-    retriever = providers.Selector(
-        settings.provided.storage,
-        postgres=providers.Singleton(PostgresRetriever, engine),
-        memory=providers.Singleton(InMemoryRetriever, memory_store),
+    retriever = providers.Singleton(
+        CachingRetriever,
+        providers.Selector(
+            settings.provided.storage,
+            postgres=providers.Singleton(PostgresRetriever, engine),
+            memory=providers.Singleton(InMemoryRetriever, memory_store),
+        ),
+        max_entries=settings.provided.retrieval_cache_entries,
     )
     job_queue = providers.Selector(
         settings.provided.storage,
@@ -157,18 +164,27 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(PostgresQuestionVectors, engine),
         memory=providers.Singleton(InMemoryQuestionVectors, memory_store),
     )
-    embedder = providers.Selector(
-        settings.provided.embedder,
-        local=providers.Singleton(
-            SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
+    embedder = providers.Singleton(
+        CachingEmbedder,
+        providers.Selector(
+            settings.provided.embedder,
+            local=providers.Singleton(
+                OnnxEmbedder,
+                settings.provided.onnx_model_dir,
+                batch_size=settings.provided.embedding_batch_size,
+            ),
+            torch=providers.Singleton(
+                SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
+            ),
+            openai=providers.Singleton(
+                OpenAIEmbedder,
+                base_url=settings.provided.llm_base_url,
+                model=settings.provided.embedding_model,
+                api_key=settings.provided.llm_api_key,
+            ),
+            hashing=providers.Singleton(HashingEmbedder),
         ),
-        openai=providers.Singleton(
-            OpenAIEmbedder,
-            base_url=settings.provided.llm_base_url,
-            model=settings.provided.embedding_model,
-            api_key=settings.provided.llm_api_key,
-        ),
-        hashing=providers.Singleton(HashingEmbedder),
+        max_entries=settings.provided.query_cache_entries,
     )
     parser = providers.Singleton(
         RoutingDocumentParser,

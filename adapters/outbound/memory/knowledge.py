@@ -7,6 +7,7 @@ import math
 import re
 import uuid
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -292,6 +293,19 @@ class InMemoryRetriever:
                 scored.append((score, doc, chunk))
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
         return [_found(doc, chunk, score) for score, doc, chunk in scored[:limit]]
+
+    async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
+        """Everything a result is made of: any change to a document or its chunks shows."""
+        return hash(
+            tuple(
+                sorted(
+                    (str(doc_id), repr(doc), tuple(str(c.id) for c in chunks))
+                    for (ws, doc_id), doc in self._store.documents.items()
+                    if ws == workspace_id
+                    for chunks in [self._store.chunks.get((ws, doc_id), [])]
+                )
+            )
+        )
 
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
         bags = [_words(chunk) for _, chunk in self._chunks(workspace_id)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import text
@@ -79,6 +80,17 @@ _MATCHING = text(
 )
 
 
+# What the retrieval cache compares: any change to a document row (a new xmin), an added or
+# deleted document, or a new chunk count changes it. Chunks change only with their document.
+_VERSION = text(
+    """
+    SELECT count(*) AS documents, coalesce(sum(chunk_count), 0) AS chunks,
+           max(updated_at) AS updated, coalesce(sum(xmin::text::bigint), 0) AS rows
+    FROM documents WHERE workspace_id = :ws
+    """
+)
+
+
 class FrequencyCache:
     """Document frequencies per (workspace, term) for a few minutes: counting a common term
     in a large workspace visits thousands of rows, and an IDF a little stale barely moves
@@ -139,6 +151,12 @@ class PostgresRetriever:
             params = {"ws": workspace_id, "q": " | ".join(safe), "n": limit}
             rows = (await conn.execute(_MATCHING, params)).all()
         return [_found(row) for row in rows]
+
+    async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
+        async with outage_translated(), self._engine.begin() as conn:
+            await scope_transaction(conn, workspace_id)
+            row = (await conn.execute(_VERSION, {"ws": workspace_id})).one()
+        return tuple(row)
 
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
         frequency: dict[str, int] = {}
