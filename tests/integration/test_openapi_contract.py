@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import time
+import uuid
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ SITE = "https://shop.example.com"
 # Valid input the server refuses for what the workspace holds, not for its shape: a 402 is
 # the plan's quota, which a fuzzer's sign-ups and uploads reach.
 ACCEPTED = ["2xx", "3xx", "401", "402", "403", "404", "409", "429"]
+REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 
 
 @dataclass
@@ -104,7 +106,11 @@ def prepared(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def api_schema(prepared: Prepared) -> Any:
     config = SchemathesisConfig.from_dict(
         {
-            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ACCEPTED},
+                # API.md: a message over 4,000 characters gets 413 (or 422).
+                "negative_data_rejection": {"expected-statuses": REFUSED},
+            },
             # Credentials are the test's to give (below), not the generator's to invent; and
             # an unknown query parameter is ignored, as HTTP servers do, not refused.
             "generation": {"with-security-parameters": False, "allow-extra-parameters": False},
@@ -113,14 +119,22 @@ def api_schema(prepared: Prepared) -> Any:
     return schemathesis.openapi.from_url(f"{prepared.url}/schema/openapi.json", config=config)
 
 
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return value is not None
+
+
 def credentials(case: Any, prepared: Prepared) -> dict[str, str]:
     """What a real caller of this operation sends: its credentials, from an allowed page."""
     path = case.operation.path
     if path.startswith("/api/v1/"):
         return {"Authorization": f"Bearer {prepared.bearer}"}
     if path.startswith("/widget/v1/") and not path.endswith("widget.js"):
-        if "session_id" in (case.path_parameters or {}):
-            case.path_parameters["session_id"] = prepared.session_id
+        if _is_uuid((case.path_parameters or {}).get("session_id")):
+            case.path_parameters["session_id"] = prepared.session_id  # a real one, not a 404
         return {
             "X-Embed-Key": prepared.embed_key,
             "X-Session-Token": prepared.session_token,
@@ -133,6 +147,8 @@ def credentials(case: Any, prepared: Prepared) -> dict[str, str]:
 # well formed: a window whose `from` is after `to` (or too long for its interval), and an
 # upload whose bytes are no document (the type is sniffed from the content).
 CROSS_FIELD = {"from", "to", "interval"}
+# ... and a retried question's id with no conversation (session_id null) to look it up in.
+RETRY_ID = {"client_message_id"}
 
 
 def refused_for_meaning(case: Any, response: Any) -> bool:
@@ -141,7 +157,7 @@ def refused_for_meaning(case: Any, response: Any) -> bool:
     if response.status_code != 422:
         return False
     fields = {error["field"] for error in response.json().get("errors", [])}
-    return bool(fields) and fields <= CROSS_FIELD
+    return bool(fields) and (fields <= CROSS_FIELD or fields == RETRY_ID)
 
 
 def counted_in_utf16(case: Any) -> bool:

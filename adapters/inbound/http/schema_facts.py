@@ -122,6 +122,10 @@ PROPERTIES: dict[tuple[str, str], dict[str, Any]] = {
         "minLength": 1,
     },
     ("ChatBody", "session_id"): {"description": "Continue this conversation; left out: a new one."},
+    ("ChatBody", "client_message_id"): {
+        "description": "The client's id for the question, with its `session_id` (422 "
+        "without one): re-sending it returns the first answer, counted once."
+    },
     ("AgentMessageBody", "text"): _MESSAGE,
     ("WidgetMessageBody", "text"): _MESSAGE,
     ("*", "client_message_id"): {
