@@ -6,20 +6,37 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
+# axe-core for the console's accessibility checks in the browser tests: pinned, checked
+# against the registry's integrity hash, kept out of git (inside .venv).
+AXE_VERSION := 4.10.3
+AXE_SHA512  := Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg==
+AXE_DIR     := $(VENV)/axe-core
+AXE         := $(AXE_DIR)/axe.min.js
+
 .PHONY: install run test lint format bench eval clean
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
+
+$(AXE):
+	mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	test "$$(openssl dgst -sha512 -binary $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz | base64 -w0)" = "$(AXE_SHA512)"
+	tar -xzf $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz -C $(AXE_DIR) --strip-components=1 package/axe.min.js
+	rm $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The local embedder's ONNX form, built once from the packaged weights (~30 s);
+	# without this step `ccgpt serve` builds it on first start.
+	$(BIN)/ccgpt prepare
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/ccgpt serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -30,6 +47,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pytest benchmarks --benchmark-only -p no:cacheprovider -s
 	$(BIN)/python -m benchmarks.search_latency
+	$(BIN)/python -m benchmarks.widget_load
 
 eval: $(STAMP)
 	$(BIN)/ccgpt eval benchmarks/support_corpus/questions.jsonl --corpus benchmarks/support_corpus/docs \

@@ -11,13 +11,20 @@ from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.conversations import Message
 from domain.errors import found
+from domain.ids import MessageId
 
 
 class AnswerRecorder:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, realtime: Realtime) -> None:
         self._uow, self._clock, self._realtime = uow, clock, realtime
 
-    async def record(self, question: Message, draft: Draft, latency_ms: int) -> Message | None:
+    async def record(
+        self,
+        question: Message,
+        draft: Draft,
+        latency_ms: int,
+        answer_id: MessageId | None = None,
+    ) -> Message | None:
         """The stored answer (this one, or the one that won); None when a person holds
         the conversation."""
         workspace_id, session_id = question.workspace_id, question.session_id
@@ -33,6 +40,7 @@ class AnswerRecorder:
                 question,
                 draft.text,
                 self._clock.now(),
+                message_id=answer_id,
                 sources=draft.sources,
                 confidence=draft.confidence,
                 action=draft.action,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from application.ports.chat_model import ChatAnswer, Passage
@@ -12,6 +13,7 @@ from domain.passage_safety import has_link, scrub
 from domain.sentences import split_sentences
 
 SNIPPET_CHARS = 240
+CITATION = re.compile(r"\[(\d{1,6}(?:\s*,\s*\d{1,6})*)\]")
 DEFAULT_NO_ANSWER = (
     "I'm sorry, I couldn't find that in our help articles. "
     "Could you rephrase it, or would you like to talk to a person?"
@@ -74,3 +76,14 @@ def snippet(text: str) -> str:
     if len(flat) <= SNIPPET_CHARS:
         return flat
     return flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def parse_citations(text: str, passage_count: int) -> list[int]:
+    """Passage numbers cited as [n] (or [n, m]) that exist, in order of first use."""
+    cited: list[int] = []
+    for match in CITATION.finditer(text):
+        for raw in match.group(1).split(","):
+            number = int(raw)
+            if 1 <= number <= passage_count and number not in cited:
+                cited.append(number)
+    return cited

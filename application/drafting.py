@@ -1,17 +1,33 @@
 """How an answer is drafted: retrieve passages for the question (with its context), decide
 whether they ground an answer, let the chat model write it, and keep it only if it cites
-what it used. Nothing is stored here."""
+what it used. Nothing is stored here.
+
+With `on_text`, the answer streams: the model's deltas are released a sentence at a time,
+each sentence scrubbed first (the scrub is sentence by sentence, so streaming shows the
+visitor nothing the whole answer would not), and the released text is the answer."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from application.answering import AnswerPolicy, passages_of, retrieval_query, sources_of
-from application.ports.chat_model import ChatModel, ChatRequest, Turn
+from application.answering import (
+    AnswerPolicy,
+    parse_citations,
+    passages_of,
+    retrieval_query,
+    sources_of,
+)
+from application.ports.chat_model import ChatAnswer, ChatModel, ChatRequest, Passage, Turn
 from application.search import HybridSearch
 from domain.conversations import Action, Message, Source
 from domain.ids import WorkspaceId
 from domain.passage_safety import scrub
+
+TextSink = Callable[[str], Awaitable[None]]
+# A sentence is released once its end is followed by more text: ". ", "? ", "!\n" ...
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +44,12 @@ class Drafting:
         self._search, self._model, self._policy = search, model, policy
 
     async def draft(
-        self, workspace_id: WorkspaceId, question: str, history: list[Message], no_answer: str
+        self,
+        workspace_id: WorkspaceId,
+        question: str,
+        history: list[Message],
+        no_answer: str,
+        on_text: TextSink | None = None,
     ) -> Draft:
         query = retrieval_query(question, history)
         found = await self._search.search(workspace_id, query, self._policy.top_k)
@@ -37,11 +58,38 @@ class Drafting:
             return Draft(no_answer, [], confidence, Action.NO_ANSWER, None)
         passages = passages_of(found)
         turns = [Turn(m.role.value, m.text) for m in history[-self._policy.history_turns :]]
-        answer = await self._model.answer(ChatRequest(question, passages, turns))
-        # A model can be talked into repeating what a poisoned passage says: scrub it too.
-        answer = replace(answer, text=scrub(answer.text, [p.text for p in passages]))
+        request = ChatRequest(question, passages, turns)
+        if on_text is None:
+            answer = await self._model.answer(request)
+            # A model can be talked into repeating what a poisoned passage says: scrub it too.
+            answer = replace(answer, text=scrub(answer.text, [p.text for p in passages]))
+        else:
+            answer = await self._streamed(request, passages, on_text)
         if not answer.text.strip() or not answer.cited:
             # Nothing left, or an answer that cites no passage: it is not grounded.
             return Draft(no_answer, [], confidence, Action.NO_ANSWER, answer.model)
         sources = sources_of(answer, passages)
         return Draft(answer.text, sources, confidence, Action.ANSWERED, answer.model)
+
+    async def _streamed(
+        self, request: ChatRequest, passages: list[Passage], on_text: TextSink
+    ) -> ChatAnswer:
+        sources = [p.text for p in passages]
+        released: list[str] = []
+        pending = ""
+
+        async def release(sentence: str) -> None:
+            clean = scrub(sentence, sources)
+            if clean.strip():
+                released.append(clean)
+                await on_text(clean)
+
+        async for delta in self._model.stream(request):
+            pending += delta
+            *complete, pending = _SENTENCE_END.split(pending)
+            for sentence in complete:
+                await release(sentence + " ")
+        if pending.strip():
+            await release(pending)
+        text = "".join(released)
+        return ChatAnswer(text, parse_citations(text, len(passages)), self._model.name)

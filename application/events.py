@@ -83,10 +83,23 @@ class HandoffChanged(_ConversationEvent):
     """A person took the conversation over (`state` true) or gave it back to the bot."""
 
     state: bool
+    seq: int = 0  # the conversation's last message number when it changed hands
 
     @classmethod
     def of(cls, conversation: Conversation) -> HandoffChanged:
-        return cls(conversation.workspace_id, conversation.id, not conversation.bot_answers)
+        return cls(
+            conversation.workspace_id,
+            conversation.id,
+            not conversation.bot_answers,
+            conversation.message_count,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged(_ConversationEvent):
+    """The visitor's first socket of the session opened (`online`), or its last closed."""
+
+    online: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +108,7 @@ class AnswerDelta(_ConversationEvent):
 
     message_id: MessageId
     delta: str
+    seq: int  # the number the answer will have once stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +129,7 @@ Event = (
     | ConversationStarted
     | TypingChanged
     | HandoffChanged
+    | PresenceChanged
     | AnswerDelta
     | AccessChanged
 )
@@ -123,6 +138,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationStarted,
     TypingChanged,
     HandoffChanged,
+    PresenceChanged,
     AnswerDelta,
     AccessChanged,
 )

@@ -50,15 +50,21 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
+    """`newest_first` walks the same keyset backwards; a cursor continues in the order of
+    the request it is used with."""
+
     limit: int = DEFAULT_LIMIT
     after: Cursor | None = None
+    newest_first: bool = False
 
     @classmethod
-    def parse(cls, limit: int | None, cursor: str | None) -> PageRequest:
+    def parse(
+        cls, limit: int | None, cursor: str | None, *, newest_first: bool = False
+    ) -> PageRequest:
         size = DEFAULT_LIMIT if limit is None else limit
         if not 1 <= size <= MAX_LIMIT:
             raise ValidationFailed.on("limit", f"must be between 1 and {MAX_LIMIT}")
-        return cls(size, Cursor.decode(cursor) if cursor else None)
+        return cls(size, Cursor.decode(cursor) if cursor else None, newest_first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,11 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from adapters.inbound.console.controller import ConsoleController
+from adapters.inbound.console.session import ConsoleSessionController
+from adapters.inbound.http.api_docs import DocumentJsonPlugin, OfflineSwaggerPlugin, docs_handlers
 from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
 from adapters.inbound.http.controllers.analytics import AnalyticsController
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
@@ -31,7 +32,6 @@ from adapters.inbound.http.dependencies import dependencies
 from adapters.inbound.http.problems import problem_details_plugin
 from adapters.inbound.http.query_guard import QueryStringGuard
 from adapters.inbound.http.request_body import ApiRequest
-from adapters.inbound.http.sockets import SocketCounter
 from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
 from bootstrap.container import Container, build_container, start, stop
@@ -93,6 +93,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             widget_socket,
             dashboard_socket,
             PrometheusController,
+            ConsoleController,
+            ConsoleSessionController,
+            *docs_handlers(),
         ],
         dependencies=dependencies(container),
         plugins=[problem_details_plugin()],
@@ -111,7 +114,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 "settings": settings,
                 "trusted_proxies": settings.trusted_networks(),
                 "own_origins": settings.own_origin_list(),
-                "socket_counter": SocketCounter(),
             }
         ),
         request_max_body_size=settings.max_json_body_kb * 1024,
@@ -122,25 +124,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 def openapi_config() -> OpenAPIConfig:
+    """The document is completed by `DocumentJsonPlugin` (adapters/inbound/http/api_docs.py);
+    Swagger UI is served from the app's own assets, at /schema and /schema/swagger."""
     return OpenAPIConfig(
         title="CustomerCareGPT",
         version="1.0.0",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-        components=Components(
-            security_schemes={
-                "bearer": SecurityScheme(
-                    type="http",
-                    scheme="bearer",
-                    description="A user access JWT or a workspace secret key (ccgpt_sk_...)",
-                ),
-                "embed_key": SecurityScheme(
-                    type="apiKey",
-                    name="key",
-                    security_scheme_in="query",
-                    description="An embed code's public key (ccgpt_pk_...), or X-Embed-Key",
-                ),
-            }
-        ),
-        security=[{"bearer": []}],
+        render_plugins=[DocumentJsonPlugin(), OfflineSwaggerPlugin(path=["/", "/swagger"])],
     )

@@ -8,6 +8,8 @@ from adapters.inbound.orphan_sweeper import OrphanSweeper
 from adapters.inbound.retention_sweeper import RetentionSweeper
 from adapters.inbound.worker import IngestionWorker
 from adapters.outbound.argon2.password_hasher import Argon2PasswordHasher
+from adapters.outbound.caching.embedder import CachingEmbedder
+from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
 from adapters.outbound.jwt.token_issuer import PyJWTTokenIssuer
 from adapters.outbound.memory.analytics import InMemoryAnalyticsReadModel
@@ -17,8 +19,10 @@ from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriev
 from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.memory.realtime import InMemoryRealtime
+from adapters.outbound.memory.socket_registry import InMemorySocketRegistry
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
+from adapters.outbound.onnx.embedder import OnnxEmbedder
 from adapters.outbound.openai.chat_model import OpenAIChatModel
 from adapters.outbound.openai.embedder import OpenAIEmbedder
 from adapters.outbound.openai.fallback import FallbackChatModel
@@ -35,6 +39,7 @@ from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.realtime import RedisRealtime
 from adapters.outbound.redis.resilient import ResilientRateLimiter
+from adapters.outbound.redis.socket_registry import RedisSocketRegistry
 from adapters.outbound.rerank.http_reranker import HttpReranker
 from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from adapters.outbound.system.clock import SystemClock
@@ -59,6 +64,7 @@ from application.use_cases.change_member_role import ChangeMemberRole
 from application.use_cases.change_plan import ChangePlan
 from application.use_cases.change_retention import ChangeRetention
 from application.use_cases.check_readiness import CheckReadiness
+from application.use_cases.check_widget_origin import CheckWidgetOrigin
 from application.use_cases.create_api_key import CreateApiKey
 from application.use_cases.create_embed_code import CreateEmbedCode
 from application.use_cases.delete_document import DeleteDocument
@@ -137,10 +143,14 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(PostgresUnitOfWorkFactory, engine),
         memory=providers.Singleton(InMemoryUnitOfWorkFactory, memory_store),
     )
-    retriever = providers.Selector(
-        settings.provided.storage,
-        postgres=providers.Singleton(PostgresRetriever, engine),
-        memory=providers.Singleton(InMemoryRetriever, memory_store),
+    retriever = providers.Singleton(
+        CachingRetriever,
+        providers.Selector(
+            settings.provided.storage,
+            postgres=providers.Singleton(PostgresRetriever, engine),
+            memory=providers.Singleton(InMemoryRetriever, memory_store),
+        ),
+        max_entries=settings.provided.retrieval_cache_entries,
     )
     job_queue = providers.Selector(
         settings.provided.storage,
@@ -162,18 +172,27 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(PostgresQuestionVectors, engine),
         memory=providers.Singleton(InMemoryQuestionVectors, memory_store),
     )
-    embedder = providers.Selector(
-        settings.provided.embedder,
-        local=providers.Singleton(
-            SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
+    embedder = providers.Singleton(
+        CachingEmbedder,
+        providers.Selector(
+            settings.provided.embedder,
+            local=providers.Singleton(
+                OnnxEmbedder,
+                settings.provided.onnx_model_dir,
+                batch_size=settings.provided.embedding_batch_size,
+            ),
+            torch=providers.Singleton(
+                SentenceTransformerEmbedder, batch_size=settings.provided.embedding_batch_size
+            ),
+            openai=providers.Singleton(
+                OpenAIEmbedder,
+                base_url=settings.provided.llm_base_url,
+                model=settings.provided.embedding_model,
+                api_key=settings.provided.llm_api_key,
+            ),
+            hashing=providers.Singleton(HashingEmbedder),
         ),
-        openai=providers.Singleton(
-            OpenAIEmbedder,
-            base_url=settings.provided.llm_base_url,
-            model=settings.provided.embedding_model,
-            api_key=settings.provided.llm_api_key,
-        ),
-        hashing=providers.Singleton(HashingEmbedder),
+        max_entries=settings.provided.query_cache_entries,
     )
     parser = providers.Singleton(
         RoutingDocumentParser,
@@ -241,6 +260,11 @@ class Container(containers.DeclarativeContainer):
             local_rate_limiter,
             redis_breaker,
         ),
+    )
+    socket_registry = providers.Selector(
+        settings.provided.shared_state,
+        memory=providers.Singleton(InMemorySocketRegistry),
+        redis=providers.Singleton(RedisSocketRegistry, settings.provided.redis_url, redis_breaker),
     )
     # With Redis, events cross processes (and degrade to this one while Redis is down);
     # without it, every socket must be held by this process.
@@ -342,6 +366,7 @@ class Container(containers.DeclarativeContainer):
     rotate_embed_key = providers.Factory(RotateEmbedKey, uow, clock, realtime)
     delete_embed_code = providers.Factory(DeleteEmbedCode, uow, realtime)
     open_widget = providers.Factory(OpenWidget, uow)
+    check_widget_origin = providers.Singleton(CheckWidgetOrigin, uow)
     start_widget_session = providers.Factory(
         StartWidgetSession,
         uow,
@@ -410,7 +435,7 @@ async def stop(container: Container) -> None:
     """Closes what the container opened, the database last."""
     closables = [container.embedder(), container.realtime(), container.reranker()]
     if container.settings().redis_url:
-        closables.append(container.redis_breaker())
+        closables += [container.socket_registry(), container.redis_breaker()]
     for closable in closables:
         close = getattr(closable, "aclose", None)
         if close is not None:

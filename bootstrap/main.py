@@ -23,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     worker = commands.add_parser("worker", help="run ingestion workers only (scale-out)")
     worker.add_argument("--concurrency", type=int, default=None)
     commands.add_parser("migrate", help="apply database migrations and exit")
+    commands.add_parser(
+        "prepare", help="build the local embedding model's ONNX form now (else: at first start)"
+    )
     evaluation = commands.add_parser("eval", help="compare hybrid, vector and keyword retrieval")
     evaluation.add_argument(
         "questions", type=Path, nargs="?", help='JSONL of {"question", "document"}'
@@ -59,7 +62,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.answers,
             )
         )
+    if args.command == "prepare":
+        return asyncio.run(_prepare(settings))
     return _migrate(settings)
+
+
+async def _prepare(settings: Settings) -> int:
+    """Builds (and checks) the ONNX model where `ccgpt serve` will look for it."""
+    if settings.embedder != "local":
+        print(f"CCGPT_EMBEDDER={settings.embedder}: nothing to prepare", flush=True)
+        return 0
+    from adapters.outbound.onnx.embedder import OnnxEmbedder
+
+    embedder = OnnxEmbedder(settings.onnx_model_dir)
+    await embedder.warm_up()
+    await embedder.aclose()
+    print(f"local embedder ready in {settings.onnx_model_dir}", flush=True)
+    return 0
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
@@ -84,6 +103,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     print(f"CustomerCareGPT listening on http://{host}:{port}", flush=True)
     print(f"  data:     {settings.data_dir.resolve()}", flush=True)
     print(f"  database: {database}", flush=True)
+    print(f"  console:  http://{host}:{port}/console", flush=True)
     print(f"  docs:     http://{host}:{port}/schema", flush=True)
     # The client address is ours to derive (CCGPT_TRUSTED_PROXIES), never uvicorn's: its
     # default would believe X-Forwarded-For from any local peer.

@@ -24,7 +24,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: str | None = None
-    embedder: Literal["local", "openai", "hashing"] = "local"
+    # local: all-MiniLM-L6-v2 on onnxruntime; torch: the same model on sentence-transformers
+    # (the reference the ONNX vectors are checked against; ~4x slower per query).
+    embedder: Literal["local", "torch", "openai", "hashing"] = "local"
+    # Where the ONNX form of the local model is built once; unset: the user's cache dir.
+    model_cache_dir: Path | None = None
+    # Query vectors kept (1.5 KiB each) and retrieval results kept (per workspace and query,
+    # until the workspace's documents change); 0 turns a cache off.
+    query_cache_entries: int = 4096
+    retrieval_cache_entries: int = 512
     llm: Literal["extractive", "openai"] = "extractive"
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -59,6 +67,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ws_idle_timeout_seconds: float = 300.0
     ws_max_frame_bytes: int = 16 * 1024
     ws_max_sockets_per_session: int = 5
+    ws_max_sockets_per_ip: int = 50
+    ws_max_sockets_per_embed_code: int = 5000
+    ws_max_sockets_per_member: int = 10
     # Open sockets re-check their credential this often (and at once on a revocation).
     ws_recheck_seconds: float = 30.0
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
@@ -122,6 +133,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def shared_state(self) -> Literal["redis", "memory"]:
         """Where rate limits and realtime events live: Redis when configured, else here."""
         return "redis" if self.redis_url else "memory"
+
+    @property
+    def onnx_model_dir(self) -> Path:
+        cache = (
+            self.model_cache_dir
+            or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "customercaregpt"
+        )
+        return cache / "all-MiniLM-L6-v2-onnx"
 
     @property
     def embedded_database(self) -> bool:

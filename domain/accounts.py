@@ -42,7 +42,7 @@ def clean_name(raw: str, field_name: str) -> str:
     name = unicodedata.normalize("NFC", _CONTROL.sub("", raw)).strip()
     if not name:
         raise ValidationFailed.on(field_name, "must not be empty")
-    if len(name) > NAME_MAX:
+    if max(len(raw), len(name)) > NAME_MAX:  # as sent, the length a client counts
         raise ValidationFailed.on(field_name, f"must be at most {NAME_MAX} characters")
     return name
 

@@ -41,9 +41,10 @@ class Action(StrEnum):
 
 
 def clean_message(raw: str) -> str:
-    """Visitor or agent text: control characters stripped, length capped, otherwise as sent."""
+    """Visitor or agent text: control characters stripped, length capped (as sent, so the
+    limit is the one a client counts), otherwise as sent."""
     text = _CONTROL.sub("", raw.replace("\r\n", "\n"))
-    if len(text) > MAX_MESSAGE_CHARS:
+    if len(raw) > MAX_MESSAGE_CHARS:
         raise PayloadTooLarge(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
     if not text.strip():
         raise ValidationFailed.on("text", "must not be empty")
@@ -140,12 +141,21 @@ class Conversation:
     def bot_answers(self) -> bool:
         return self.status is ConversationStatus.BOT
 
-    def post(self, role: Role, text: str, now: datetime, **details: Any) -> Message:
-        """A new message of this conversation, counted in it; `details` are Message fields."""
+    def post(
+        self,
+        role: Role,
+        text: str,
+        now: datetime,
+        message_id: MessageId | None = None,
+        **details: Any,
+    ) -> Message:
+        """A new message of this conversation, counted in it; `details` are Message fields.
+        `message_id` when the id was announced before the message existed (a streamed
+        answer's tokens carry it)."""
         self.message_count += 1
         self.last_message_at = now
         return Message(
-            MessageId(new_uuid()),
+            message_id or MessageId(new_uuid()),
             self.workspace_id,
             self.id,
             role,
@@ -172,6 +182,11 @@ class Conversation:
     def answer(self, question: Message, text: str, now: datetime, **details: Any) -> Message:
         """The bot's reply to `question` (sources, confidence, action ... as details)."""
         return self.post(Role.ASSISTANT, text, now, reply_to=question.id, **details)
+
+    @property
+    def next_seq(self) -> int:
+        """The number the next message of this conversation will get."""
+        return self.message_count + 1
 
     def take_over(self, agent: UserId | None) -> None:
         if self.status is ConversationStatus.CLOSED:

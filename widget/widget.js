@@ -347,7 +347,9 @@
   /** One call; resolves with the JSON body (or null). opts: {body, token, timeoutMs}. */
   function request(method, path, opts) {
     var o = opts || {};
-    var headers = { Accept: "application/json" };
+    // o.onToken: ask for the answer as server-sent events, and hear each piece as it comes.
+    var streaming = !!o.onToken && typeof ReadableStream === "function" && typeof TextDecoder === "function";
+    var headers = { Accept: streaming ? "text/event-stream, application/json" : "application/json" };
     var init = { method: method, mode: "cors", credentials: "omit", headers: headers };
     if (o.body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -365,6 +367,10 @@
     var url = BASE + path + "?key=" + encodeURIComponent(KEY);
     return fetch(url, init)
       .then(function (res) {
+        var type = res.headers.get("Content-Type") || "";
+        if (streaming && res.ok && res.body && type.indexOf("text/event-stream") === 0) {
+          return readEvents(res.body, o.onToken);
+        }
         return res.text().then(function (raw) {
           var data = null;
           if (raw) {
@@ -384,6 +390,58 @@
       .finally(function () {
         clearTimeout(timer);
       });
+  }
+
+  /**
+   * Reads server-sent events: `token` data goes to onToken as it arrives; the `message`
+   * event's data is the answer; an `error` event rejects like an HTTP error would.
+   */
+  function readEvents(body, onToken) {
+    var reader = body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    return new Promise(function (resolve, reject) {
+      function handle(block) {
+        var kind = "message";
+        var data = "";
+        block.split(/\r?\n/).forEach(function (line) {
+          if (line.indexOf("event:") === 0) kind = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+        });
+        if (!data) return false;
+        var parsed = null;
+        try {
+          parsed = JSON.parse(data);
+        } catch (e) {
+          return false;
+        }
+        if (kind === "token") onToken(parsed);
+        else if (kind === "message") resolve(parsed);
+        else if (kind === "error") reject(new ApiError(500, parsed));
+        return kind === "message" || kind === "error";
+      }
+      function pump() {
+        reader.read().then(function (chunk) {
+          if (chunk.done) {
+            reject(new ApiError(0, null)); // ended without its answer
+            return;
+          }
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var blocks = buffer.split(/\r?\n\r?\n/);
+          buffer = blocks.pop();
+          for (var i = 0; i < blocks.length; i++) {
+            if (handle(blocks[i])) {
+              reader.cancel().catch(function () {});
+              return;
+            }
+          }
+          pump();
+        }, function () {
+          reject(new ApiError(0, null));
+        });
+      }
+      pump();
+    });
   }
 
   function positiveInt(value) {
@@ -408,9 +466,14 @@
     };
   }
 
-  /** The embed code's settings, checked field by field: anything odd keeps its default. */
+  /** The config from the server: a body that is not an object is a bad gateway. */
   function readConfig(raw) {
     if (!raw || typeof raw !== "object") throw new ApiError(502, null);
+    return normaliseConfig(raw);
+  }
+
+  /** The embed code's settings, checked field by field: anything odd keeps its default. */
+  function normaliseConfig(raw) {
     var cfg = {};
     Object.keys(DEFAULTS).forEach(function (name) {
       cfg[name] = DEFAULTS[name];
@@ -522,10 +585,16 @@
       config: function () {
         return request("GET", "/widget/v1/config").then(readConfig);
       },
-      sendMessage: function (text, clientMessageId) {
+      /** onToken(piece): hears the answer as it is written (server-sent events). */
+      sendMessage: function (text, clientMessageId, onToken) {
         return withSession(function (s) {
           var body = { text: text, client_message_id: clientMessageId };
-          return request("POST", sessionPath(s, "/messages"), { body: body, token: s.session_token, timeoutMs: 90000 });
+          return request("POST", sessionPath(s, "/messages"), {
+            body: body,
+            token: s.session_token,
+            timeoutMs: 90000,
+            onToken: onToken
+          });
         }, { create: true, goneOn404: true });
       },
       history: function () {
@@ -1238,9 +1307,11 @@
 
   var socket = createSocket({
     url: function (s) {
+      // With the last message number seen: what was said meanwhile comes first, once.
       return BASE.replace(/^http/, "ws") + "/widget/v1/ws?key=" + encodeURIComponent(KEY) +
         "&session_id=" + encodeURIComponent(s.session_id) +
-        "&session_token=" + encodeURIComponent(s.session_token);
+        "&session_token=" + encodeURIComponent(s.session_token) +
+        (seen.lastSeq > 0 ? "&after=" + seen.lastSeq : "");
     },
     keepTrying: function () {
       return store.open; // else when the panel next opens
@@ -1305,6 +1376,12 @@
 
   /** Puts a message on screen once. item: {id, role, text, sources, action}; opts.into. */
   function showMessage(item, opts) {
+    var streamed = hasId(item.id) ? streams[item.id] : null;
+    if (streamed) {
+      view.removeGroup(streamed.group); // the answer as it was written gives way to the whole
+      delete streams[item.id];
+    }
+    noteSeq(item.seq);
     var role = item.role === "visitor" || item.role === "agent" ? item.role : "assistant";
     var answer = role === "assistant";
     var group = view.message({ id: item.id, role: role, text: item.text, sources: item.sources }, {
@@ -1348,6 +1425,7 @@
     var text = store.clip(str(raw).trim());
     if (!text || store.sending || store.fatal) return false;
     var pending = store.addPending(text);
+    seen.ownQuestions[pending.id] = true; // other tabs show it from the socket; this one has it
     pending.group = showMessage({ role: "visitor", text: text }, { into: "live" });
     deliver(pending);
     return true;
@@ -1358,7 +1436,7 @@
     view.typing({ shown: !store.handoff, from: "assistant" }); // a person, not the bot, answers during a handoff
     stopTyping();
     if (!socket.live()) connectSocket({ sending: true }); // this one goes over HTTP; an idle socket comes back for the next
-    var outcome = socket.live() ? askOverSocket(pending) : http.sendMessage(pending.text, pending.id);
+    var outcome = socket.live() ? askOverSocket(pending) : http.sendMessage(pending.text, pending.id, streamPiece);
     outcome.then(function (reply) {
       store.settle(pending);
       store.set({ sending: false });
@@ -1407,7 +1485,7 @@
       w.fallBack = function () {
         // The same text and client_message_id: the server answers a retry once.
         settle();
-        resolve(http.sendMessage(pending.text, pending.id));
+        resolve(http.sendMessage(pending.text, pending.id, streamPiece));
       };
       store.set({ awaiting: w });
       w.timer = setTimeout(w.fallBack, REPLY_WAIT_MS);
@@ -1435,14 +1513,41 @@
       role: "assistant",
       text: text,
       sources: reply.sources,
-      action: action
+      action: action,
+      seq: reply.seq
     }, { into: "live" });
   }
 
-  function showAgent(id, text) {
+  function showAgent(id, text, seq) {
     if (hasId(id) && !store.hasSeen(id) && str(text)) {
-      showMessage({ id: id, role: "agent", text: text }, { into: "live" });
+      showMessage({ id: id, role: "agent", text: text, seq: seq }, { into: "live" });
     }
+  }
+
+  // --- answers as they are written, and what this page has seen ------------------
+
+  var streams = {}; // message_id -> {group, bubble, text}: answers still being written
+  var seen = { lastSeq: 0, ownQuestions: {} };
+
+  function noteSeq(seq) {
+    if (typeof seq === "number" && seq > seen.lastSeq) seen.lastSeq = seq;
+  }
+
+  /** A piece of an answer (a socket `token` frame or a server-sent event). */
+  function streamPiece(t) {
+    if (!t || !hasId(t.message_id) || store.hasSeen(t.message_id) || typeof t.delta !== "string") return;
+    var s = streams[t.message_id];
+    if (!s) {
+      view.typing({ shown: false });
+      var group = view.message({ role: "assistant", text: "" }, { into: "live" });
+      var bubble = group.querySelector("[data-ccgpt=message]");
+      // Not a message yet: the whole one (with its sources) takes its place when it comes.
+      if (bubble) bubble.setAttribute("data-ccgpt", "streaming");
+      s = streams[t.message_id] = { group: group, bubble: bubble, text: "" };
+    }
+    s.text += t.delta;
+    if (s.bubble) s.bubble.textContent = s.text;
+    view.scrollToEnd();
   }
 
   // --- history (kept across reloads) and polling for a person's replies ---------
@@ -1475,9 +1580,10 @@
       if (store.hasSeen(it.id)) return;
       var text = str(it.text);
       if (text) {
-        showMessage({ id: it.id, role: it.role, text: text, sources: it.sources, action: it.action }, { into: "history" });
+        showMessage({ id: it.id, role: it.role, text: text, sources: it.sources, action: it.action, seq: it.seq }, { into: "history" });
       } else {
         store.see(it.id); // the bot's silent turn during a handoff
+        noteSeq(it.seq);
       }
       if (it.action === "handoff" && !noticeShown) {
         view.notice(T.handoffNotice, { kind: "handoff", into: "history" });
@@ -1534,13 +1640,23 @@
       });
     } else if (f.type === "typing") {
       frameTyping({ on: f.state === true, from: f.from });
+    } else if (f.type === "token") {
+      streamPiece(f);
+    } else if (f.type === "ping") {
+      socket.send({ type: "pong" }); // the server checks that quiet sockets are alive
     } else if (f.type === "message") {
-      var reply = { message_id: f.message_id, answer: f.text, sources: f.sources, confidence: f.confidence, action: f.action };
+      var reply = { message_id: f.message_id, answer: f.text, sources: f.sources, confidence: f.confidence, action: f.action, seq: f.seq };
       if (w && f.role === "assistant" && (f.client_message_id === w.id || !f.client_message_id)) {
         w.reply(reply); // an answer carries its question's client_message_id
+      } else if (f.role === "visitor") {
+        // Asked in another tab (or before a reconnect): shown once, ours never twice.
+        noteSeq(f.seq);
+        if (!seen.ownQuestions[f.client_message_id] && !store.hasSeen(f.message_id) && str(f.text)) {
+          showMessage({ id: f.message_id, role: "visitor", text: f.text, seq: f.seq }, { into: "live" });
+        }
       } else if (f.role === "agent") {
         frameTyping({ on: false });
-        showAgent(f.message_id, f.text);
+        showAgent(f.message_id, f.text, f.seq);
       } else if (f.role === "assistant") {
         // Most likely the answer to a message on its way over HTTP (which then shows nothing new).
         view.typing({ shown: false });
@@ -1668,6 +1784,18 @@
     widget.toggle = function () {
       if (store.open) closePanel({ focus: true });
       else openPanel({ focus: true });
+    };
+    // For the console's preview frame: show settings that are not saved yet, nothing stored.
+    // The server's limits stay as the config gave them unless the settings bring their own.
+    widget.preview = function (raw, open) {
+      if (raw && typeof raw === "object") {
+        var cfg = normaliseConfig(raw);
+        if (raw.limits === undefined) cfg.limits = store.config.limits;
+        store.set({ config: cfg });
+        view.applyConfig(cfg, { suggestions: !store.started });
+        updateSend();
+      }
+      if (open && !store.open) openPanel();
     };
   });
 })();

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from application.pagination import Page, PageRequest
-from domain.embed_codes import EmbedCode
+from domain.embed_codes import DomainPattern, EmbedCode
 from domain.ids import EmbedCodeId, WorkspaceId
 
 
@@ -26,6 +26,11 @@ class EmbedCodeRepository(Protocol):
 
     async def find_by_public_key(self, public_key: str) -> EmbedCode | None:
         """Cross-workspace lookup for the widget; needs a system-scoped unit of work."""
+        ...
+
+    async def active_allowlists(self) -> list[list[DomainPattern]]:
+        """Every active code's allowed domains (system scope): which origins may use some
+        widget at all, for CORS preflights that carry no key."""
         ...
 
     # Last: a method named `list` would shadow the builtin for annotations below it.

@@ -9,6 +9,12 @@ from typing import Protocol
 from application.events import Event
 
 
+class SubscriberTooSlow(Exception):
+    """Raised by a subscription's iterator when its subscriber fell so far behind that
+    events would have to be dropped: the subscriber should stop and resume from stored
+    data (a socket closes; its client reconnects with `after`)."""
+
+
 class Realtime(Protocol):
     async def publish(self, event: Event) -> None:
         """Best effort, never raises: the event's facts are already stored, so a lost one

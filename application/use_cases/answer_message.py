@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from application.admission import Admission
 from application.answer_recording import AnswerRecorder
 from application.answering import DEFAULT_NO_ANSWER
 from application.drafting import Drafting
-from application.events import ConversationStarted, MessagePosted, TypingChanged
+from application.events import AnswerDelta, ConversationStarted, MessagePosted, TypingChanged
 from application.ports.clock import Clock
 from application.ports.rate_limiter import Budget, RateDecision
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.conversations import Action, Conversation, Message, Source, clean_message
 from domain.errors import ValidationFailed, found
-from domain.ids import MessageId, SessionId, WorkspaceId
+from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
+
+DeltaSink = Callable[[AnswerDelta], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,11 @@ class AnswerMessage:
         self._uow, self._admission, self._drafting = uow, admission, drafting
         self._recorder, self._clock, self._realtime = recorder, clock, realtime
 
-    async def execute(self, workspace_id: WorkspaceId, inp: AskInput) -> Reply:
+    async def execute(
+        self, workspace_id: WorkspaceId, inp: AskInput, on_delta: DeltaSink | None = None
+    ) -> Reply:
+        """`on_delta` receives the answer as it is written (after every socket watching
+        got it as an AnswerDelta event); the Reply is the stored whole."""
         started = time.perf_counter()
         clean_message(inp.text)  # refused before anything is spent or stored
         if inp.client_message_id and inp.session_id is None:
@@ -112,13 +119,21 @@ class AnswerMessage:
         if not asked.conversation.bot_answers:
             return Reply.silent(asked.question, asked.rate)
         session_id = asked.conversation.id
+        answer_id, seq = MessageId(new_uuid()), asked.conversation.next_seq
+
+        async def stream(text: str) -> None:
+            delta = AnswerDelta(workspace_id, session_id, answer_id, text, seq)
+            await self._realtime.publish(delta)
+            if on_delta is not None:
+                await on_delta(delta)
+
         await self._realtime.publish(TypingChanged(workspace_id, session_id, "assistant", True))
         try:
             draft = await self._drafting.draft(
-                workspace_id, asked.question.text, asked.history, inp.no_answer_message
+                workspace_id, asked.question.text, asked.history, inp.no_answer_message, stream
             )
             latency_ms = int((time.perf_counter() - started) * 1000)
-            answer = await self._recorder.record(asked.question, draft, latency_ms)
+            answer = await self._recorder.record(asked.question, draft, latency_ms, answer_id)
         finally:
             await self._realtime.publish(
                 TypingChanged(workspace_id, session_id, "assistant", False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.use_cases.answer_message import AnswerMessage, AskInput, Reply
+from application.use_cases.answer_message import AnswerMessage, AskInput, DeltaSink, Reply
 from application.widget_access import WidgetAccess, WidgetLimits, WidgetSessionTokens
 from domain.ids import SessionId
 
@@ -23,6 +23,7 @@ class AskInWidget:
         text: str,
         client_message_id: str | None,
         client_ip: str,
+        on_delta: DeltaSink | None = None,
     ) -> Reply:
         self._tokens.check_session(access, token, session_id)
         code = access.code
@@ -38,4 +39,4 @@ class AskInWidget:
             ),
             rate_limited_message=code.settings.rate_limited_message,
         )
-        return await self._answer.execute(code.workspace_id, inp)
+        return await self._answer.execute(code.workspace_id, inp, on_delta)

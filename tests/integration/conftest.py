@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,9 @@ from bootstrap.app import create_app
 from bootstrap.embedded_postgres import EmbeddedPostgres
 from bootstrap.settings import Settings
 from tests.conftest import make_settings
+from tests.integration.knowledge_helpers import owner, wait_settled
+from tests.integration.live_server import ApiServer
+from tests.integration.redis_server import free_port
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +90,43 @@ def fresh_database(database_url: str) -> str:
 @pytest.fixture
 def empty_database_url(database_url: str) -> str:
     return fresh_database(database_url)
+
+
+# --- a live server with a ready workspace and embed code (sockets, streaming) -------
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    extra = getattr(request, "param", {})
+    settings = make_settings(
+        database_url=database_url,
+        data_dir=str(tmp_path / "d"),
+        job_poll_seconds="0.05",
+        answer_min_similarity="0.05",  # the hashing embedder's similarities are small
+        **extra,
+    )
+    with ApiServer(create_app(settings), free_port()) as api:
+        yield api
+
+
+@pytest.fixture
+def site(server: ApiServer) -> Iterator[Any]:
+    from tests.integration.widget_helpers import RETURNS, SHIPPING, Site  # it imports us
+
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        headers = owner(client)  # type: ignore[arg-type]
+        for title, content in (("Shipping", SHIPPING), ("Returns", RETURNS)):
+            document = client.post(
+                "/api/v1/documents/text", json={"title": title, "content": content}, headers=headers
+            ).json()
+            wait_settled(client, headers, document["id"])  # type: ignore[arg-type]
+        code = client.post(
+            "/api/v1/embed-codes",
+            json={
+                "name": "Shop",
+                "allowed_domains": ["shop.example.com"],
+                "settings": {"rate_limited_message": "Easy there!"},
+            },
+            headers=headers,
+        ).json()
+        yield Site(client, headers, code)  # type: ignore[arg-type]

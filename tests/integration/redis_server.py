@@ -28,23 +28,24 @@ class PrivateRedis:
     def __init__(self, directory: Path) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process = subprocess.Popen(  # noqa: S603 - a fixed binary and our arguments
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self._directory = directory
+        self._process = self._spawn()
+        self._wait_until_listening()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        arguments = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        arguments += ["--appendonly", "no", "--dir", str(self._directory)]
+        return subprocess.Popen(  # noqa: S603 - a fixed binary and our arguments
+            [REDIS_SERVER, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
+
+    def restart(self, down_seconds: float = 0.5) -> None:
+        """Stops the server (connections drop, everything it held is gone) and starts a
+        new one on the same port."""
+        self._process.terminate()
+        self._process.wait(10)
+        time.sleep(down_seconds)
+        self._process = self._spawn()
         self._wait_until_listening()
 
     def _wait_until_listening(self) -> None:

@@ -1,4 +1,4 @@
-"""Migration 0008's backfill gives conversations stored before it the same records the
+"""Migration 0009's backfill gives conversations stored before it the same records the
 triggers give new ones: every figure agrees."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.integration.conftest import fresh_database
 from tests.integration.test_analytics_contract import ZONES, Harness, every_figure
 
 _migration = importlib.import_module(
-    "adapters.outbound.postgres.migrations.versions.0008_analytics"
+    "adapters.outbound.postgres.migrations.versions.0009_analytics"
 )
 
 
@@ -34,7 +34,7 @@ async def test_the_backfill_rebuilds_what_the_triggers_kept(database_url: str) -
     data = await known_traffic(uow)
     kept = {tz: await every_figure(harness, data.workspace.id, tz) for tz in ZONES}
     admin = create_engine(sqlalchemy_url(url))
-    with admin.begin() as conn:  # as if the conversations predated migration 0008
+    with admin.begin() as conn:  # as if the conversations predated migration 0009
         conn.execute(
             text(
                 "TRUNCATE analytics_visitors, analytics_sessions, analytics_questions, "

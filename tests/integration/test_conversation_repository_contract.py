@@ -168,11 +168,16 @@ async def test_lookups_reach_the_start_of_a_long_thread(uow: UnitOfWorkFactory) 
 
 
 async def collect(
-    uow: UnitOfWorkFactory, ws: WorkspaceId, where: ConversationFilter, limit: int
+    uow: UnitOfWorkFactory,
+    ws: WorkspaceId,
+    where: ConversationFilter,
+    limit: int,
+    *,
+    newest_first: bool = False,
 ) -> tuple[list[Conversation], int]:
     """Every page of `list`, in order, and how many pages it took."""
     seen: list[Conversation] = []
-    page = PageRequest(limit=limit)
+    page = PageRequest(limit=limit, newest_first=newest_first)
     pages = 0
     async with uow.tenant(ws) as tx:
         while True:
@@ -182,7 +187,7 @@ async def collect(
             pages += 1
             if result.next_cursor is None:
                 return seen, pages
-            page = PageRequest.parse(limit, result.next_cursor)
+            page = PageRequest.parse(limit, result.next_cursor, newest_first=newest_first)
 
 
 async def test_list_pages_by_start_time_then_id(uow: UnitOfWorkFactory) -> None:
@@ -207,6 +212,37 @@ async def test_list_pages_by_start_time_then_id(uow: UnitOfWorkFactory) -> None:
         assert exact.items == expected and exact.next_cursor is None
         short = await tx.conversations.list(ws, ConversationFilter(), PageRequest(limit=4))
         assert short.items == expected[:4] and short.next_cursor is not None
+
+
+async def test_newest_first_pages_the_same_keyset_backwards(uow: UnitOfWorkFactory) -> None:
+    ws = await new_workspace(uow)
+    stored = [conversation(ws, minutes) for minutes in (3, 0, 1, 1, 1, 2)]
+    for c in stored:
+        await store(uow, c)
+    expected = sorted(stored, key=lambda c: (c.started_at, c.id), reverse=True)
+    seen, pages = await collect(uow, ws, ConversationFilter(), limit=4, newest_first=True)
+    assert seen == expected  # ties on the start time are broken by id, both ways
+    assert pages == 2
+    handoff = ConversationFilter(status=ConversationStatus.HANDOFF)
+    assert await collect(uow, ws, handoff, limit=1, newest_first=True) == ([], 1)
+
+
+async def test_a_conversation_started_while_paging_newest_first_is_not_on_later_pages(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws = await new_workspace(uow)
+    for minutes in range(4):
+        await store(uow, conversation(ws, minutes))
+    async with uow.tenant(ws) as tx:
+        first = await tx.conversations.list(ws, ConversationFilter(), PageRequest(2, None, True))
+    await store(uow, conversation(ws, 10))  # newer than everything: it belongs on page one
+    async with uow.tenant(ws) as tx:
+        rest = await tx.conversations.list(
+            ws, ConversationFilter(), PageRequest.parse(2, first.next_cursor, newest_first=True)
+        )
+    older = [c.started_at for c in first.items + rest.items]
+    assert older == sorted(older, reverse=True) and len(set(older)) == 4
+    assert rest.next_cursor is None
 
 
 async def test_list_filters_by_status_and_embed_code(uow: UnitOfWorkFactory) -> None:

@@ -31,6 +31,13 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "full_name": "New",
         "workspace_name": "W",
     },
+    ("POST", "/console/session"): {"email": "a@example.com", "password": "x" * 12},
+    ("POST", "/console/session/signup"): {
+        "email": "console@example.com",
+        "password": "x" * 12,
+        "full_name": "New",
+        "workspace_name": "W",
+    },
     ("POST", "/api/v1/workspace/members"): {
         "email": "m@example.com",
         "full_name": "M",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.integration.test_http_accounts import (
+from tests.integration.account_helpers import (
     assert_problem,
     assert_validation_error,
     auth,

@@ -6,11 +6,15 @@ PostgreSQL. The database is shared by the session, so every account has a unique
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from bootstrap.app import create_app
+from bootstrap.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.integration.account_helpers import assert_problem, auth, login, register
 
@@ -90,3 +94,60 @@ def test_problem_bodies_do_not_leak_internals(client: TestClient[Any]) -> None:
         text = response.text.lower()
         for leak in ("traceback", "sqlalchemy", "psycopg", "select ", TEST_SECRET.lower()):
             assert leak not in text, (leak, response.text)
+
+
+# --- edges every route shares (issue 18) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/api/v1/workspace/plan", {"plan": "pro"}),
+        ("PATCH", "/api/v1/workspace", {"name": "X"}),
+    ],
+)
+def test_an_unauthenticated_change_is_a_clean_401_with_nothing_logged(
+    postgres_settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    method: str,
+    path: str,
+    body: Any,
+) -> None:
+    settings = msgspec.structs.replace(postgres_settings, log_json=True, log_level="info")
+    with TestClient(create_app(settings)) as client:
+        capsys.readouterr()
+        for _ in range(3):
+            assert_problem(client.request(method, path, json=body), 401, "unauthorized")
+    err = capsys.readouterr().err
+    assert "InvalidStateError" not in err, err
+    logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert [line for line in logged if line.get("level") in ("error", "critical")] == []
+    assert [line["status"] for line in logged if line["event"] == "http.request"] == [401] * 3
+
+
+def test_a_missing_body_is_named_as_such(client: TestClient[Any]) -> None:
+    for response in (
+        client.post("/api/v1/auth/register"),
+        client.post("/api/v1/auth/login", headers={"Content-Type": "application/json"}),
+    ):
+        body = assert_problem(response, 422, "validation_error")
+        assert body["detail"].startswith("A JSON body is required")
+        assert body["errors"] == [{"field": "body", "message": "is required"}]
+        assert "'data'" not in response.text
+
+
+def test_a_wrong_method_is_a_405_with_allow(client: TestClient[Any]) -> None:
+    response = client.delete("/api/v1/me")
+    body = assert_problem(response, 405, "method_not_allowed")
+    assert body["type"] == "/problems/method_not_allowed"
+    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET"}
+
+
+def test_json_sent_as_text_plain_is_refused_with_415(client: TestClient[Any]) -> None:
+    account = register(client)
+    response = client.post(
+        "/api/v1/auth/login",
+        content=json.dumps({"email": account["user"]["email"], "password": account["password"]}),
+        headers={"Content-Type": "text/plain"},
+    )
+    assert_problem(response, 415, "unsupported_media_type")

@@ -254,3 +254,37 @@ def test_agents_handle_conversations(client: TestClient[Any]) -> None:
         ).status_code
         == 403
     )
+
+
+def test_conversations_list_newest_first_unless_asked_otherwise(client: TestClient[Any]) -> None:
+    headers = with_documents(client)
+    started = []
+    for question in ("First?", "Second?", "Third?"):
+        reply = client.post("/api/v1/chat", json={"message": question}, headers=headers)
+        started.append(reply.json()["session_id"])
+
+    def listed(query: str) -> list[str]:
+        ids: list[str] = []
+        url = f"/api/v1/conversations?limit=2{query}"
+        while url:
+            page = client.get(url, headers=headers).json()
+            ids += [c["id"] for c in page["items"]]
+            cursor = page["next_cursor"]
+            url = f"/api/v1/conversations?limit=2{query}&cursor={cursor}" if cursor else ""
+        return ids
+
+    assert listed("") == started[::-1]
+    assert listed("&order=newest") == started[::-1]
+    assert listed("&order=oldest") == started
+    response = client.get("/api/v1/conversations?order=sideways", headers=headers)
+    assert response.status_code == 422 and response.json()["code"] == "validation_error"
+
+
+def test_the_message_limit_counts_characters_as_sent(client: TestClient[Any]) -> None:
+    headers = with_documents(client)
+    # Invisible characters are dropped from a message, but the limit is the one a client
+    # counts (and the OpenAPI document states): what was sent.
+    text = "a" * 3990 + "\u200b" * 11
+    response = client.post("/api/v1/chat", json={"message": text}, headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "payload_too_large"

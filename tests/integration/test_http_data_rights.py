@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_http_accounts import assert_problem, assert_validation_error, auth
-from tests.integration.test_http_accounts import member_token as login_member
+from tests.integration.account_helpers import assert_problem, assert_validation_error, auth
+from tests.integration.account_helpers import member_token as login_member
 from tests.integration.widget_helpers import Site, new_site, widget_client
 
 REPORTS = ("summary", "queries-over-time", "top-queries", "documents", "embed-codes", "quality")

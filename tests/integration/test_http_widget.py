@@ -174,13 +174,27 @@ def test_a_preflight_is_answered_for_an_allowed_origin(site: Site) -> None:
     assert "x-session-token" in allowed and "content-type" in allowed
 
 
-def test_a_preflight_from_another_origin_or_without_a_key_is_refused(site: Site) -> None:
+def test_a_preflight_from_another_origin_is_refused(site: Site) -> None:
     refused = preflight(site, "/sessions", EVIL)
     assert refused.status_code == 403 and refused.json()["code"] == "origin_not_allowed"
     assert "access-control-allow-origin" not in refused.headers
+
+
+def test_a_keyless_preflight_is_answered_for_an_origin_a_code_allows(site: Site) -> None:
+    """A browser client sending the key as X-Embed-Key cannot put it in the preflight;
+    the real request is then checked against its own code."""
     keyless = preflight(site, "/sessions", SITE, key="")
-    assert keyless.status_code == 401
-    assert "access-control-allow-origin" not in keyless.headers
+    assert keyless.status_code == 204
+    assert keyless.headers["access-control-allow-origin"] == SITE
+    assert "x-embed-key" in keyless.headers["access-control-allow-headers"].lower()
+    real = site.client.post(
+        "/widget/v1/sessions", json={}, headers={"Origin": SITE, "X-Embed-Key": site.key}
+    )
+    assert real.status_code == 201 and real.headers["access-control-allow-origin"] == SITE
+    stranger = site.client.post(
+        "/widget/v1/sessions", json={}, headers={"Origin": EVIL, "X-Embed-Key": site.key}
+    )
+    assert stranger.status_code == 403
 
 
 # --- sessions, chat, history, feedback -----------------------------------------------------

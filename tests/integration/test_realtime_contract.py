@@ -38,17 +38,22 @@ async def make_realtime(request: pytest.FixtureRequest) -> AsyncIterator[Callabl
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")  # a failure when CI=true
     shared = InMemoryRealtime()
     built: list[RedisRealtime] = []
+    breakers: list[RedisBreaker] = []
 
     def build() -> Realtime:
         if request.param == "local":
             return shared
-        adapter = RedisRealtime(REDIS_URL, RedisBreaker(REDIS_URL))
+        breaker = RedisBreaker(REDIS_URL)
+        breakers.append(breaker)
+        adapter = RedisRealtime(REDIS_URL, breaker)
         built.append(adapter)
         return adapter
 
     yield build
     for adapter in built:
         await adapter.aclose()
+    for breaker in breakers:
+        await breaker.aclose()
 
 
 def event(text: str = "hello", **details: Any) -> MessagePosted:
@@ -116,7 +121,8 @@ async def test_every_subscriber_gets_every_event_in_order(
 
 
 async def test_redis_down_degrades_to_this_process_without_raising() -> None:
-    realtime = RedisRealtime(DEAD_REDIS, RedisBreaker(DEAD_REDIS))
+    breaker = RedisBreaker(DEAD_REDIS)
+    realtime = RedisRealtime(DEAD_REDIS, breaker)
     sent = event("still here")
     try:
         async with realtime.subscribe(session_channel(sent.workspace_id, sent.session_id)) as ev:
@@ -124,6 +130,7 @@ async def test_redis_down_degrades_to_this_process_without_raising() -> None:
             assert await next_event(ev) == sent
     finally:
         await realtime.aclose()
+        await breaker.aclose()
 
 
 async def test_a_credential_change_reaches_every_socket_of_the_workspace(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
@@ -14,7 +15,7 @@ from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.realtime import RedisRealtime
 from adapters.outbound.redis.resilient import ResilientRateLimiter
-from application.events import TypingChanged, session_channel
+from application.events import Event, TypingChanged, session_channel
 from application.ports.rate_limiter import RateLimit
 from domain.ids import SessionId, WorkspaceId
 from tests.integration.redis_server import private_redis
@@ -25,6 +26,25 @@ async def until_closed(breaker: RedisBreaker, seconds: float = 5) -> None:
     deadline = time.monotonic() + seconds
     while not breaker.available and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
+
+
+class Collected:
+    """Events of a subscription gathered by a task of their own: waiting for one with a
+    timeout must not cancel the subscription's iterator (that would end it)."""
+
+    def __init__(self, events: AsyncIterator[Event]) -> None:
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._task = asyncio.create_task(self._collect(events))
+
+    async def _collect(self, events: AsyncIterator[Event]) -> None:
+        async for event in events:
+            await self.queue.put(event)
+
+    async def next(self, seconds: float) -> Event:
+        return await asyncio.wait_for(self.queue.get(), seconds)
+
+    def stop(self) -> None:
+        self._task.cancel()
 
 
 async def timed(call: object) -> float:
@@ -78,9 +98,10 @@ async def test_events_flow_again_after_redis_restarts(tmp_path: Path) -> None:
         workspace, session = WorkspaceId(uuid.uuid4()), SessionId(uuid.uuid4())
         try:
             async with two.subscribe(session_channel(workspace, session)) as events:
+                collected = Collected(events)
                 first = TypingChanged(workspace, session, "agent", True)
                 await one.publish(first)
-                assert await asyncio.wait_for(anext(events), 3) == first
+                assert await collected.next(3) == first
                 redis.freeze()
                 await one.publish(TypingChanged(workspace, session, "agent", False))
                 redis.thaw()
@@ -91,12 +112,45 @@ async def test_events_flow_again_after_redis_restarts(tmp_path: Path) -> None:
                 while received != again and time.monotonic() < deadline:
                     await one.publish(again)
                     try:
-                        received = await asyncio.wait_for(anext(events), 0.5)
+                        received = await collected.next(0.5)
                     except TimeoutError:
                         continue
                 assert received == again
+                collected.stop()
         finally:
             for adapter in (one, two):
                 await adapter.aclose()
             for breaker in (one_breaker, two_breaker):
+                await breaker.aclose()
+
+
+async def test_fan_out_comes_back_by_itself_after_redis_restarts(tmp_path: Path) -> None:
+    """A real stop and start of redis-server (not a freeze): subscriptions come back with
+    no restart of the app, and events cross processes again."""
+    with private_redis(tmp_path) as redis:
+        breakers = [RedisBreaker(redis.url, 0.25, 0.2) for _ in range(2)]
+        one, two = (RedisRealtime(redis.url, b) for b in breakers)
+        workspace, session = WorkspaceId(uuid.uuid4()), SessionId(uuid.uuid4())
+        try:
+            async with two.subscribe(session_channel(workspace, session)) as events:
+                collected = Collected(events)
+                before = TypingChanged(workspace, session, "agent", True)
+                await one.publish(before)
+                assert await collected.next(3) == before
+                await asyncio.to_thread(redis.restart)
+                after = TypingChanged(workspace, session, "visitor", True)
+                received = None
+                deadline = time.monotonic() + 10
+                while received != after and time.monotonic() < deadline:
+                    await one.publish(after)
+                    try:
+                        received = await collected.next(0.5)
+                    except TimeoutError:
+                        continue
+                assert received == after
+                collected.stop()
+        finally:
+            for adapter in (one, two):
+                await adapter.aclose()
+            for breaker in breakers:
                 await breaker.aclose()

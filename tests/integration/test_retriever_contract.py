@@ -6,11 +6,12 @@ import math
 import random
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
 
+from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.memory.knowledge import InMemoryRetriever
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.postgres.engine import runtime_engine
@@ -34,16 +35,22 @@ class Setup:
     retriever: Retriever
 
 
-@pytest.fixture(params=["memory", "postgres-exact", "postgres-hnsw"])
+@pytest.fixture(
+    params=["memory", "postgres-exact", "postgres-hnsw", "memory-cached", "postgres-cached"]
+)
 async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
-    if request.param == "memory":
+    if request.param.startswith("memory"):
         uow = InMemoryUnitOfWorkFactory()
-        yield Setup(uow, InMemoryRetriever(uow.store))
+        memory = InMemoryRetriever(uow.store)
+        cached = request.param.endswith("cached")
+        yield Setup(uow, CachingRetriever(memory) if cached else memory)
         return
     engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
     # Forcing the HNSW path for every tenant checks the filtered-index trap is handled.
     exact_max = 0 if request.param == "postgres-hnsw" else 1_000_000
-    yield Setup(PostgresUnitOfWorkFactory(engine), PostgresRetriever(engine, exact_max))
+    postgres = PostgresRetriever(engine, exact_max)
+    retriever = CachingRetriever(postgres) if request.param.endswith("cached") else postgres
+    yield Setup(PostgresUnitOfWorkFactory(engine), retriever)
     await engine.dispose()
 
 
@@ -197,3 +204,39 @@ async def test_a_deleted_document_is_never_found(setup: Setup) -> None:
         await tx.commit()
     assert await setup.retriever.nearest(ws, list(vectors[0]), limit=5) == []
     assert await setup.retriever.matching(ws, weights("alpha"), limit=5) == []
+
+
+async def test_a_change_to_the_documents_is_seen_by_the_next_lookup(setup: Setup) -> None:
+    """Asked twice (a cache may answer the second time), then after each kind of change."""
+    rng = random.Random(11)
+    vectors = [random_vector(rng) for _ in range(2)]
+    ws, doc_id, chunks = await tenant(setup.uow, ["Canada shipping", "Gift cards"], vectors)
+    for _ in range(2):
+        assert [f.text for f in await setup.retriever.matching(ws, weights("canada"), 5)] == [
+            "Canada shipping"
+        ]
+        assert (await setup.retriever.nearest(ws, list(vectors[0]), 5))[0].document_title == "Doc"
+    assert (await setup.retriever.term_statistics(ws, ["canada"])).chunks == 2
+    async with setup.uow.tenant(ws) as tx:  # a rename changes what results carry
+        document = await tx.documents.get(ws, doc_id)
+        assert document is not None
+        document.title = "Renamed"
+        await tx.documents.save(document)
+        await tx.commit()
+    assert (await setup.retriever.nearest(ws, list(vectors[0]), 5))[0].document_title == "Renamed"
+    async with setup.uow.tenant(ws) as tx:  # a reindex replaces the chunks
+        document = await tx.documents.get(ws, doc_id)
+        assert document is not None
+        document.chunk_count = 1
+        await tx.chunks.replace(ws, doc_id, [replace(chunks[0], text="Canada and Mexico")])
+        await tx.documents.save(document)
+        await tx.commit()
+    assert [f.text for f in await setup.retriever.matching(ws, weights("canada"), 5)] == [
+        "Canada and Mexico"
+    ]
+    assert (await setup.retriever.term_statistics(ws, ["canada"])).chunks == 1
+    async with setup.uow.tenant(ws) as tx:
+        await tx.documents.delete(ws, doc_id)
+        await tx.commit()
+    assert await setup.retriever.matching(ws, weights("canada"), 5) == []
+    assert await setup.retriever.nearest(ws, list(vectors[0]), 5) == []

@@ -87,6 +87,7 @@ def test_serve_keeps_accounts_and_tokens_across_a_restart(data_dir: Path, tmp_pa
     token = registered.json()["access_token"]
     output = server.stop()
     assert f"listening on http://127.0.0.1:{server.port}" in output
+    assert f"console:  http://127.0.0.1:{server.port}/console" in output
     assert str(data_dir.resolve()) in output
     assert server.process.returncode == 0
     assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL left running"
@@ -253,3 +254,33 @@ def test_two_server_processes_share_one_workspace_budget_through_redis(
     finally:
         first.stop()
         kill_leftover_postgres(data_dir)
+
+
+def test_nodes_sharing_a_database_share_one_signing_key(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Two nodes on one external database, neither given CCGPT_SECRET_KEY: a token one
+    issues is accepted by the other (the key lives in the database, written once)."""
+    from litestar.testing import TestClient
+
+    from bootstrap.app import create_app
+    from bootstrap.secrets import signing_key
+    from tests.conftest import make_settings
+
+    nodes = [
+        make_settings(
+            database_url=empty_database_url, data_dir=str(tmp_path / name), secret_key=None
+        )
+        for name in ("a", "b")
+    ]
+    assert signing_key(nodes[0]) == signing_key(nodes[1])
+    with TestClient(create_app(nodes[0])) as a, TestClient(create_app(nodes[1])) as b:
+        body = {
+            "email": "two-nodes@example.com",
+            "password": "a-good-password",
+            "full_name": "Kim",
+            "workspace_name": "Shop",
+        }
+        token = a.post("/api/v1/auth/register", json=body).json()["access_token"]
+        me = b.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200, me.text

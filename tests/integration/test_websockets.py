@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,46 +17,11 @@ from websockets.sync.client import ClientConnection, connect
 
 from bootstrap.app import create_app
 from tests.conftest import make_settings
-from tests.integration.knowledge_helpers import owner, wait_settled
+from tests.integration.knowledge_helpers import owner
 from tests.integration.live_server import ApiServer
 from tests.integration.test_rate_limiter_contract import REDIS_URL
 from tests.integration.test_serve_process import free_port
-from tests.integration.widget_helpers import RETURNS, SHIPPING, SITE, Site
-
-
-@pytest.fixture
-def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
-    extra = getattr(request, "param", {})
-    settings = make_settings(
-        database_url=database_url,
-        data_dir=str(tmp_path / "d"),
-        job_poll_seconds="0.05",
-        answer_min_similarity="0.05",  # the hashing embedder's similarities are small
-        **extra,
-    )
-    with ApiServer(create_app(settings), free_port()) as api:
-        yield api
-
-
-@pytest.fixture
-def site(server: ApiServer) -> Iterator[Site]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        headers = owner(client)  # type: ignore[arg-type]
-        for title, content in (("Shipping", SHIPPING), ("Returns", RETURNS)):
-            document = client.post(
-                "/api/v1/documents/text", json={"title": title, "content": content}, headers=headers
-            ).json()
-            wait_settled(client, headers, document["id"])  # type: ignore[arg-type]
-        code = client.post(
-            "/api/v1/embed-codes",
-            json={
-                "name": "Shop",
-                "allowed_domains": ["shop.example.com"],
-                "settings": {"rate_limited_message": "Easy there!"},
-            },
-            headers=headers,
-        ).json()
-        yield Site(client, headers, code)  # type: ignore[arg-type]
+from tests.integration.widget_helpers import SITE, Site
 
 
 def ws_url(server: ApiServer, path: str) -> str:

@@ -478,6 +478,36 @@ def test_the_message_length_limit_comes_from_the_config(world: World, page: Any)
     assert visitor.inner_text().strip() == "How long doe"
 
 
+def test_preview_shows_unsaved_settings_and_keeps_the_servers_limits(
+    world: World, page: Any
+) -> None:
+    """`widget.preview(settings, open)`, as the console's preview frame calls it: the
+    settings are drawn at once, odd values keep their defaults, the limits stay the
+    config's, and nothing is sent or stored."""
+    page.goto(world.allowed.origin + "/")
+    page.wait_for_function("() => typeof window.__ccgptWidget.preview === 'function'")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method != "GET" else None)
+    page.evaluate(
+        """() => window.__ccgptWidget.preview({
+            title: "Unsaved title", greeting: "Unsaved greeting", primary_color: "red",
+            position: "bottom-left", suggested_questions: ["One?", 7, " "]
+        }, true)"""
+    )
+    panel = page.locator("[data-ccgpt=panel]")
+    panel.wait_for(state="visible")
+    assert panel.get_attribute("aria-label") == "Unsaved title"
+    assert page.locator("[data-ccgpt=greeting]").inner_text() == "Unsaved greeting"
+    assert page.locator("[data-ccgpt=suggestion]").all_inner_texts() == ["One?"]
+    assert page.locator("[data-ccgpt=input]").get_attribute("maxlength") == str(MAX_MESSAGE_CHARS)
+    host = page.locator("[data-ccgpt=launcher]").evaluate(
+        "(el) => getComputedStyle(el.getRootNode().host).getPropertyValue('--ccgpt-primary')"
+    )
+    assert host.strip().lower() == "#2563eb"  # "red" is not a colour the widget takes
+    assert sent == []
+    assert page.evaluate("localStorage.length") == 0
+
+
 def test_a_stored_visitor_id_the_server_would_refuse_is_replaced(world: World, page: Any) -> None:
     page.goto(world.allowed.origin + "/")
     page.evaluate("localStorage.setItem('ccgpt:visitor', 'not a valid id!')")
@@ -613,3 +643,102 @@ def _wait_for(page: Any, condition: Any, seconds: float = 15) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         page.wait_for_timeout(100)
+
+
+# --- streamed answers, over the socket and over server-sent events -------------------
+
+# The widget draws in a shadow root: watch inside it for answers still being written.
+WATCH_STREAMING = """
+window.__streamed = [];
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) {
+  const root = attach.call(this, init);
+  new MutationObserver(function () {
+    root.querySelectorAll("[data-ccgpt=streaming]").forEach(function (el) {
+      window.__streamed.push(el.textContent);
+    });
+  }).observe(root, { subtree: true, childList: true, characterData: true });
+  return root;
+};
+"""
+
+
+def streamed_texts(page: Any) -> list[str]:
+    return list(page.evaluate("window.__streamed || []"))
+
+
+def wait_for_socket(page: Any, received: list[dict[str, Any]]) -> None:
+    deadline = time.monotonic() + 15
+    while not any(frame["type"] == "ready" for frame in received):
+        assert time.monotonic() < deadline, "the widget opened no socket"
+        page.wait_for_timeout(100)
+
+
+def test_an_answer_grows_token_by_token_over_the_socket(world: World, page: Any) -> None:
+    received: list[dict[str, Any]] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda payload: received.append(json.loads(payload))
+        ),
+    )
+    page.add_init_script(WATCH_STREAMING)
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")  # opens the session over HTTP
+    wait_for_socket(page, received)
+    answer = ask(page, "Can I return an item?")
+    tokens = [f for f in received if f["type"] == "token"]
+    final = [f for f in received if f["type"] == "message" and f["role"] == "assistant"][-1]
+    assert (
+        "".join(t["delta"] for t in tokens if t["message_id"] == final["message_id"])
+        == (final["text"])
+    )
+    assert any(text and final["text"].startswith(text) for text in streamed_texts(page))
+    assert answer.inner_text().startswith(final["text"].split(" [")[0][:20])
+    assert page.locator("[data-ccgpt=streaming]").count() == 0  # the whole answer replaced it
+
+
+def test_without_websockets_the_answer_streams_as_server_sent_events(
+    world: World, page: Any
+) -> None:
+    page.add_init_script("window.WebSocket = undefined;")  # a proxy that blocks sockets
+    page.add_init_script(WATCH_STREAMING)
+    open_widget(page, world.allowed.origin)
+    with page.expect_response(lambda r: r.url.split("?")[0].endswith("/messages")) as sent:
+        answer = ask(page, "How long does shipping to Canada take?")
+    assert sent.value.headers["content-type"].startswith("text/event-stream")
+    assert "5 to 8 business days" in answer.inner_text()
+    assert any("5 to 8 business days" in text for text in streamed_texts(page))
+
+
+def test_a_second_tab_and_a_reload_show_the_whole_conversation_once(
+    world: World, page: Any
+) -> None:
+    open_widget(page, world.allowed.origin)
+    ask(page, "How long does shipping to Canada take?")
+    other = page.context.new_page()  # the same visitor: one storage, one session
+    open_widget(other, world.allowed.origin)
+    other.locator("[data-ccgpt=message][data-role=assistant]").first.wait_for(state="visible")
+    received: list[dict[str, Any]] = []
+    other.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda payload: received.append(json.loads(payload))
+        ),
+    )
+    other.reload()  # the panel was open in this tab: it opens again by itself
+    other.locator("[data-ccgpt=panel]").wait_for(state="visible")
+    wait_for_socket(other, received)
+    ask(page, "Can I return an item?")
+    other_answers = other.locator("[data-ccgpt=message][data-role=assistant]")
+    other_answers.nth(1).wait_for(state="visible", timeout=20_000)
+    roles = other.locator("[data-ccgpt=message]").evaluate_all(
+        "els => els.map(e => e.getAttribute('data-role'))"
+    )
+    assert roles == ["visitor", "assistant", "visitor", "assistant"]
+    texts = other.locator("[data-ccgpt=message][data-role=visitor]").all_inner_texts()
+    assert texts == ["How long does shipping to Canada take?", "Can I return an item?"]
+    page.reload()
+    page.locator("[data-ccgpt=panel]").wait_for(state="visible")
+    page.locator("[data-ccgpt=message][data-role=assistant]").nth(1).wait_for(state="visible")
+    assert page.locator("[data-ccgpt=message]").count() == 4

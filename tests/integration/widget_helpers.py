@@ -66,13 +66,21 @@ class Site:
         session: dict[str, Any] = response.json()
         return session
 
-    def ask(self, session: dict[str, Any], text: str, origin: str = SITE, **body: Any) -> Any:
+    def ask(
+        self,
+        session: dict[str, Any],
+        text: str,
+        origin: str = SITE,
+        headers: dict[str, str] | None = None,
+        **body: Any,
+    ) -> Any:
         return self.widget(
             "POST",
             f"/sessions/{session['session_id']}/messages",
             origin=origin,
             token=session["session_token"],
             json={"text": text, **body},
+            headers=headers or {},
         )
 
     def history(self, session: dict[str, Any]) -> Any:

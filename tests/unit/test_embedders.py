@@ -131,12 +131,15 @@ class Case:
     tolerance: float  # documents vs query of the same text
 
 
-@pytest.fixture(params=["hashing", "minilm", "openai"])
+@pytest.fixture(params=["hashing", "minilm", "onnx", "openai"])
 def case(request: pytest.FixtureRequest) -> Case:
     if request.param == "hashing":
         return Case(HashingEmbedder(), "hashing-384", SHARED_WORDS, 1e-12)
     if request.param == "minilm":
         return Case(request.getfixturevalue("minilm"), "all-MiniLM-L6-v2", SAME_MEANING, 1e-4)
+    if request.param == "onnx":
+        onnx = request.getfixturevalue("onnx_minilm")
+        return Case(onnx, "all-MiniLM-L6-v2", SAME_MEANING, 1e-5)
     openai = request.getfixturevalue("make_openai")()
     return Case(openai, "openai:fake-embed", SHARED_WORDS, 1e-12)
 

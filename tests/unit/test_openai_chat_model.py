@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from adapters.outbound.openai.chat_model import OpenAIChatModel
-from adapters.outbound.openai.prompt import HISTORY_TURNS, build_messages, parse_citations
+from adapters.outbound.openai.prompt import HISTORY_TURNS, build_messages
+from application.answering import parse_citations
 from application.ports.chat_model import ChatModelUnavailable, ChatRequest, Passage, Turn
 from domain.ids import ChunkId, DocumentId
 from tests.fakes.openai_chat_server import ChatReply, FakeChatServer

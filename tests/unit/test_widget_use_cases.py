@@ -145,3 +145,20 @@ async def test_asking_for_a_person_silences_the_bot(container: Container, owner:
     assert conversation.status is ConversationStatus.HANDOFF
     reply = await ask.execute(access, session.session_token, session.session_id, "Hello?", None, IP)
     assert reply.action is Action.HANDOFF and reply.answer == ""
+
+
+async def test_a_keyless_preflight_origin_is_allowed_only_if_some_active_code_allows_it(
+    container: Container, owner: Principal
+) -> None:
+    check = container.check_widget_origin()
+    assert not await check.execute("https://shop.example.com")  # no codes yet
+    code = await new_code(container, owner)
+    fresh = type(check)(container.uow(), cache_seconds=0)
+    allowed = [d for d in (str(p) for p in code.allowed_domains)]
+    assert allowed, "new_code gives an allowlist"
+    host = allowed[0].removeprefix("*.")
+    assert await fresh.execute(f"https://{host}")
+    assert not await fresh.execute("https://evil.example.net")
+    assert await fresh.execute("https://evil.example.net", ("https://evil.example.net",))
+    await container.update_embed_code().execute(owner, code.id, EmbedCodeChanges(active=False))
+    assert not await fresh.execute(f"https://{host}")

@@ -31,6 +31,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "forbidden": 403,
     "origin_not_allowed": 403,
     "not_found": 404,
+    "method_not_allowed": 405,
     "conflict": 409,
     "email_taken": 409,
     "payload_too_large": 413,
@@ -46,7 +47,7 @@ CODE_BY_STATUS: dict[int, str] = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
-    405: "not_found",
+    405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -100,6 +101,8 @@ def rate_limit_headers(limit: int, remaining: int, reset_after: int) -> dict[str
     }
 
 
+MISSING_BODY = "A JSON body is required (Content-Type: application/json)."
+
 # msgspec names the field inside the body; Litestar's `key` is only the parameter ("data").
 _BODY_FIELD = re.compile(r"`\$\.([^`\[]+)|field `([^`]+)`")
 
@@ -114,13 +117,25 @@ def _field_of(item: dict[str, Any]) -> str:
     return inner or str(item.get("source") or "body")
 
 
+def _is_missing_body(item: dict[str, Any]) -> bool:
+    """Litestar reports a route's absent body as the KeyError of its `data` parameter."""
+    return item.get("key") == "data" and str(item.get("message")) == "'data'"
+
+
 def from_validation_exception(exc: ValidationException) -> ProblemDetailsException:
     """Body, query and path decoding errors: always 422 with the offending fields."""
-    raw = exc.extra if isinstance(exc.extra, list) else []
+    raw = [
+        item
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    if any(_is_missing_body(item) for item in raw):
+        return problem(
+            "validation_error", MISSING_BODY, errors=[{"field": "body", "message": "is required"}]
+        )
     errors = [
         {"field": _field_of(item), "message": str(item.get("message") or exc.detail)}
         for item in raw
-        if isinstance(item, dict)
     ]
     return problem("validation_error", str(exc.detail), errors=errors or None)
 

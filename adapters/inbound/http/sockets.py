@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -13,9 +14,18 @@ import structlog
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
 
-from adapters.inbound.http.schemas.frames import BadFrame, ErrorOut, Frame, FrameDecoder, encode
+from adapters.inbound.http.schemas.frames import (
+    BadFrame,
+    ErrorOut,
+    Frame,
+    FrameDecoder,
+    ServerPing,
+    encode,
+)
 from application.events import Event
-from domain.errors import DomainError, Forbidden, OriginNotAllowed
+from application.ports.realtime import SubscriberTooSlow
+from application.ports.socket_registry import Entry, Slot, SocketRegistry
+from domain.errors import DomainError, Forbidden, NotFound, OriginNotAllowed, ValidationFailed
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -25,42 +35,78 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_IDLE = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_LARGE = 1009
+CLOSE_POLICY = 1008
+CLOSE_TRY_LATER = 1013
+SEND_TIMEOUT_SECONDS = 5.0
 
 
 class SocketClosed(Exception):
     """The peer went away, or we closed the socket."""
 
 
-class SocketCounter:
-    """Open sockets per key (a session, a user) in this process, to refuse a flood."""
+async def accept(socket: WebSocket[Any, Any, Any]) -> FrameSocket:
+    """Accepts the socket (so a refusal can say why, with a close code) under the
+    settings' idle time and frame size."""
+    settings = socket.app.state.settings
+    await socket.accept()
+    return FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
 
-    def __init__(self) -> None:
-        self._open: dict[str, int] = {}
 
-    def enter(self, key: str, limit: int) -> bool:
-        if self._open.get(key, 0) >= limit:
-            return False
-        self._open[key] = self._open.get(key, 0) + 1
-        return True
+class Places:
+    """The places one socket holds in the SocketRegistry (every process counts them),
+    kept fresh while it is open and given back when it closes."""
 
-    def leave(self, key: str) -> None:
-        left = self._open.get(key, 1) - 1
-        if left > 0:
-            self._open[key] = left
-        else:
-            self._open.pop(key, None)
+    REFRESH_SECONDS = 30.0
+
+    def __init__(self, registry: SocketRegistry, slots: list[Slot]) -> None:
+        self._registry, self._slots = registry, slots
+        self.socket_id = uuid.uuid4().hex
+        self.keys = [slot.key for slot in slots]
+
+    async def take(self, sock: FrameSocket) -> Entry | None:
+        """The places, or None after closing the socket with 4429 naming the full key."""
+        entry = await self._registry.enter(self.socket_id, self._slots)
+        if entry.refused is None:
+            return entry
+        what = entry.refused.split(":", 1)[0]
+        await sock.close(CLOSE_TOO_MANY, f"too many connections for this {what}")
+        return None
+
+    async def keep(self, sock: FrameSocket) -> None:
+        while not sock.closed:
+            await asyncio.sleep(self.REFRESH_SECONDS)
+            await self._registry.refresh(self.socket_id, self.keys)
+
+    async def give_back(self) -> frozenset[str]:
+        return await self._registry.leave(self.socket_id, self.keys)
 
 
 def close_code_for(exc: DomainError) -> int:
-    """Errors while opening a socket: bad credentials 4401, a refused origin or scope 4403."""
-    return CLOSE_FORBIDDEN if isinstance(exc, Forbidden | OriginNotAllowed) else CLOSE_UNAUTHORIZED
+    """Errors while opening a socket: bad credentials 4401, a refused origin or scope 4403,
+    a malformed query parameter 1008."""
+    if isinstance(exc, ValidationFailed):
+        return CLOSE_POLICY
+    refused = isinstance(exc, Forbidden | OriginNotAllowed | NotFound)
+    return CLOSE_FORBIDDEN if refused else CLOSE_UNAUTHORIZED
 
 
 class FrameSocket:
-    """One accepted socket: reads frames with limits, sends frames one at a time."""
+    """One accepted socket: reads frames with limits, sends frames one at a time.
 
-    def __init__(self, socket: WebSocket[Any, Any, Any], idle_seconds: float, max_bytes: int):
+    Sending is bounded: a client that stops reading (its send buffer full for
+    `send_timeout` seconds) is closed, never buffered without limit. A quiet client gets a
+    `ping` frame halfway through the idle time; one that still sends nothing (no `pong`,
+    no `ping`, nothing) is closed with 4408 when the idle time is up."""
+
+    def __init__(
+        self,
+        socket: WebSocket[Any, Any, Any],
+        idle_seconds: float,
+        max_bytes: int,
+        send_timeout: float = SEND_TIMEOUT_SECONDS,
+    ):
         self.socket, self._idle, self._max_bytes = socket, idle_seconds, max_bytes
+        self._send_timeout = send_timeout
         self._send_lock = asyncio.Lock()
         self.closed = False
 
@@ -69,24 +115,40 @@ class FrameSocket:
             return
         async with self._send_lock:
             try:
-                await self.socket.send_text(encode(frame))
+                await asyncio.wait_for(self.socket.send_text(encode(frame)), self._send_timeout)
+            except TimeoutError:
+                log.info("socket.slow_reader_closed")
+                await self._close_unlocked(CLOSE_TRY_LATER, "not reading; reconnect with after")
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.closed = True
 
     async def close(self, code: int, reason: str = "") -> None:
+        await self._close_unlocked(code, reason)
+
+    async def _close_unlocked(self, code: int, reason: str) -> None:
         if self.closed:
             return
         self.closed = True
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await self.socket.close(code=code, reason=reason[:120])
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
+            await asyncio.wait_for(
+                self.socket.close(code=code, reason=reason[:120]), self._send_timeout
+            )
 
     async def receive(self) -> str:
         """The next frame's text. Closes with 4408 when idle, 1009 when a frame is too big."""
+        receiving = asyncio.ensure_future(self.socket.receive())
         try:
-            event = await asyncio.wait_for(self.socket.receive(), self._idle)
-        except TimeoutError:
-            await self.close(CLOSE_IDLE, "idle timeout")
-            raise SocketClosed from None
+            done, _ = await asyncio.wait({receiving}, timeout=self._idle / 2)
+            if not done:
+                await self.send(ServerPing())  # are you there?
+                done, _ = await asyncio.wait({receiving}, timeout=self._idle / 2)
+            if not done:
+                await self.close(CLOSE_IDLE, "idle timeout")
+                raise SocketClosed
+            event = receiving.result()
+        finally:
+            if not receiving.done():
+                receiving.cancel()
         if event["type"] == "websocket.disconnect":
             self.closed = True
             raise SocketClosed
@@ -104,10 +166,15 @@ class FrameSocket:
         self, events: AsyncIterator[Event], on_event: Callable[[Event], Awaitable[None]]
     ) -> None:
         """Hands Realtime events to `on_event` until the socket closes."""
-        async for event in events:
-            await on_event(event)
-            if self.closed:
-                return
+        try:
+            async for event in events:
+                await on_event(event)
+                if self.closed:
+                    return
+        except SubscriberTooSlow:
+            # Events came faster than this socket took them: rather than drop some, close;
+            # the client reconnects with `after` and gets every stored message once.
+            await self.close(CLOSE_TRY_LATER, "fell behind; reconnect with after")
 
     async def read_frames(
         self, decoder: FrameDecoder[T], handle: Callable[[T], Awaitable[None]]
@@ -171,6 +238,7 @@ async def run_until_closed(
     on_event: Callable[[Event], Awaitable[None]],
     reading: Awaitable[None],
     guard: Awaitable[None] | None = None,
+    *others: Awaitable[None],
 ) -> None:
     """Reads frames and hands them to `handle`, while events go to `on_event` and `guard`
     watches the credential; whichever ends first (a close) ends them all."""
@@ -180,6 +248,7 @@ async def run_until_closed(
     ]
     if guard is not None:
         tasks.append(asyncio.ensure_future(guard))
+    tasks += [asyncio.ensure_future(other) for other in others]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -188,3 +257,13 @@ async def run_until_closed(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def resume_point(socket: WebSocket[Any, Any, Any]) -> int | None:
+    """`?after=<seq>`: the last message number the client saw, or None (live only)."""
+    raw = socket.query_params.get("after")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise ValidationFailed.on("after", "must be a message number (0 or more)")
+    return int(raw)

@@ -3,7 +3,9 @@
 CORS is answered per embed code, never with `*`: a response carries
 `Access-Control-Allow-Origin` only once the request's origin has been checked against its
 embed code's allowlist, and a preflight is answered only for an allowed origin. Preflights
-cannot carry custom headers, so the widget sends its key as `?key=`.
+cannot carry custom headers: one with `?key=` is checked against that code; one without
+(the client sends the key as `X-Embed-Key`) is answered when some active code allows the
+origin, and the real request is then checked against its own code.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.inbound.http.problems import from_domain_error
+from application.use_cases.check_widget_origin import CheckWidgetOrigin
 from application.use_cases.open_widget import OpenWidget
 from application.widget_access import WidgetAccess
-from domain.errors import DomainError
+from domain.errors import DomainError, OriginNotAllowed
 
 WIDGET_PREFIX = "/widget/v1/"
 _VERIFIED_ORIGIN = "ccgpt_cors_origin"
@@ -81,7 +84,12 @@ class WidgetPreflightMiddleware:
         request: Request[Any, Any, Any] = Request(scope)
         state = scope["app"].state
         try:
-            await open_widget(request, state)
+            if embed_key(request):
+                await open_widget(request, state)
+            else:  # the key will come as X-Embed-Key: is this origin any code's at all?
+                checker: CheckWidgetOrigin = state.container.check_widget_origin()
+                if not await checker.execute(page_origin(request), state.own_origins):
+                    raise OriginNotAllowed("This site is not allowed to use this chat widget.")
         except DomainError as exc:  # no CORS headers: the browser refuses the real request
             response: Response[Any] = from_domain_error(exc).to_response(request)
         else:

@@ -1,4 +1,4 @@
-"""The memory store's analytics records: what PostgreSQL's triggers (migration 0008) keep.
+"""The memory store's analytics records: what PostgreSQL's triggers (migration 0009) keep.
 
 The conversation repository calls these as it writes, inside the same unit of work, so
 the records roll back with the message like the trigger's rows do.

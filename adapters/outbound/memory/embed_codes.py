@@ -7,7 +7,7 @@ import copy
 from adapters.outbound.memory.repositories import paginate
 from adapters.outbound.memory.store import ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
-from domain.embed_codes import EmbedCode
+from domain.embed_codes import DomainPattern, EmbedCode
 from domain.ids import EmbedCodeId, WorkspaceId
 
 
@@ -42,6 +42,13 @@ class InMemoryEmbedCodeRepository(ScopedRepository):
             if c.public_key == public_key and self._sees(c.workspace_id)
         )
         return copy.deepcopy(next(found, None))
+
+    async def active_allowlists(self) -> list[list[DomainPattern]]:
+        return [
+            list(c.allowed_domains)
+            for c in self._store.embed_codes.values()
+            if c.active and self._sees(c.workspace_id)
+        ]
 
     def _mine(self, workspace_id: WorkspaceId) -> list[EmbedCode]:
         return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -300,6 +300,19 @@ class InMemoryRetriever:
             for _, chunk in self._chunks(workspace_id)
             if chunk.id in wanted
         }
+
+    async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
+        """Everything a result is made of: any change to a document or its chunks shows."""
+        return hash(
+            tuple(
+                sorted(
+                    (str(doc_id), repr(doc), tuple(str(c.id) for c in chunks))
+                    for (ws, doc_id), doc in self._store.documents.items()
+                    if ws == workspace_id
+                    for chunks in [self._store.chunks.get((ws, doc_id), [])]
+                )
+            )
+        )
 
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
         held = [self._held(chunk) for _, chunk in self._chunks(workspace_id)]

@@ -6,10 +6,12 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 
 from application.events import Event
+from application.ports.realtime import SubscriberTooSlow
 
 log = structlog.get_logger()
 QUEUE_SIZE = 256
@@ -51,14 +53,24 @@ class InMemoryRealtime:
                 del self._queues[channel]
 
 
-def offer(queue: asyncio.Queue[Event], event: Event) -> None:
-    """A stalled socket loses its oldest event, not the server its memory."""
+_TOO_SLOW = object()  # in place of the events a stalled subscriber did not take
+
+
+def offer(queue: asyncio.Queue[Any], event: Event) -> None:
+    """A stalled subscriber is told so (its iterator raises SubscriberTooSlow) rather than
+    silently losing events, and never costs the server more than QUEUE_SIZE events."""
     if queue.full():
-        queue.get_nowait()
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(_TOO_SLOW)
         log.warning("realtime.slow_subscriber")
+        return
     queue.put_nowait(event)
 
 
-async def drain(queue: asyncio.Queue[Event]) -> AsyncIterator[Event]:
+async def drain(queue: asyncio.Queue[Any]) -> AsyncIterator[Event]:
     while True:
-        yield await queue.get()
+        item = await queue.get()
+        if item is _TOO_SLOW:
+            raise SubscriberTooSlow
+        yield item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
@@ -18,10 +19,17 @@ T = TypeVar("T")
 
 
 def paginate(rows: Iterable[T], page: PageRequest, key: Callable[[T], Cursor]) -> Page[T]:
-    ordered = sorted(rows, key=lambda row: (key(row).created_at, key(row).id))
+    def position(row: T) -> tuple[datetime, uuid.UUID]:
+        return key(row).created_at, key(row).id
+
+    ordered = sorted(rows, key=position, reverse=page.newest_first)
     if page.after is not None:
         after = (page.after.created_at, page.after.id)
-        ordered = [row for row in ordered if (key(row).created_at, key(row).id) > after]
+        ordered = [
+            row
+            for row in ordered
+            if (position(row) < after if page.newest_first else position(row) > after)
+        ]
     items = [copy.deepcopy(row) for row in ordered[: page.limit]]
     more = len(ordered) > page.limit
     return Page(items, key(items[-1]).encode() if more and items else None)

@@ -16,7 +16,8 @@ import structlog
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from adapters.outbound.breaker import CircuitBreaker
-from adapters.outbound.openai.prompt import build_messages, parse_citations
+from adapters.outbound.openai.prompt import build_messages
+from application.answering import parse_citations
 from application.ports.chat_model import ChatAnswer, ChatModelUnavailable, ChatRequest
 
 log = structlog.get_logger()

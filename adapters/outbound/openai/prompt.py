@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from application.answering import CITATION
 from application.ports.chat_model import ChatRequest, Passage, Turn
 
 HISTORY_TURNS = 6  # enough for a follow-up ("and to Canada?") without drowning the passages
@@ -33,8 +34,7 @@ follow-up question); every fact must come from the passages."""
 
 # Our delimiters must not appear inside quoted text, or a passage could close itself early.
 _DELIMITER = re.compile(r"<(?=\s*/?\s*(?:passage|question))", re.IGNORECASE)
-_CITATION = re.compile(r"\[(\d{1,6}(?:\s*,\s*\d{1,6})*)\]")
-_STALE_CITATION = re.compile(r"\s*" + _CITATION.pattern)
+_STALE_CITATION = re.compile(r"\s*" + CITATION.pattern)
 
 
 def build_messages(request: ChatRequest) -> list[dict[str, str]]:
@@ -44,17 +44,6 @@ def build_messages(request: ChatRequest) -> list[dict[str, str]]:
         _append(messages, _role(turn), _history_text(turn))
     _append(messages, "user", _final_message(request))
     return messages
-
-
-def parse_citations(text: str, passage_count: int) -> list[int]:
-    """Passage numbers cited as [n] (or [n, m]) that exist, in order of first use."""
-    cited: list[int] = []
-    for match in _CITATION.finditer(text):
-        for raw in match.group(1).split(","):
-            number = int(raw)
-            if 1 <= number <= passage_count and number not in cited:
-                cited.append(number)
-    return cited
 
 
 def neutralise(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The analytics read model over the records migration 0008's triggers keep."""
+"""The analytics read model over the records migration 0009's triggers keep."""
 
 from __future__ import annotations
 
@@ -255,7 +255,7 @@ def _usage(
             EmbedCodeUsage(
                 code_id,
                 name,
-                sessions=s.sessions if s else 0,
+                sessions=int(s.sessions) if s else 0,  # sum() of bigint is numeric: a Decimal
                 queries=q.queries if q else 0,
                 unique_visitors=s.visitors if s else 0,
                 last_used_at=q.last if q else None,

@@ -9,7 +9,7 @@ from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
 from application.pagination import Page, PageRequest
-from domain.embed_codes import EmbedCode
+from domain.embed_codes import DomainPattern, EmbedCode
 from domain.ids import EmbedCodeId, WorkspaceId
 
 
@@ -53,6 +53,11 @@ class PostgresEmbedCodeRepository:
         query = select(t.embed_codes).where(t.embed_codes.c.public_key == public_key)
         row = (await self._conn.execute(query)).first()
         return rows.EMBED_CODES.from_row(row) if row else None
+
+    async def active_allowlists(self) -> list[list[DomainPattern]]:
+        c = t.embed_codes.c
+        found = (await self._conn.execute(select(c.allowed_domains).where(c.active))).all()
+        return [[DomainPattern.parse(d) for d in row.allowed_domains] for row in found]
 
     async def list(self, workspace_id: WorkspaceId, page: PageRequest) -> Page[EmbedCode]:
         query = select(t.embed_codes).where(t.embed_codes.c.workspace_id == workspace_id)

@@ -29,13 +29,14 @@ async def fetch_page(
     to_domain: Callable[[Any], T],
     time_column: str = "created_at",
 ) -> Page[T]:
-    """Keyset pagination on (created_at, id): stable under inserts, no OFFSET scans."""
+    """Keyset pagination on (created_at, id), either way: stable under inserts, no OFFSET
+    scans (the same index serves both orders)."""
     moment = table.c[time_column]
     if page.after is not None:
-        query = query.where(
-            tuple_(moment, table.c.id) > tuple_(page.after.created_at, page.after.id)
-        )
-    query = query.order_by(moment, table.c.id).limit(page.limit + 1)
+        position, after = tuple_(moment, table.c.id), tuple_(page.after.created_at, page.after.id)
+        query = query.where(position < after if page.newest_first else position > after)
+    order = (moment.desc(), table.c.id.desc()) if page.newest_first else (moment, table.c.id)
+    query = query.order_by(*order).limit(page.limit + 1)
     rows = (await conn.execute(query)).all()
     items = [to_domain(row) for row in rows[: page.limit]]
     more = len(rows) > page.limit

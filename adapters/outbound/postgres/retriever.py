@@ -8,7 +8,7 @@ and for a large one HNSW with iterative scanning and a larger candidate list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -89,6 +89,17 @@ _SIMILARITIES = text(
 )
 
 
+# What the retrieval cache compares: any change to a document row (a new xmin), an added or
+# deleted document, or a new chunk count changes it. Chunks change only with their document.
+_VERSION = text(
+    """
+    SELECT count(*) AS documents, coalesce(sum(chunk_count), 0) AS chunks,
+           max(updated_at) AS updated, coalesce(sum(xmin::text::bigint), 0) AS rows
+    FROM documents WHERE workspace_id = :ws
+    """
+)
+
+
 class PostgresRetriever:
     def __init__(
         self,
@@ -138,6 +149,12 @@ class PostgresRetriever:
             await scope_transaction(conn, workspace_id)
             rows = (await conn.execute(_SIMILARITIES, params)).all()
         return {ChunkId(row.id): float(row.score) for row in rows}
+
+    async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
+        async with outage_translated(), self._engine.begin() as conn:
+            await scope_transaction(conn, workspace_id)
+            row = (await conn.execute(_VERSION, {"ws": workspace_id})).one()
+        return tuple(row)
 
     async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
         async with outage_translated(), self._engine.begin() as conn:

@@ -151,7 +151,9 @@ class AnalyticsController(Controller):
         report: NamedDependency[ReportInput],
         output: NamedDependency[Format],
         get_queries_over_time: NamedDependency[GetQueriesOverTime],
-        interval: Annotated[str | None, QueryParameter(description="hour, day or week")] = None,
+        interval: Annotated[
+            Literal["hour", "day", "week"] | None, QueryParameter(description="hour, day or week")
+        ] = None,
     ) -> Response[a.SeriesOut | str]:
         series = await get_queries_over_time.execute(principal, report, interval)
         body = a.series_out(series)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any, Literal, cast
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from adapters.inbound.http.event_stream import answer_as_events, wants_event_stream
 from adapters.inbound.http.problems import rate_limit_headers
 from adapters.inbound.http.schemas import chat as c
 from application.pagination import PageRequest
@@ -24,6 +26,11 @@ from domain.errors import ValidationFailed
 from domain.ids import SessionId
 from domain.roles import Permission
 
+ORDER = (
+    "`newest` (the default): the most recently started conversation first, as an inbox "
+    "reads; `oldest`: the first started first. A cursor continues in the order it is sent with."
+)
+
 
 class ChatController(Controller):
     path = "/api/v1/chat"
@@ -32,13 +39,23 @@ class ChatController(Controller):
     @post(status_code=200)
     async def ask(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[c.ChatBody],
         principal: NamedDependency[Principal],
         answer_message: NamedDependency[AnswerMessage],
     ) -> Response[c.ChatOut]:
+        """With `Accept: text/event-stream`, the answer streams as server-sent events:
+        `token` (`{message_id, delta, seq}`) while it is written, then `message` (this
+        JSON body)."""
         principal.require(Permission.READ_WORKSPACE)
         session = SessionId(data.session_id) if data.session_id else None
         inp = AskInput(data.message, session, data.client_message_id)
+        if wants_event_stream(request):
+            events = await answer_as_events(
+                lambda sink: answer_message.execute(principal.workspace_id, inp, sink),
+                c.chat_out,
+            )
+            return cast(Response[c.ChatOut], events)
         reply = await answer_message.execute(principal.workspace_id, inp)
         rate = reply.rate
         headers = rate_limit_headers(rate.limit, rate.remaining, rate.reset_after) if rate else {}
@@ -58,9 +75,11 @@ class ConversationController(Controller):
         embed_code_id: FromQuery[uuid.UUID | None] = None,
         limit: FromQuery[int | None] = None,
         cursor: FromQuery[str | None] = None,
+        order: Annotated[Literal["newest", "oldest"], QueryParameter(description=ORDER)] = "newest",
     ) -> c.ConversationPage:
         where = ConversationFilter(_status(status), embed_code_id)
-        page = await list_conversations.execute(principal, where, PageRequest.parse(limit, cursor))
+        paging = PageRequest.parse(limit, cursor, newest_first=order == "newest")
+        page = await list_conversations.execute(principal, where, paging)
         return c.ConversationPage.of(page, c.conversation_out)
 
     @get("/{session_id:uuid}")

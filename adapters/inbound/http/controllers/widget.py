@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, cast
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -11,12 +12,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
+from adapters.inbound.http.event_stream import answer_as_events, wants_event_stream
 from adapters.inbound.http.problems import rate_limit_headers
 from adapters.inbound.http.schemas import chat as c
 from adapters.inbound.http.schemas import widget as w
 from adapters.inbound.http.widget_access import provide_widget_access
 from adapters.inbound.http.widget_script import widget_script
 from application.ports.rate_limiter import RateDecision
+from application.use_cases.answer_message import DeltaSink, Reply
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.rate_answer import RateAnswer
 from application.use_cases.read_widget_history import ReadWidgetHistory
@@ -103,6 +106,7 @@ class WidgetController(Controller):
     @post("/sessions/{session_id:uuid}/messages", status_code=200)
     async def ask(
         self,
+        request: Request[Any, Any, Any],
         session_id: FromPath[uuid.UUID],
         data: JSONBody[w.WidgetMessageBody],
         widget_access: NamedDependency[WidgetAccess],
@@ -110,14 +114,24 @@ class WidgetController(Controller):
         client_ip: NamedDependency[str],
         ask_in_widget: NamedDependency[AskInWidget],
     ) -> Response[w.AnswerOut]:
-        reply = await ask_in_widget.execute(
-            widget_access,
-            session_token,
-            SessionId(session_id),
-            data.text,
-            data.client_message_id,
-            client_ip,
-        )
+        """With `Accept: text/event-stream`, the answer streams as server-sent events
+        (`token` ... then `message` with this JSON body), for pages where WebSockets are
+        blocked."""
+
+        def ask(sink: DeltaSink | None) -> Awaitable[Reply]:
+            return ask_in_widget.execute(
+                widget_access,
+                session_token,
+                SessionId(session_id),
+                data.text,
+                data.client_message_id,
+                client_ip,
+                sink,
+            )
+
+        if wants_event_stream(request):
+            return cast(Response[w.AnswerOut], await answer_as_events(ask, w.answer_out))
+        reply = await ask(None)
         return Response(w.answer_out(reply), headers=_rate_headers(reply.rate))
 
     @get("/sessions/{session_id:uuid}/messages")

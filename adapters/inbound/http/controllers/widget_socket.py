@@ -14,6 +14,7 @@ from litestar import WebSocket, websocket
 from adapters.inbound.http.dependencies import client_ip
 from adapters.inbound.http.schemas.frames import (
     Ask,
+    ClientPong,
     ErrorOut,
     Frame,
     FrameDecoder,
@@ -25,34 +26,40 @@ from adapters.inbound.http.schemas.frames import (
     error_out,
     handoff_out,
     message_frame,
+    stored_frames,
+    token_out,
     typing_out,
 )
 from adapters.inbound.http.sockets import (
-    CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
     FrameSocket,
-    SocketCounter,
+    Places,
+    accept,
     close_code_for,
     close_unless_allowed,
     keep_checking,
+    resume_point,
     run_until_closed,
 )
+from adapters.inbound.http.typing_relay import TypingRelay, stop_quietly
 from adapters.inbound.http.widget_access import embed_key, open_widget, page_origin
 from application.events import (
     AccessChanged,
+    AnswerDelta,
     Event,
     HandoffChanged,
     MessagePosted,
+    PresenceChanged,
     TypingChanged,
     access_channel,
     session_channel,
 )
 from application.ports.realtime import Realtime
+from application.ports.socket_registry import Slot
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.open_widget import OpenWidget
-from application.use_cases.read_widget_session import ReadWidgetSession
+from application.use_cases.read_widget_history import ReadWidgetHistory
 from application.widget_access import WidgetAccess, WidgetSessionTokens
-from domain.conversations import Role
 from domain.errors import DomainError
 from domain.ids import SessionId
 
@@ -62,28 +69,41 @@ FRAMES: FrameDecoder[WidgetFrame] = FrameDecoder(WidgetFrame)  # type: ignore[ar
 
 @websocket("/widget/v1/ws")
 async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """`?key=&session_id=&session_token=`; Origin checked as over HTTP."""
+    """`?key=&session_id=&session_token=[&after=<seq>]`; Origin checked as over HTTP.
+    With `after`, the stored messages numbered after it come first, then live frames."""
     state = socket.app.state
     settings = state.settings
-    await socket.accept()
-    sock = FrameSocket(socket, settings.ws_idle_timeout_seconds, settings.ws_max_frame_bytes)
+    sock = await accept(socket)
     try:
         access = await open_widget(socket, state)
         session_id = SessionId(uuid.UUID(socket.query_params.get("session_id", "")))
         token = socket.query_params.get("session_token")
         tokens: WidgetSessionTokens = state.container.widget_session_tokens()
         tokens.check_session(access, token, session_id)
+        after = resume_point(socket)
     except DomainError as exc:
         await sock.close(close_code_for(exc), exc.detail)
         return
     except ValueError:
         await sock.close(CLOSE_UNAUTHORIZED, "session_id must be a UUID")
         return
-    counter: SocketCounter = state.socket_counter
-    key = f"session:{session_id}"
-    if not counter.enter(key, settings.ws_max_sockets_per_session):
-        await sock.close(CLOSE_TOO_MANY, "too many connections for this session")
+    ip = client_ip(socket, state)
+    session_key = f"session:{session_id}"
+    places = Places(
+        state.container.socket_registry(),
+        [
+            Slot(session_key, settings.ws_max_sockets_per_session),
+            Slot(f"ip:{access.code.workspace_id}:{ip}", settings.ws_max_sockets_per_ip),
+            Slot(f"embed:{access.code.id}", settings.ws_max_sockets_per_embed_code),
+        ],
+    )
+    entry = await places.take(sock)
+    if entry is None:
         return
+    realtime: Realtime = state.container.realtime()
+    workspace_id = access.code.workspace_id
+    if session_key in entry.first:
+        await realtime.publish(PresenceChanged(workspace_id, session_id, True))
 
     async def still_allowed() -> None:
         """The key, the origin and the session token, checked again against stored data."""
@@ -97,14 +117,15 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             access,
             session_id,
             token or "",
-            client_ip(socket, state),
+            ip,
             state.container.ask_in_widget(),
-            state.container.read_widget_session(),
-            state.container.realtime(),
+            state.container.read_widget_history(),
+            realtime,
         )
-        await socket_session.run(still_allowed, settings.ws_recheck_seconds)
+        await socket_session.run(still_allowed, settings.ws_recheck_seconds, after, places)
     finally:
-        counter.leave(key)
+        if session_key in await places.give_back():
+            await realtime.publish(PresenceChanged(workspace_id, session_id, False))
 
 
 class WidgetSocketSession:
@@ -116,26 +137,46 @@ class WidgetSocketSession:
         token: str,
         ip: str,
         ask: AskInWidget,
-        read_session: ReadWidgetSession,
+        read_history: ReadWidgetHistory,
         realtime: Realtime,
     ) -> None:
         self._socket, self._access, self._session_id = sock, access, session_id
         self._token, self._ip, self._realtime = token, ip, realtime
-        self._ask_in_widget, self._read_session = ask, read_session
+        self._ask_in_widget, self._read_history = ask, read_history
         self._sent: set[uuid.UUID] = set()  # message ids this socket has already delivered
+        self._asked: set[str] = set()  # client ids of questions sent over this socket
+        self._typing = TypingRelay(self._publish_typing)
         self._answering = asyncio.Lock()  # one question at a time, in order
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def run(self, still_allowed: Callable[[], Awaitable[None]], recheck: float) -> None:
+    async def run(
+        self,
+        still_allowed: Callable[[], Awaitable[None]],
+        recheck: float,
+        after: int | None,
+        places: Places,
+    ) -> None:
         workspace_id = self._access.code.workspace_id
         self._still_allowed = still_allowed
-        held = await self._read_session.execute(self._access, self._token, self._session_id)
         channels = (session_channel(workspace_id, self._session_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
-            await self._socket.send(Ready(session_id=self._session_id, status=held.status.value))
+            # Read after subscribing: what is stored meanwhile arrives as an event too, and
+            # is sent once (by message id), so nothing falls between the two.
+            thread = await self._read_history.execute(self._access, self._token, self._session_id)
+            status = thread.conversation.status.value
+            await self._socket.send(Ready(session_id=self._session_id, status=status))
+            if after is not None:
+                for frame in stored_frames(thread.messages, after):
+                    self._sent.add(frame.id)
+                    await self._socket.send(frame)
             guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
             reading = self._socket.read_frames(FRAMES, self._handle)
-            await run_until_closed(self._socket, events, self._on_event, reading, guard)
+            try:
+                await run_until_closed(
+                    self._socket, events, self._on_event, reading, guard, places.keep(self._socket)
+                )
+            finally:
+                await stop_quietly(self._typing)
         # Answers still being prepared finish and are stored (a closed socket only drops
         # their frames): a question is never left unanswered because its tab went away.
 
@@ -150,10 +191,13 @@ class WidgetSocketSession:
 
     def _to_frame(self, event: Event) -> Frame | None:
         if isinstance(event, MessagePosted):
-            if event.message.role is Role.VISITOR or event.message.id in self._sent:
-                return None  # the visitor's own words, or an answer this socket gave
-            self._sent.add(event.message.id)
+            message = event.message
+            if message.id in self._sent or message.client_message_id in self._asked:
+                return None  # sent already, or a question this socket itself asked
+            self._sent.add(message.id)
             return message_frame(event)
+        if isinstance(event, AnswerDelta):
+            return None if event.message_id in self._sent else token_out(event)
         if isinstance(event, TypingChanged) and event.who != "visitor":
             return typing_out(event)
         if isinstance(event, HandoffChanged):
@@ -161,6 +205,8 @@ class WidgetSocketSession:
         return None
 
     async def _handle(self, frame: WidgetFrame) -> None:
+        if isinstance(frame, ClientPong):
+            return  # the client is there: reading it was the point
         if isinstance(frame, Ping):
             await self._socket.send(Pong())
         elif isinstance(frame, Ask):
@@ -168,13 +214,18 @@ class WidgetSocketSession:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
-            typing = TypingChanged(
-                self._access.code.workspace_id, self._session_id, "visitor", frame.state
-            )
-            await self._realtime.publish(typing)
+            await self._typing.set(frame.state)
+
+    async def _publish_typing(self, state: bool) -> None:
+        workspace_id = self._access.code.workspace_id
+        await self._realtime.publish(
+            TypingChanged(workspace_id, self._session_id, "visitor", state)
+        )
 
     async def _ask(self, frame: Ask) -> None:
         client_id = frame.client_message_id
+        if client_id:
+            self._asked.add(client_id)
         async with self._answering:
             try:
                 reply = await self._ask_in_widget.execute(

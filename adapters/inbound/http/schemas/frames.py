@@ -14,8 +14,20 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from adapters.inbound.http.schemas.chat import ClientMessageId, MessageOut, MessageText
-from application.events import ConversationStarted, HandoffChanged, MessagePosted, TypingChanged
+from adapters.inbound.http.schemas.chat import (
+    ClientMessageId,
+    MessageOut,
+    MessageText,
+    messages_out,
+)
+from application.events import (
+    AnswerDelta,
+    ConversationStarted,
+    HandoffChanged,
+    MessagePosted,
+    TypingChanged,
+)
+from domain.conversations import Message
 from domain.errors import DomainError, RateLimited
 
 T = TypeVar("T")
@@ -55,8 +67,12 @@ class Reauthenticate(_In, tag="auth"):
     token: Annotated[str, Meta(max_length=8192)]
 
 
-WidgetFrame = Ping | Typing | Ask
-DashboardFrame = Ping | AgentTyping | AgentReply | Reauthenticate
+class ClientPong(_In, tag="pong"):
+    """The answer to the server's `ping`."""
+
+
+WidgetFrame = Ping | ClientPong | Typing | Ask
+DashboardFrame = Ping | ClientPong | AgentTyping | AgentReply | Reauthenticate
 
 
 class BadFrame(Exception):
@@ -113,6 +129,10 @@ class Pong(_Out, tag="pong"):
     pass
 
 
+class ServerPing(_Out, tag="ping"):
+    """Sent to a quiet client; it answers `{"type": "pong"}` (or anything) to stay."""
+
+
 class TypingOut(_Out, tag="typing"):
     who: str = msgspec.field(name="from")
     state: bool
@@ -121,6 +141,16 @@ class TypingOut(_Out, tag="typing"):
 
 class HandoffOut(_Out, tag="handoff"):
     state: bool
+    seq: int | UnsetType = UNSET
+    session_id: uuid.UUID | UnsetType = UNSET
+
+
+class TokenOut(_Out, tag="token"):
+    """A piece of an answer being written; `seq` is the number the answer will have."""
+
+    message_id: uuid.UUID
+    delta: str
+    seq: int
     session_id: uuid.UUID | UnsetType = UNSET
 
 
@@ -130,6 +160,11 @@ class MessageFrame(MessageOut, tag="message", tag_field="type", kw_only=True):
 
 class MessageCreated(MessageOut, tag="message.created", tag_field="type", kw_only=True):
     session_id: uuid.UUID | UnsetType = UNSET  # always set: the dashboard sees many sessions
+
+
+class PresenceOut(_Out, tag="presence"):
+    session_id: uuid.UUID
+    online: bool
 
 
 class StartedOut(_Out, tag="conversation.started"):
@@ -153,11 +188,14 @@ class AuthOk(_Out, tag="auth.ok"):
 Frame = (
     Ready
     | Pong
+    | ServerPing
     | TypingOut
     | HandoffOut
+    | TokenOut
     | MessageFrame
     | MessageCreated
     | StartedOut
+    | PresenceOut
     | ErrorOut
     | AuthOk
 )
@@ -191,7 +229,27 @@ def typing_out(event: TypingChanged, *, with_session: bool = False) -> TypingOut
 
 
 def handoff_out(event: HandoffChanged, *, with_session: bool = False) -> HandoffOut:
-    return HandoffOut(session_id=event.session_id if with_session else UNSET, state=event.state)
+    session = event.session_id if with_session else UNSET
+    return HandoffOut(session_id=session, state=event.state, seq=event.seq)
+
+
+def token_out(event: AnswerDelta, *, with_session: bool = False) -> TokenOut:
+    session = event.session_id if with_session else UNSET
+    return TokenOut(
+        message_id=event.message_id, delta=event.delta, seq=event.seq, session_id=session
+    )
+
+
+def stored_frames(
+    messages: list[Message], after: int, *, with_session: bool = False
+) -> list[MessageFrame]:
+    """The stored messages numbered after `after`, in order, as `message` frames: what a
+    socket that reconnects with `?after=` missed."""
+    return [
+        MessageFrame(**_fields(out), session_id=messages[0].session_id if with_session else UNSET)
+        for out in messages_out(sorted(messages, key=lambda m: m.seq))
+        if out.seq > after
+    ]
 
 
 def started_out(event: ConversationStarted) -> StartedOut:
