@@ -7,6 +7,8 @@ import time
 import uuid
 from pathlib import Path
 
+import msgspec
+
 from adapters.inbound.cli.evaluate import (
     Question,
     answer_accuracy,
@@ -37,6 +39,9 @@ async def run_eval(
     answers: Path | None = None,
 ) -> int:
     configure_logging(settings)
+    # Each mode asks the same questions: caches would answer the later modes from the
+    # earlier ones' work and understate their latency.
+    settings = msgspec.structs.replace(settings, query_cache_entries=0, retrieval_cache_entries=0)
     container = build_container(settings)
     await start(container)
     try:
