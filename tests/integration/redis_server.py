@@ -28,7 +28,13 @@ class PrivateRedis:
     def __init__(self, directory: Path) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process = subprocess.Popen(  # noqa: S603 - a fixed binary and our arguments
+        self._directory = directory
+        self._process = self._spawn()
+        self._wait_until_listening()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        directory = self._directory
+        return subprocess.Popen(  # noqa: S603 - a fixed binary and our arguments
             [
                 REDIS_SERVER,
                 "--port",
@@ -45,7 +51,6 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self._wait_until_listening()
 
     def _wait_until_listening(self) -> None:
         deadline = time.monotonic() + 10
@@ -64,9 +69,17 @@ class PrivateRedis:
         os.kill(self._process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
+        if self._process.poll() is not None:
+            return  # already stopped (a test stopped it on purpose)
         self.thaw()
         self._process.terminate()
         self._process.wait(10)
+
+    def restart(self) -> None:
+        """Stopped (its data gone: no persistence), then a new server on the same port."""
+        self.stop()
+        self._process = self._spawn()
+        self._wait_until_listening()
 
 
 @contextmanager
