@@ -430,14 +430,3 @@ def test_typing_reaches_the_dashboard_and_stops(server: ApiServer, site: Site) -
                 state,
                 session["session_id"],
             )
-
-
-def test_a_rotated_key_ends_its_open_widget_sockets(server: ApiServer, site: Site) -> None:
-    session = site.start()
-    socket = ready(widget_socket(server, site, session))
-    rotated = site.client.post(
-        f"/api/v1/embed-codes/{site.code['id']}/rotate-key", headers=site.headers
-    )
-    assert rotated.status_code == 200
-    assert close_code(socket) == 4401
-    assert close_code(widget_socket(server, site, session)) == 4401

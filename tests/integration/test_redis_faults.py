@@ -9,6 +9,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
@@ -18,6 +20,9 @@ from application.events import TypingChanged, session_channel
 from application.ports.rate_limiter import RateLimit
 from domain.ids import SessionId, WorkspaceId
 from tests.integration.redis_server import private_redis
+
+# A failure here loses data, lets someone in, or stops answers.
+pytestmark = pytest.mark.critical
 
 
 async def until_closed(breaker: RedisBreaker, seconds: float = 5) -> None:
