@@ -13,7 +13,7 @@ AXE_SHA512  := Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLku
 AXE_DIR     := $(VENV)/axe-core
 AXE         := $(AXE_DIR)/axe.min.js
 
-.PHONY: install run test lint format bench eval clean
+.PHONY: install run test test-critical test-comprehensive chromium lint format bench eval clean
 
 install: $(STAMP) $(AXE)
 
@@ -36,8 +36,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/ccgpt serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(AXE)
+# Every test, browser tests included: Chromium is installed where missing, or we stop.
+test: $(STAMP) $(AXE) chromium
 	$(BIN)/pytest
+
+chromium:
+	@.ci/ensure-chromium
+
+# The paths whose failure loses data, lets someone in, or stops answers (under 3 minutes).
+test-critical: $(STAMP)
+	$(BIN)/python run_critical_tests.py
+
+# The founding report's five suites, with a per-suite summary table.
+test-comprehensive: $(STAMP)
+	$(BIN)/python run_comprehensive_tests.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

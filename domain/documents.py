@@ -44,7 +44,11 @@ class Block:
     is_heading: bool = False
 
 
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+# Control and reserved characters, and the bidirectional overrides and zero-width space
+# that make "invoice\u202etxt.exe" read as "invoiceexe.txt" in a console list.
+_UNSAFE_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f<>:\"|?*\u200b\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def sanitise_filename(raw: str | None, fallback: str = "document") -> str:

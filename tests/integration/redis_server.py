@@ -39,15 +39,6 @@ class PrivateRedis:
             [REDIS_SERVER, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
 
-    def restart(self, down_seconds: float = 0.5) -> None:
-        """Stops the server (connections drop, everything it held is gone) and starts a
-        new one on the same port."""
-        self._process.terminate()
-        self._process.wait(10)
-        time.sleep(down_seconds)
-        self._process = self._spawn()
-        self._wait_until_listening()
-
     def _wait_until_listening(self) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -65,9 +56,17 @@ class PrivateRedis:
         os.kill(self._process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
+        if self._process.poll() is not None:
+            return  # already stopped (a test stopped it on purpose)
         self.thaw()
         self._process.terminate()
         self._process.wait(10)
+
+    def restart(self) -> None:
+        """Stopped (its data gone: no persistence), then a new server on the same port."""
+        self.stop()
+        self._process = self._spawn()
+        self._wait_until_listening()
 
 
 @contextmanager

@@ -12,6 +12,9 @@ from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from tests.integration.analytics_dataset import known_traffic
 from tests.integration.test_row_level_security import scope_to
 
+# A failure here loses data, lets someone in, or stops answers.
+pytestmark = pytest.mark.critical
+
 ANALYTICS_TABLES = (
     "analytics_visitors",
     "analytics_sessions",

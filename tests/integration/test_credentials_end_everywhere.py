@@ -30,6 +30,9 @@ from tests.integration.test_websockets import (
 )
 from tests.integration.widget_helpers import Site
 
+# A failure here loses data, lets someone in, or stops answers.
+pytestmark = pytest.mark.critical
+
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:

@@ -17,6 +17,9 @@ from tests.conftest import make_settings
 from tests.integration.conftest import make_client
 from tests.integration.knowledge_helpers import owner
 
+# A failure here loses data, lets someone in, or stops answers.
+pytestmark = pytest.mark.critical
+
 
 @pytest.fixture
 def private_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.integration.account_helpers import (
@@ -58,6 +59,7 @@ def test_api_key_authenticates_as_admin_of_its_workspace(client: TestClient[Any]
     assert workspace.json()["id"] == owner["workspace"]["id"]
 
 
+@pytest.mark.critical
 def test_revoked_api_key_stops_working_at_once(client: TestClient[Any]) -> None:
     owner = register(client)
     created = create_key(client, owner["access_token"])
@@ -91,6 +93,7 @@ def test_api_key_with_unknown_secret_is_401(client: TestClient[Any]) -> None:
     assert_unauthorized(client, auth("ccgpt_sk_" + "x" * 43))
 
 
+@pytest.mark.critical
 def test_a_leaked_api_key_cannot_outlive_its_revocation(client: TestClient[Any]) -> None:
     owner = register(client)
     key = create_key(client, owner["access_token"])["key"]
@@ -105,6 +108,7 @@ def test_a_leaked_api_key_cannot_outlive_its_revocation(client: TestClient[Any])
 # --- tenancy -----------------------------------------------------------------
 
 
+@pytest.mark.critical
 def test_another_workspace_cannot_delete_an_api_key_and_gets_404(client: TestClient[Any]) -> None:
     first, second = register(client), register(client)
     created = create_key(client, first["access_token"])

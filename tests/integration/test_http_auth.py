@@ -303,6 +303,7 @@ def test_login_email_is_case_insensitive(client: TestClient[Any]) -> None:
     assert login(client, account["user"]["email"].upper()).status_code == 200
 
 
+@pytest.mark.critical
 def test_login_unknown_email_and_wrong_password_answer_alike(client: TestClient[Any]) -> None:
     account = register(client)
     wrong_password = login(client, account["user"]["email"], "wrong-password-1")
@@ -313,6 +314,7 @@ def test_login_unknown_email_and_wrong_password_answer_alike(client: TestClient[
     assert wrong_password.headers["content-type"] == unknown_email.headers["content-type"]
 
 
+@pytest.mark.critical
 def test_login_after_repeated_failures_is_429_with_retry_after(
     rate_limited_client: TestClient[Any],
 ) -> None:
@@ -425,6 +427,7 @@ def test_refresh_token_is_spent_after_use(client: TestClient[Any]) -> None:
     assert_problem(refresh(client, account["refresh_token"]), 401, "unauthorized")
 
 
+@pytest.mark.critical
 def test_reuse_of_a_spent_refresh_token_revokes_the_family(client: TestClient[Any]) -> None:
     account = register(client)
     rotated = refresh(client, account["refresh_token"]).json()
@@ -450,6 +453,7 @@ def test_garbage_refresh_token_is_401(client: TestClient[Any], garbage: str) -> 
     assert_problem(refresh(client, garbage), 401, "unauthorized")
 
 
+@pytest.mark.critical
 def test_refresh_token_signed_with_another_key_is_401(client: TestClient[Any]) -> None:
     account = register(client)
     claims = jwt.decode(account["refresh_token"], options={"verify_signature": False})
@@ -457,6 +461,7 @@ def test_refresh_token_signed_with_another_key_is_401(client: TestClient[Any]) -
     assert_problem(refresh(client, forged), 401, "unauthorized")
 
 
+@pytest.mark.critical
 def test_expired_refresh_token_is_401(client: TestClient[Any]) -> None:
     account = register(client)
     claims = jwt.decode(account["refresh_token"], options={"verify_signature": False})
@@ -468,6 +473,7 @@ def test_expired_refresh_token_is_401(client: TestClient[Any]) -> None:
     assert refresh(client, jwt.encode(claims, TEST_SECRET, algorithm="HS256")).status_code == 200
 
 
+@pytest.mark.critical
 def test_logout_is_204_and_the_refresh_token_stops_working(client: TestClient[Any]) -> None:
     account = register(client)
     response = client.post("/api/v1/auth/logout", json={"refresh_token": account["refresh_token"]})

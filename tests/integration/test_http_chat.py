@@ -54,6 +54,7 @@ def chat(client: TestClient[Any], headers: dict[str, str], message: str, **body:
     return client.post("/api/v1/chat", json={"message": message, **body}, headers=headers)
 
 
+@pytest.mark.critical
 def test_chat_answers_with_sources_and_keeps_the_conversation(client: TestClient[Any]) -> None:
     headers = with_documents(client)
     first = chat(client, headers, "How long does shipping to Canada take?")
@@ -93,6 +94,7 @@ def test_a_poisoned_document_never_puts_its_link_in_front_of_a_visitor(
         assert "evil.example" not in shown, (question, reply)
 
 
+@pytest.mark.critical
 def test_takeover_silences_the_bot_and_agents_reply(client: TestClient[Any]) -> None:
     headers = with_documents(client)
     session = chat(client, headers, "How long does shipping to Canada take?").json()["session_id"]
@@ -113,6 +115,7 @@ def test_takeover_silences_the_bot_and_agents_reply(client: TestClient[Any]) -> 
     )
 
 
+@pytest.mark.critical
 def test_conversations_belong_to_their_workspace(client: TestClient[Any]) -> None:
     headers, stranger = with_documents(client), owner(client)
     session = chat(client, headers, "How long does shipping to Canada take?").json()["session_id"]
@@ -137,6 +140,7 @@ def test_chat_input_is_checked(client: TestClient[Any]) -> None:
     assert client.get("/api/v1/conversations?status=lost", headers=headers).status_code == 422
 
 
+@pytest.mark.critical
 def test_with_the_llm_endpoint_down_answers_still_arrive(database_url: str, tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}/v1"
     with chat_client(

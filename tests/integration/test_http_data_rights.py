@@ -69,6 +69,7 @@ def test_export_streams_jsonl_and_csv(site: Site) -> None:
     assert none.status_code == 200 and none.text == ""
 
 
+@pytest.mark.critical
 def test_a_visitor_is_exported_then_erased_and_the_figures_stay(site: Site) -> None:
     visit(site, "ann", "How long does shipping to Canada take?")
     visit(site, "ann", "Who painted the Mona Lisa?")
@@ -99,6 +100,7 @@ def test_a_visitor_is_exported_then_erased_and_the_figures_stay(site: Site) -> N
     assert figures(site, site.headers) == before
 
 
+@pytest.mark.critical
 def test_agents_may_read_analytics_but_not_export_or_erase(site: Site) -> None:
     visit(site, "ann", "How long does shipping to Canada take?")
     agent = member(site, "agent")
@@ -114,6 +116,7 @@ def test_agents_may_read_analytics_but_not_export_or_erase(site: Site) -> None:
     assert site.client.delete("/api/v1/visitors/ann", headers=admin).status_code == 204
 
 
+@pytest.mark.critical
 def test_another_workspace_cannot_reach_a_visitor(site: Site) -> None:
     visit(site, "ann", "How long does shipping to Canada take?")
     other = new_site(site.client, documents=False)

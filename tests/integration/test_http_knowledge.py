@@ -167,6 +167,7 @@ def test_text_documents(kb_client: TestClient[Any]) -> None:
         assert bad.status_code == 422, body
 
 
+@pytest.mark.critical
 def test_deleted_documents_are_never_retrieved_again(kb_client: TestClient[Any]) -> None:
     headers = owner(kb_client)
     kept = upload(kb_client, headers, "kayak.txt", FILES["kayak.txt"]).json()
@@ -185,6 +186,7 @@ def test_deleted_documents_are_never_retrieved_again(kb_client: TestClient[Any])
     assert usage["documents"] == 1 and usage["storage_bytes"] == len(FILES["kayak.txt"])
 
 
+@pytest.mark.critical
 def test_another_workspace_never_sees_a_document_or_chunk(kb_client: TestClient[Any]) -> None:
     alice, mallory = owner(kb_client), owner(kb_client)
     document = upload(kb_client, alice, "glacier.md", FILES["glacier.md"]).json()
@@ -228,6 +230,7 @@ def test_reindex_replaces_chunks_without_duplicates(kb_client: TestClient[Any]) 
     assert len(search(kb_client, headers, "crampons", top_k=50)) == before["chunk_count"]
 
 
+@pytest.mark.critical
 def test_agents_read_but_do_not_change_the_knowledge_base(kb_client: TestClient[Any]) -> None:
     headers = owner(kb_client)
     member = {
@@ -299,6 +302,7 @@ def test_uploads_over_the_hard_cap_are_413(database_url: str, tmp_path: Path) ->
         assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
 
 
+@pytest.mark.critical
 def test_hostile_files_fail_cleanly_and_ingestion_goes_on(kb_client: TestClient[Any]) -> None:
     from tests.unit.test_parsing import (
         BILLION_LAUGHS,

@@ -64,6 +64,7 @@ def test_config_names_the_limits_the_server_enforces(database_url: str, tmp_path
             assert started.status_code == expected, visitor_id
 
 
+@pytest.mark.critical
 @pytest.mark.parametrize("origin", [EVIL, "https://evil-shop.example.com", "http://x.test", None])
 def test_a_refused_origin_gets_403_and_no_cors_headers(site: Site, origin: str | None) -> None:
     response = site.widget("GET", "/config", origin=origin)
@@ -87,6 +88,7 @@ def test_an_unknown_key_gets_401(site: Site, key: str) -> None:
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
 
 
+@pytest.mark.critical
 def test_rotation_and_deactivation_take_effect_at_once(site: Site) -> None:
     session = site.start()
     old_key = site.key
@@ -200,6 +202,7 @@ def test_a_keyless_preflight_is_answered_for_an_origin_a_code_allows(site: Site)
 # --- sessions, chat, history, feedback -----------------------------------------------------
 
 
+@pytest.mark.critical
 def test_a_visitor_chats_with_grounded_cited_answers_and_reads_the_history(site: Site) -> None:
     session = site.start(visitor_id="v-123")
     assert uuid.UUID(session["session_id"]) and session["session_token"]
@@ -241,6 +244,7 @@ def test_no_answer_uses_the_embed_code_message(client: TestClient[Any]) -> None:
     assert reply["sources"] == []
 
 
+@pytest.mark.critical
 def test_a_retried_client_message_id_returns_the_first_answer_counted_once(site: Site) -> None:
     session = site.start()
     first = site.ask(session, "Shipping to Canada?", client_message_id="c-1").json()
@@ -283,6 +287,7 @@ def test_feedback_is_stored_once_per_answer(site: Site) -> None:
 # --- what a session token opens ------------------------------------------------------------
 
 
+@pytest.mark.critical
 def test_a_session_token_opens_its_own_session_only(site: Site) -> None:
     mine, theirs = site.start(), site.start()
     answer = site.ask(theirs, "Shipping to Canada?").json()
@@ -300,6 +305,7 @@ def test_a_session_token_opens_its_own_session_only(site: Site) -> None:
     assert site.ask(forged, "hi").status_code == 401
 
 
+@pytest.mark.critical
 def test_a_session_token_is_refused_from_another_origin(client: TestClient[Any]) -> None:
     site = new_site(client, allowed=["shop.example.com", "*.example.com"])
     session = site.start(origin=SITE)
@@ -308,6 +314,7 @@ def test_a_session_token_is_refused_from_another_origin(client: TestClient[Any])
     assert site.ask(session, "Shipping?", origin=SITE).status_code == 200
 
 
+@pytest.mark.critical
 def test_a_session_token_of_another_embed_code_is_refused(client: TestClient[Any]) -> None:
     site = new_site(client)
     other = client.post(
@@ -395,6 +402,7 @@ def test_the_embed_code_limit_trips_per_code(database_url: str, tmp_path: Path) 
         assert blog.ask(blog.start(), "q").status_code == 200
 
 
+@pytest.mark.critical
 def test_a_refused_message_is_not_counted_or_stored(database_url: str, tmp_path: Path) -> None:
     with widget_client(database_url, tmp_path, rate_limit_embed="1/minute") as client:
         site = new_site(client, documents=False)

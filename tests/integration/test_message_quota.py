@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from application.principal import Principal
 from application.use_cases.answer_message import AskInput
 from application.use_cases.register_account import RegisterInput
@@ -21,6 +23,7 @@ def plans_file(tmp_path: Path, messages: int) -> str:
     return str(path)
 
 
+@pytest.mark.critical
 async def test_forty_visitors_against_thirty_messages_get_exactly_thirty_answers(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -10,6 +10,8 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
@@ -19,6 +21,9 @@ from application.events import Event, TypingChanged, session_channel
 from application.ports.rate_limiter import RateLimit
 from domain.ids import SessionId, WorkspaceId
 from tests.integration.redis_server import private_redis
+
+# A failure here loses data, lets someone in, or stops answers.
+pytestmark = pytest.mark.critical
 
 
 async def until_closed(breaker: RedisBreaker, seconds: float = 5) -> None:

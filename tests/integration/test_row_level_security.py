@@ -30,6 +30,9 @@ from domain.ids import (
 from domain.knowledge import Chunk, IngestionJob
 from tests.integration.test_repository_contract import new_user, new_workspace
 
+# A failure here loses data, lets someone in, or stops answers.
+pytestmark = pytest.mark.critical
+
 
 async def scope_to(conn: AsyncConnection, workspace_id: uuid.UUID | None) -> None:
     await conn.execute(

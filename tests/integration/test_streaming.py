@@ -33,6 +33,7 @@ def test_the_widget_socket_streams_tokens_then_the_message(server: ApiServer, si
     assert [m["id"] for m in history].count(answer["id"]) == 1  # stored once
 
 
+@pytest.mark.critical
 def test_a_socket_that_reconnects_with_after_gets_exactly_what_it_missed(
     server: ApiServer, site: Site
 ) -> None:

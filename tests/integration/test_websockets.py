@@ -65,6 +65,7 @@ def close_code(socket: ClientConnection) -> int | None:
     return closed.value.rcvd.code if closed.value.rcvd else None
 
 
+@pytest.mark.critical
 def test_a_visitor_asks_over_the_socket_and_sees_typing_then_a_cited_answer(
     server: ApiServer, site: Site
 ) -> None:
@@ -126,6 +127,7 @@ def test_an_agent_reply_and_a_takeover_reach_the_visitor_live(
         assert (agent["role"], agent["text"]) == ("agent", "Sam here.")
 
 
+@pytest.mark.critical
 def test_the_dashboard_sees_its_workspace_only_and_answers_into_the_widget(
     server: ApiServer, site: Site
 ) -> None:
@@ -165,6 +167,7 @@ def test_the_dashboard_sees_its_workspace_only_and_answers_into_the_widget(
         }
 
 
+@pytest.mark.critical
 def test_bad_credentials_and_refused_origins_close_with_their_codes(
     server: ApiServer, site: Site
 ) -> None:

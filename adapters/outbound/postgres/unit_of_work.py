@@ -79,7 +79,10 @@ class PostgresUnitOfWork:
             if self._tx.is_active:
                 await self._tx.rollback()
         except Exception as error:
-            if exc is None or not is_outage(error):
+            # A connection killed under us (pg_terminate_backend, a restart) has already
+            # rolled back on the server: there is nothing left to undo, and a read that
+            # finished before it died stands. Only a failure that is no outage is news.
+            if not is_outage(error):
                 raise
         finally:
             with contextlib.suppress(Exception):
