@@ -217,7 +217,16 @@ class Container(containers.DeclarativeContainer):
         reranker=reranker,
         rerank_depth=settings.provided.rerank_depth,
     )
-    extractive_model = providers.Singleton(ExtractiveChatModel, embedder=embedder)
+    # Sentences are chosen by meaning with a real model; the hashing embedder (tests only)
+    # carries no meaning, so with it sentences are chosen by shared words alone.
+    meaning_embedder = providers.Selector(
+        settings.provided.embedder,
+        local=embedder,
+        torch=embedder,
+        openai=embedder,
+        hashing=providers.Object(None),
+    )
+    extractive_model = providers.Singleton(ExtractiveChatModel, embedder=meaning_embedder)
     chat_model = providers.Selector(
         settings.provided.llm,
         extractive=extractive_model,

@@ -338,6 +338,7 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 NOT_TENANT_DATA = {
     ("GET", "/console/assets/{name:str}"): "static console files, the same for everyone",
     ("GET", "/schema/{path:str}"): "the public OpenAPI document",
+    ("GET", "/schema/assets/{file_path:path}"): "the API docs' static files (Swagger UI)",
 }
 ROUTE_CASES: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", "/api/v1/workspace/members/{user_id:uuid}"): {},
