@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import uvicorn
-
 from adapters.outbound.memory.embedder import hash_embed
+from tests.fakes.threaded_server import ThreadedFakeServer, read_body
 
 Kind = Literal["ok", "status", "malformed", "wrong_dimension", "wrong_count", "hang"]
 
@@ -33,57 +29,11 @@ class Received:
     body: dict[str, Any]
 
 
-class FakeOpenAIServer:
-    def __init__(self) -> None:
-        self.requests: list[Received] = []
-        self._script: deque[Reply] = deque()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def script(self, *replies: Reply) -> None:
-        self._script.extend(replies)
-
-    def reset(self) -> None:
-        self._script.clear()
-        self.requests.clear()
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self,
-            host="127.0.0.1",
-            port=0,
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake OpenAI server did not start")
-            time.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=5)
+class FakeOpenAIServer(ThreadedFakeServer[Reply]):
+    name = "fake OpenAI server"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         payload = json.loads(body or b"{}")
         self.requests.append(Received(scope["path"], headers, payload))
