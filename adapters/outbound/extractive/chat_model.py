@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
+from adapters.outbound.extractive.sentence_vectors import SentenceVectors
 from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
 from application.ports.embedder import Embedder
 from domain.passage_safety import INJECTION, URL
@@ -81,6 +82,7 @@ class ExtractiveChatModel:
         self._max_passages = max_passages
         self._min_score = min_score
         self._embedder = embedder
+        self._sentence_vectors = SentenceVectors(embedder) if embedder is not None else None
         self._meaning_weight = meaning_weight if embedder is not None else 0.0
 
     @property
@@ -106,22 +108,24 @@ class ExtractiveChatModel:
             question = f"{previous} {question}".strip()
         links_allowed = _ASKS_FOR_LINK.search(request.question) is not None
         sentences = _candidates(request.passages, links_allowed)
-        meaning = await self._meaning(question, sentences)
+        meaning = await self._meaning(question, sentences, request.passages)
         scored = _score(
             sentences, weights, frozenset(own), request.passages, meaning, self._meaning_weight
         )
         chosen = self._select(scored)
         return _render(chosen, request.passages, request.max_output_tokens, self.name)
 
-    async def _meaning(self, question: str, sentences: list[_Sentence]) -> list[float]:
+    async def _meaning(
+        self, question: str, sentences: list[_Sentence], passages: list[Passage]
+    ) -> list[float]:
         """Cosine of the question to each sentence (0 past the first few dozen, or without
         an embedder). Vectors are unit length, so the dot product is the cosine."""
-        if self._embedder is None or not sentences:
+        if self._embedder is None or self._sentence_vectors is None or not sentences:
             return [0.0] * len(sentences)
         embedded = sentences[:_MAX_EMBEDDED_SENTENCES]
         query = await self._embedder.embed_query(question)
-        vectors = await self._embedder.embed_documents([s.text for s in embedded])
-        cosines = [sum(a * b for a, b in zip(query, v, strict=True)) for v in vectors]
+        keys = [(passages[s.passage_index].chunk_id, s.text) for s in embedded]
+        cosines = await self._sentence_vectors.cosines(query, keys)
         return cosines + [0.0] * (len(sentences) - len(embedded))
 
     def _select(self, scored: list[_Sentence]) -> list[_Sentence]:
