@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from adapters.outbound.postgres.migrate import migrate
 from bootstrap.embedded_postgres import EmbeddedPostgres
 from tests.conftest import make_settings
 from tests.integration.conftest import make_client
+from tests.integration.fault_helpers import kill_backends
 from tests.integration.knowledge_helpers import owner
 
 # A failure here loses data, lets someone in, or stops answers.
@@ -66,3 +68,25 @@ def test_a_stopped_database_means_503_at_once_and_the_app_heals(
     assert events.count("database.unavailable") == 1
     assert events.count("database.recovered") == 1
     assert not [line for line in logged if "exception" in line], "an outage is not a bug"
+
+
+def test_pooled_connections_killed_under_the_app_cost_no_request(
+    private_postgres: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    """No connection is pinged before use: one that died while pooled fails on its first
+    exchange (the scope, before any statement of ours) and is replaced there, once."""
+    url = private_postgres.start()
+    settings = make_settings(database_url=url, data_dir=str(tmp_path / "data"), run_worker=False)
+    with make_client(settings) as client:
+        headers = owner(client)
+        for _ in range(3):
+            # Several idle connections in the pool, all of them killed at once.
+            with ThreadPoolExecutor(6) as pool:
+                calls = [
+                    pool.submit(client.get, "/api/v1/documents", headers=headers) for _ in range(6)
+                ]
+                assert [call.result().status_code for call in calls] == [200] * 6
+            assert kill_backends(url) >= 1
+            for path in ("/api/v1/workspace", "/api/v1/documents", "/api/v1/conversations"):
+                response = client.get(path, headers=headers)
+                assert response.status_code == 200, response.text

@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.outbound.postgres.outage import outage_translated
-from adapters.outbound.postgres.scope import scope_transaction
+from adapters.outbound.postgres.scope import scoped
 from application.ports.analytics import (
     BucketCounts,
     DocumentUsage,
@@ -89,8 +88,7 @@ class PostgresAnalyticsReadModel:
 
     @asynccontextmanager
     async def _read(self, workspace_id: WorkspaceId) -> AsyncIterator[AsyncConnection]:
-        async with outage_translated(), self._engine.connect() as conn, conn.begin():
-            await scope_transaction(conn, workspace_id)
+        async with scoped(self._engine, workspace_id) as conn:
             # Sorts and hashes of a large workspace's month stay in memory, not on disk.
             await conn.execute(_WORK_MEM)
             yield conn

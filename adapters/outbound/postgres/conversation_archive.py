@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
-from adapters.outbound.postgres.outage import outage_translated
-from adapters.outbound.postgres.scope import scope_transaction
+from adapters.outbound.postgres.scope import scoped
 from application.ports.conversation_archive import ArchivedSession
 from domain.ids import WorkspaceId
 
@@ -73,8 +72,7 @@ class PostgresConversationArchive:
 
     @asynccontextmanager
     async def _tx(self, workspace_id: WorkspaceId | None) -> AsyncIterator[AsyncConnection]:
-        async with outage_translated(), self._engine.connect() as conn, conn.begin():
-            await scope_transaction(conn, workspace_id)
+        async with scoped(self._engine, workspace_id) as conn:
             yield conn
 
     async def sessions(

@@ -23,7 +23,8 @@ def runtime_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: a dead pooled connection is replaced on its first exchange instead
+        # (adapters/outbound/postgres/scope.py), one round trip less per transaction.
         pool_timeout=10,
         connect_args={
             # Superusers and table owners bypass RLS; the app always acts as APP_ROLE.

@@ -16,8 +16,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres import tables as t
-from adapters.outbound.postgres.outage import outage_translated
-from adapters.outbound.postgres.scope import scope_transaction
+from adapters.outbound.postgres.scope import scoped
 from application.ports.clock import Clock
 from domain.ids import DocumentId, JobId, WorkspaceId
 from domain.knowledge import IngestionJob
@@ -79,8 +78,7 @@ class PostgresJobQueue:
     async def claim(self, worker: str, lease_seconds: int) -> IngestionJob | None:
         now = self._clock.now()
         params = {"worker": worker, "now": now, "until": now + timedelta(seconds=lease_seconds)}
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, None)
+        async with scoped(self._engine, None) as conn:
             await conn.execute(_CLAIM_LOCK)
             row = (await conn.execute(_CLAIM, params)).first()
         return _job(row) if row is not None else None
@@ -101,15 +99,13 @@ class PostgresJobQueue:
         return await self._settle(job_id, worker, {"status": "failed", "last_error": error[:1000]})
 
     async def reap(self) -> list[IngestionJob]:
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, None)
+        async with scoped(self._engine, None) as conn:
             rows = (await conn.execute(_REAP, {"now": self._clock.now()})).all()
         return [_job(row) for row in rows]
 
     async def stranded(self, older_than_seconds: int) -> list[IngestionJob]:
         cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, None)
+        async with scoped(self._engine, None) as conn:
             rows = (await conn.execute(_STRANDED, {"cutoff": cutoff})).all()
         return [
             IngestionJob(
@@ -120,8 +116,7 @@ class PostgresJobQueue:
 
     async def release(self, worker: str) -> None:
         jobs = t.ingestion_jobs
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, None)
+        async with scoped(self._engine, None) as conn:
             await conn.execute(
                 update(jobs)
                 .where(jobs.c.locked_by == worker, jobs.c.status == "running")
@@ -136,8 +131,7 @@ class PostgresJobQueue:
 
     async def pending(self) -> int:
         jobs = t.ingestion_jobs
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, None)
+        async with scoped(self._engine, None) as conn:
             query = select(func.count()).where(jobs.c.status.in_(("queued", "running")))
             return int((await conn.execute(query)).scalar_one())
 
@@ -148,8 +142,7 @@ class PostgresJobQueue:
         jobs = t.ingestion_jobs
         if not keep_lease:
             values = {**values, "locked_by": None, "locked_until": None}
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, None)
+        async with scoped(self._engine, None) as conn:
             result = await conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.status == "running")

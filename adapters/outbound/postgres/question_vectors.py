@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.outbound.postgres.outage import outage_translated
-from adapters.outbound.postgres.scope import scope_transaction
+from adapters.outbound.postgres.scope import scoped
 from domain.ids import WorkspaceId
 
 _MISSING = text(
@@ -57,8 +56,7 @@ class PostgresQuestionVectors:
 
     @asynccontextmanager
     async def _tx(self, workspace_id: WorkspaceId) -> AsyncIterator[AsyncConnection]:
-        async with outage_translated(), self._engine.connect() as conn, conn.begin():
-            await scope_transaction(conn, workspace_id)
+        async with scoped(self._engine, workspace_id) as conn:
             yield conn
 
     async def missing(self, workspace_id: WorkspaceId, model: str, queries: list[str]) -> list[str]:

@@ -1,13 +1,29 @@
-"""Scoping a transaction for row-level security (see migration 0001's policies)."""
+"""Scoping a transaction for row-level security (see migration 0001's policies), and opening
+one on a live connection.
+
+Two round trips are saved on every transaction: the transaction's `BEGIN` and the scope go
+to the server together (a psycopg pipeline), and a pooled connection is not pinged before
+use (no `pool_pre_ping`): one that died since its last use (a database restart) fails on
+that first exchange, before anything of ours ran on it, and is replaced."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+import contextlib
+from collections.abc import AsyncIterator
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.outbound.postgres.outage import is_outage, outage_translated
 from domain.ids import WorkspaceId
 
-_SCOPE_SQL = text(
+# After a database restart every pooled connection is dead: each is dropped in turn, and the
+# pool then opens a new one (whose failure is an outage). More than the pool ever holds.
+_MAX_STALE = 64
+_SCOPE_SQL = (
+    "SELECT set_config('ccgpt.workspace_id', %s, true), set_config('ccgpt.scope', %s, true)"
+)
+_SCOPE_TEXT = text(
     "SELECT set_config('ccgpt.workspace_id', :workspace_id, true), "
     "set_config('ccgpt.scope', :scope, true)"
 )
@@ -16,10 +32,44 @@ _SCOPE_SQL = text(
 async def scope_transaction(conn: AsyncConnection, workspace_id: WorkspaceId | None) -> None:
     """Until the transaction ends, rows are visible for this workspace only, or, with
     None, for the system (cross-tenant lookups: authentication, the job queue)."""
-    await conn.execute(
-        _SCOPE_SQL,
-        {
-            "workspace_id": str(workspace_id) if workspace_id else "",
-            "scope": "tenant" if workspace_id else "system",
-        },
-    )
+    workspace, scope = (str(workspace_id), "tenant") if workspace_id else ("", "system")
+    raw = (await conn.get_raw_connection()).driver_connection
+    if raw is None or not hasattr(raw, "pipeline"):  # not psycopg 3: plainly
+        await conn.execute(_SCOPE_TEXT, {"workspace_id": workspace, "scope": scope})
+        return
+    async with raw.pipeline():
+        await raw.execute(_SCOPE_SQL, (workspace, scope))
+
+
+async def begin_scoped(engine: AsyncEngine, workspace_id: WorkspaceId | None) -> AsyncConnection:
+    """A connection in a scoped transaction (the caller commits or rolls back, and closes)."""
+    for _ in range(_MAX_STALE):
+        conn = await engine.connect()  # a new connection that fails here is an outage
+        try:
+            await conn.begin()
+            await scope_transaction(conn, workspace_id)
+        except BaseException as error:
+            stale = isinstance(error, Exception) and is_outage(error)
+            with contextlib.suppress(Exception):
+                await (conn.invalidate() if stale else conn.close())
+            if not stale:
+                raise
+            continue
+        return conn
+    raise ConnectionError("every pooled database connection failed")
+
+
+@contextlib.asynccontextmanager
+async def scoped(
+    engine: AsyncEngine, workspace_id: WorkspaceId | None
+) -> AsyncIterator[AsyncConnection]:
+    """One scoped transaction, committed when the block ends without error; an outage
+    comes out as DatabaseUnavailable."""
+    async with outage_translated():
+        conn = await begin_scoped(engine, workspace_id)
+        try:
+            yield conn
+            await conn.commit()
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close()

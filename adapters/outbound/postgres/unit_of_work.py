@@ -28,7 +28,7 @@ from adapters.outbound.postgres.repositories import (
     PostgresUserRepository,
     PostgresWorkspaceRepository,
 )
-from adapters.outbound.postgres.scope import scope_transaction
+from adapters.outbound.postgres.scope import begin_scoped
 from adapters.outbound.postgres.usage import PostgresUsageCounters
 from domain.ids import WorkspaceId
 
@@ -42,20 +42,12 @@ class PostgresUnitOfWork:
 
     async def __aenter__(self) -> Self:
         try:
-            self._conn = await self._engine.connect()
+            self._conn = await begin_scoped(self._engine, self._scope)
         except Exception as error:
             if is_outage(error):
                 raise as_unavailable(error) from error
             raise
-        try:
-            self._tx = await self._conn.begin()
-            await scope_transaction(self._conn, self._scope)
-        except BaseException as error:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            if isinstance(error, Exception) and is_outage(error):
-                raise as_unavailable(error) from error
-            raise
+        self._tx = self._conn.get_transaction()
         self.workspaces = PostgresWorkspaceRepository(self._conn)
         self.users = PostgresUserRepository(self._conn)
         self.api_keys = PostgresApiKeyRepository(self._conn)
