@@ -4,6 +4,7 @@ test_embedders.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
@@ -47,6 +48,36 @@ async def test_vectors_match_the_torch_reference_on_300_support_sentences(
     for text, vector in zip(texts[:20], got[:20], strict=True):
         query = await onnx_minilm.embed_query(text)
         assert max(abs(a - b) for a, b in zip(query, vector, strict=True)) < 1e-5
+
+
+async def test_questions_asked_together_are_embedded_in_one_batch_with_the_same_vectors(
+    onnx_minilm: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = support_sentences()[:12]
+    alone = [await onnx_minilm.embed_query(text) for text in texts]
+    runs: list[int] = []
+    encode = onnx_minilm._encode
+
+    def counted(batch: list[str]) -> list[list[float]]:
+        runs.append(len(batch))
+        return encode(batch)
+
+    monkeypatch.setattr(onnx_minilm, "_encode", counted)
+    together = await asyncio.gather(*(onnx_minilm.embed_query(text) for text in texts))
+    assert len(runs) < len(texts) and sum(runs) == len(texts)
+    for got, expected in zip(together, alone, strict=True):
+        assert max(abs(a - b) for a, b in zip(got, expected, strict=True)) < 1e-5
+
+
+async def test_an_asker_that_goes_away_strands_nobody(onnx_minilm: OnnxEmbedder) -> None:
+    texts = support_sentences()[:6]
+    tasks = [asyncio.create_task(onnx_minilm.embed_query(text)) for text in texts]
+    await asyncio.sleep(0)
+    tasks[0].cancel()
+    tasks[3].cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(done[0], asyncio.CancelledError)
+    assert all(len(vector) == 384 for i, vector in enumerate(done) if i not in (0, 3))
 
 
 async def test_it_has_the_reference_model_name_so_stored_vectors_stay_valid(

@@ -6,6 +6,10 @@ process, under a lock) and checked at every start against its manifest: the file
 the source weights' hashes, and the reference vectors of a few probe sentences.
 Inference runs on this adapter's own thread, never the event loop's default executor:
 shared with everything else `asyncio.to_thread` runs, that one stalled under load.
+
+Questions asked at the same time are embedded together: while one run is on the thread, the
+queries that arrive wait for it and then go as one batch (no added delay for a lone query).
+Under a crowd that is several queries for about the cost of one run.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class OnnxEmbedder:
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onnx-embedder")
+        self._queries: list[tuple[str, asyncio.Future[list[float]]]] = []
+        self._batching: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
@@ -76,8 +82,30 @@ class OnnxEmbedder:
         return vectors
 
     async def embed_query(self, text: str) -> list[float]:
-        rows: list[list[float]] = await self._run(self._encode, [text])
-        return rows[0]
+        future: asyncio.Future[list[float]] = asyncio.get_running_loop().create_future()
+        self._queries.append((text, future))
+        if self._batching is None or self._batching.done():
+            self._batching = asyncio.create_task(self._embed_queued())
+        return await future
+
+    async def _embed_queued(self) -> None:
+        """Runs the waiting queries, a batch at a time, until none wait. A task of its own,
+        so one asker going away never strands the others."""
+        while self._queries:
+            batch = [(t, f) for t, f in self._queries[: self._batch_size] if not f.done()]
+            del self._queries[: self._batch_size]
+            if not batch:
+                continue
+            try:
+                rows = await self._run(self._encode, [text for text, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), row in zip(batch, rows, strict=True):
+                if not future.done():  # its asker went away meanwhile
+                    future.set_result(row)
 
     def count_tokens(self, text: str) -> int:
         return count_minilm_tokens(text)
