@@ -29,6 +29,10 @@ def access_channel(workspace_id: WorkspaceId) -> str:
     return f"access:{workspace_id}"
 
 
+# Every process listens here, to forget what it remembered of access (application.recently_read).
+ACCESS_ANYWHERE = "access:*"
+
+
 @dataclass(frozen=True, slots=True)
 class _ConversationEvent:
     workspace_id: WorkspaceId
@@ -121,7 +125,7 @@ class AccessChanged:
     embed_code_id: EmbedCodeId | None = None
 
     def channels(self) -> tuple[str, ...]:
-        return (access_channel(self.workspace_id),)
+        return (access_channel(self.workspace_id), ACCESS_ANYWHERE)
 
 
 Event = (

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
+from application.recently_read import AccessMemory
 from application.use_cases.get_workspace import GetWorkspace, WorkspaceView
 from domain.accounts import Workspace
 from domain.errors import found
@@ -15,8 +16,10 @@ from domain.errors import found
 class WorkspaceChange:
     """Base of the use cases that change the workspace record."""
 
-    def __init__(self, uow: UnitOfWorkFactory, reader: GetWorkspace) -> None:
-        self._uow, self._reader = uow, reader
+    def __init__(
+        self, uow: UnitOfWorkFactory, reader: GetWorkspace, memory: AccessMemory | None = None
+    ) -> None:
+        self._uow, self._reader, self._memory = uow, reader, memory
 
     async def apply(
         self, principal: Principal, change: Callable[[Workspace], None]
@@ -27,4 +30,6 @@ class WorkspaceChange:
             change(workspace)
             await tx.workspaces.save(workspace)
             await tx.commit()
+        if self._memory is not None:  # its name and plan, as `GET /me` shows them
+            self._memory.profiles.forget(principal.workspace_id)
         return await self._reader.execute(principal)

@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await start(container)
+        await container.access_listener().start()
         worker: IngestionWorker | None = None
         # Load the model now, in the background; /health/ready says `loading` until then.
         warm_up = asyncio.create_task(container.embedder_warmth().warm())
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 await worker.stop()
                 await container.orphan_sweeper().stop()
                 await container.retention_sweeper().stop()
+            await container.access_listener().stop()
             await stop(container)
             log.info("app.stopped")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.inbound.access_listener import AccessListener
 from adapters.inbound.orphan_sweeper import OrphanSweeper
 from adapters.inbound.retention_sweeper import RetentionSweeper
 from adapters.inbound.worker import IngestionWorker
@@ -50,6 +51,7 @@ from application.document_intake import DocumentIntake
 from application.drafting import Drafting
 from application.health_probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
 from application.ports.rate_limiter import RateLimit
+from application.recently_read import AccessMemory, ForgetfulRealtime
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
 from application.use_cases.abandon_ingestion import AbandonIngestion
@@ -277,11 +279,14 @@ class Container(containers.DeclarativeContainer):
     )
     # With Redis, events cross processes (and degrade to this one while Redis is down);
     # without it, every socket must be held by this process.
-    realtime = providers.Selector(
+    shared_realtime = providers.Selector(
         settings.provided.shared_state,
         memory=providers.Singleton(InMemoryRealtime),
         redis=providers.Singleton(RedisRealtime, settings.provided.redis_url, redis_breaker),
     )
+    # What requests remember of access, forgotten whenever access changes (any process).
+    access_memory = providers.Singleton(AccessMemory)
+    realtime = providers.Singleton(ForgetfulRealtime, shared_realtime, access_memory)
     login_limit = providers.Singleton(RateLimit.parse, settings.provided.rate_limit_login)
     widget_limits = providers.Singleton(
         WidgetLimits,
@@ -304,17 +309,17 @@ class Container(containers.DeclarativeContainer):
 
     # Use cases
     check_readiness = providers.Factory(CheckReadiness, readiness_probes)
-    authenticate = providers.Singleton(Authenticate, uow, token_issuer)
+    authenticate = providers.Singleton(Authenticate, uow, token_issuer, access_memory)
     register_account = providers.Factory(RegisterAccount, uow, password_hasher, token_pairs, clock)
     log_in = providers.Factory(LogIn, uow, password_hasher, token_pairs, rate_limiter, login_limit)
     refresh_session = providers.Factory(
         RefreshSession, uow, token_issuer, token_pairs, clock, realtime
     )
     log_out = providers.Factory(LogOut, uow, token_issuer, clock, realtime)
-    get_profile = providers.Factory(GetProfile, uow)
+    get_profile = providers.Factory(GetProfile, uow, access_memory)
     get_workspace = providers.Factory(GetWorkspace, uow, plans, clock)
-    rename_workspace = providers.Factory(RenameWorkspace, uow, get_workspace)
-    change_plan = providers.Factory(ChangePlan, uow, get_workspace)
+    rename_workspace = providers.Factory(RenameWorkspace, uow, get_workspace, access_memory)
+    change_plan = providers.Factory(ChangePlan, uow, get_workspace, access_memory)
     list_members = providers.Factory(ListMembers, uow)
     add_member = providers.Factory(AddMember, uow, password_hasher, plans, clock)
     change_member_role = providers.Factory(ChangeMemberRole, uow, realtime)
@@ -374,7 +379,7 @@ class Container(containers.DeclarativeContainer):
     update_embed_code = providers.Factory(UpdateEmbedCode, uow, clock, public_suffixes, realtime)
     rotate_embed_key = providers.Factory(RotateEmbedKey, uow, clock, realtime)
     delete_embed_code = providers.Factory(DeleteEmbedCode, uow, realtime)
-    open_widget = providers.Factory(OpenWidget, uow)
+    open_widget = providers.Factory(OpenWidget, uow, access_memory)
     check_widget_origin = providers.Singleton(CheckWidgetOrigin, uow)
     start_widget_session = providers.Factory(
         StartWidgetSession,
@@ -414,6 +419,7 @@ class Container(containers.DeclarativeContainer):
 
     # Inbound drivers
     orphan_sweeper = providers.Singleton(OrphanSweeper, answer_orphaned_questions)
+    access_listener = providers.Singleton(AccessListener, shared_realtime, access_memory)
     ingestion_worker = providers.Factory(
         IngestionWorker,
         job_queue,
@@ -442,7 +448,7 @@ async def start(container: Container) -> None:
 
 async def stop(container: Container) -> None:
     """Closes what the container opened, the database last."""
-    closables = [container.embedder(), container.realtime(), container.reranker()]
+    closables = [container.embedder(), container.shared_realtime(), container.reranker()]
     if container.settings().redis_url:
         closables += [container.socket_registry(), container.redis_breaker()]
     for closable in closables:

@@ -2,42 +2,28 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 from application.ports.token_issuer import AccessClaims, TokenIssuer
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
+from application.recently_read import AccessMemory
 from domain.errors import Unauthorized
 from domain.ids import UserId
 from domain.roles import Role
 from domain.secret_keys import digest_secret_key, looks_like_secret_key
-
-MEMBERSHIP_CACHE_SECONDS = 5.0
-_CACHE_ENTRIES = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class _Membership:
-    role: Role | None  # None: no longer a member, or logged out
-    checked_at: float
 
 
 class Authenticate:
     """Secret keys are looked up on every call, so revocation is instant. An access JWT is
     checked by signature, then against stored data: the member must still exist, their role
     is the stored one (not the token's), and the log-in it belongs to must not have ended.
-    That lookup is remembered for a few seconds, so a change applies within seconds;
-    `fresh=True` (open sockets re-checking) skips the memory."""
+    That lookup is remembered for a few seconds (`AccessMemory`: forgotten at once when the
+    workspace's access changes); `fresh=True` (open sockets re-checking) skips the memory."""
 
     def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        issuer: TokenIssuer,
-        cache_seconds: float = MEMBERSHIP_CACHE_SECONDS,
+        self, uow: UnitOfWorkFactory, issuer: TokenIssuer, memory: AccessMemory | None = None
     ) -> None:
-        self._uow, self._issuer, self._cache_seconds = uow, issuer, cache_seconds
-        self._memberships: dict[AccessClaims, _Membership] = {}
+        self._uow, self._issuer = uow, issuer
+        self._memory = memory or AccessMemory()
 
     async def execute(self, bearer: str, *, fresh: bool = False) -> Principal:
         if not bearer:
@@ -58,14 +44,11 @@ class Authenticate:
         )
 
     async def _stored_role(self, claims: AccessClaims, fresh: bool) -> Role | None:
-        now = time.monotonic()
-        known = self._memberships.get(claims)
-        if not fresh and known is not None and now - known.checked_at < self._cache_seconds:
-            return known.role
+        known = None if fresh else self._memory.memberships.recall(claims)
+        if known is not None:
+            return known[0]  # None: no longer a member, or logged out
         role = await self._lookup(claims)
-        if len(self._memberships) >= _CACHE_ENTRIES:
-            self._memberships.clear()
-        self._memberships[claims] = _Membership(role, now)
+        self._memory.memberships.remember(claims, claims.workspace_id, role)
         return role
 
     async def _lookup(self, claims: AccessClaims) -> Role | None:

@@ -14,7 +14,9 @@ from domain.ids import EmbedCodeId
 
 
 class UpdateEmbedCode:
-    """A narrower allowlist or switching the code off closes the sockets it shuts out."""
+    """A narrower allowlist or switching the code off closes the sockets it shuts out. Every
+    change is announced (sockets re-check, and what processes remember of the code is
+    forgotten), so a wider allowlist, new settings or switching it back on apply at once."""
 
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, suffixes: PublicSuffixes, realtime: Realtime
@@ -27,8 +29,7 @@ class UpdateEmbedCode:
         code = await change_embed_code(
             self._uow, self._clock, principal, code_id, lambda c: changes.apply(c, self._suffixes)
         )
-        if changes.allowed_domains is not None or changes.active is False:
-            await self._realtime.publish(
-                AccessChanged(code.workspace_id, "embed_code_changed", code_id)
-            )
+        await self._realtime.publish(
+            AccessChanged(code.workspace_id, "embed_code_changed", code_id)
+        )
         return code

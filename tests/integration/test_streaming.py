@@ -6,6 +6,7 @@ get the same stream as server-sent events."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,58 @@ def test_a_visitor_on_node_a_and_an_agent_on_node_b_see_each_other(
                 )[-1]
                 assert reply["text"] == "Sam here."
             assert frames_until(agent, lambda f: f["type"] == "presence")[-1]["online"] is False
+
+
+def test_access_changed_on_node_a_applies_on_node_b_at_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    """What each node remembers of access for a few seconds (memberships, profiles, embed
+    codes) is forgotten on every node as soon as a change is announced through Redis."""
+    from bootstrap.app import create_app
+    from tests.conftest import make_settings
+    from tests.integration.knowledge_helpers import PASSWORD, owner
+    from tests.integration.redis_server import free_port
+    from tests.integration.test_rate_limiter_contract import REDIS_URL
+
+    nodes = [
+        make_settings(database_url=database_url, data_dir=str(tmp_path / n), redis_url=REDIS_URL)
+        for n in ("a", "b")
+    ]
+    with (
+        ApiServer(create_app(nodes[0]), free_port()) as a,
+        ApiServer(create_app(nodes[1]), free_port()) as b,
+        httpx.Client(base_url=a.url, timeout=30) as via_a,
+        httpx.Client(base_url=b.url, timeout=30) as via_b,
+    ):
+        headers = owner(via_a)  # type: ignore[arg-type]
+        email = "agent-" + headers["Authorization"][-8:].lower() + "@example.com"
+        body = {"email": email, "full_name": "Al", "role": "agent", "password": PASSWORD}
+        member = via_a.post("/api/v1/workspace/members", json=body, headers=headers).json()
+        login = via_b.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        agent = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        code = via_a.post(
+            "/api/v1/embed-codes",
+            json={"name": "S", "allowed_domains": ["shop.example.com"]},
+            headers=headers,
+        ).json()
+        origin = {"Origin": "https://shop.example.com"}
+        config = {"params": {"key": code["public_key"]}, "headers": origin}
+        # Node B reads (and remembers) all three ...
+        assert via_b.get("/api/v1/me", headers=agent).status_code == 200
+        assert via_b.get("/widget/v1/config", **config).status_code == 200  # type: ignore[arg-type]
+        # ... node A changes them ...
+        rotated = via_a.post(f"/api/v1/embed-codes/{code['id']}/rotate-key", headers=headers)
+        assert rotated.status_code == 200, rotated.text
+        removed = via_a.delete(f"/api/v1/workspace/members/{member['user_id']}", headers=headers)
+        assert removed.status_code == 204, removed.text
+        # ... and node B knows within moments, not after its few seconds of memory.
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            statuses = (
+                via_b.get("/api/v1/me", headers=agent).status_code,
+                via_b.get("/widget/v1/config", **config).status_code,  # type: ignore[arg-type]
+            )
+            if statuses == (401, 401):
+                break
+            time.sleep(0.02)
+        assert statuses == (401, 401)

@@ -10,6 +10,7 @@ import pytest
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from application.pagination import PageRequest
 from application.principal import Principal
+from application.recently_read import RecentlyRead
 from application.use_cases.add_member import AddMemberInput
 from application.use_cases.log_in import LogInInput
 from application.use_cases.register_account import RegisterInput, RegisterResult
@@ -24,7 +25,7 @@ from domain.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from domain.ids import ApiKeyId
+from domain.ids import ApiKeyId, WorkspaceId
 from domain.roles import Role
 
 PASSWORD = "a-good-password"
@@ -204,3 +205,47 @@ async def test_bad_input_is_refused_before_anything_is_stored(container: Contain
         await container.add_member().execute(
             owner, AddMemberInput("x@example.com", "X", "owner", PASSWORD)
         )
+
+
+async def test_profiles_are_remembered_but_changes_made_here_show_at_once(
+    container: Container,
+) -> None:
+    principal = await owner_of(container)
+    first = await container.get_profile().execute(principal)
+    uow: InMemoryUnitOfWorkFactory = container.uow()
+    latest = uow.last
+    again = await container.get_profile().execute(principal)
+    assert again == first and uow.last is latest  # no transaction opened
+    await container.rename_workspace().execute(principal, "Renamed")
+    await container.change_plan().execute(principal, "pro")
+    after = await container.get_profile().execute(principal)
+    assert (after.workspace.name, after.workspace.plan.value) == ("Renamed", "pro")
+
+
+def test_what_is_recently_read_expires_and_is_forgotten_per_workspace() -> None:
+    now = [0.0]
+    memory: RecentlyRead[str, int | None] = RecentlyRead(seconds=5, clock=lambda: now[0])
+    mine, theirs = WorkspaceId(uuid.uuid4()), WorkspaceId(uuid.uuid4())
+    memory.remember("a", mine, None)
+    memory.remember("b", theirs, 2)
+    now[0] = 4.9
+    assert memory.recall("a") == (None,) and memory.recall("b") == (2,)
+    memory.forget(mine)
+    assert memory.recall("a") is None and memory.recall("b") == (2,)
+    now[0] = 5.0
+    assert memory.recall("b") is None
+
+
+async def test_access_changes_announced_here_apply_at_once(container: Container) -> None:
+    result = await register(container)
+    owner = await container.authenticate().execute(result.tokens.access_token)
+    await container.change_plan().execute(owner, "pro")
+    admin = await container.add_member().execute(
+        owner,
+        AddMemberInput(f"{uuid.uuid4().hex[:8]}@example.com", "Al Admin", "admin", PASSWORD),
+    )
+    tokens = await container.log_in().execute(LogInInput(admin.email, PASSWORD, "10.0.0.1"))
+    assert (await container.authenticate().execute(tokens.access_token)).role is Role.ADMIN
+    await container.remove_member().execute(owner, admin.id)
+    with pytest.raises(Unauthorized):  # not 5 seconds later: now
+        await container.authenticate().execute(tokens.access_token)
