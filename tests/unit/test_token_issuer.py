@@ -68,6 +68,18 @@ def test_expired_access_token(issuer: PyJWTTokenIssuer, clock: FixedClock) -> No
         issuer.read_access(token)
 
 
+def test_a_token_verified_before_still_expires_and_keeps_its_type(
+    issuer: PyJWTTokenIssuer, clock: FixedClock
+) -> None:
+    token = issuer.issue_access(access_claims()).token
+    assert issuer.read_access(token) == issuer.read_access(token)  # the second from memory
+    with pytest.raises(Unauthorized):
+        issuer.read_refresh(token)
+    clock.advance(61)
+    with pytest.raises(Unauthorized):
+        issuer.read_access(token)
+
+
 def test_token_signed_with_another_key(clock: FixedClock) -> None:
     other = PyJWTTokenIssuer("o" * 48, clock, 60, 3600)
     token = other.issue_access(access_claims()).token

@@ -1,6 +1,8 @@
 """JWT access, refresh and widget session tokens.
 
-HS256 pinned; issuer, audience, type and expiry checked."""
+HS256 pinned; issuer, audience, type and expiry checked. A token's signature is checked once
+per process: the payload of a verified token is remembered (its expiry still judged on every
+use), since the same few tokens come with every request of a page or a widget."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ ALGORITHM = "HS256"
 ISSUER = "customercaregpt"
 AUDIENCE = "customercaregpt-api"
 _REQUIRED = ["exp", "iat", "iss", "aud", "sub", "typ", "jti"]
+_VERIFIED_ENTRIES = 4096
 
 
 class PyJWTTokenIssuer:
@@ -36,6 +39,7 @@ class PyJWTTokenIssuer:
         self._secret, self._clock = secret, clock
         self._access_ttl, self._refresh_ttl = access_ttl_seconds, refresh_ttl_seconds
         self._widget_ttl = widget_ttl_seconds
+        self._verified: dict[str, dict[str, Any]] = {}
 
     @property
     def refresh_ttl_seconds(self) -> int:
@@ -118,6 +122,19 @@ class PyJWTTokenIssuer:
         return SignedToken(jwt.encode(payload, self._secret, algorithm=ALGORITHM), ttl)
 
     def _verify(self, token: str, typ: str) -> dict[str, Any]:
+        payload = self._verified.get(token)
+        if payload is None:
+            payload = self._signed_payload(token)
+            if len(self._verified) >= _VERIFIED_ENTRIES:
+                self._verified.clear()
+            self._verified[token] = payload
+        if not isinstance(payload["exp"], int) or payload["exp"] <= self._clock.now().timestamp():
+            raise Unauthorized("Invalid or expired token.")
+        if payload.get("typ") != typ:
+            raise Unauthorized(f"This is not a {typ} token.")
+        return payload
+
+    def _signed_payload(self, token: str) -> dict[str, Any]:
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,
@@ -130,8 +147,4 @@ class PyJWTTokenIssuer:
             )
         except jwt.PyJWTError:
             raise Unauthorized("Invalid or expired token.") from None
-        if not isinstance(payload["exp"], int) or payload["exp"] <= self._clock.now().timestamp():
-            raise Unauthorized("Invalid or expired token.")
-        if payload.get("typ") != typ:
-            raise Unauthorized(f"This is not a {typ} token.")
         return payload
