@@ -6,9 +6,12 @@ before, under load and after the cycles.
     python -m benchmarks.sockets                 # 500 sockets, 60 s
     python -m benchmarks.sockets --sockets 2000  # the larger run
 
-The server runs as its own process (`ccgpt serve`, in-memory storage and the hashing
-embedder, so the figures are about sockets and fan-out, not retrieval), with limits raised
-for the one client address the load comes from.
+The server runs as its own process (`ccgpt serve`) on the embedded PostgreSQL, as `make run`
+does, but with the hashing embedder, so the figures are about sockets, storage and fan-out,
+not embedding; limits are raised for the one client address the load comes from. Each
+visitor waits for its answer before its next pause, so a slower server means longer
+answers, not a growing queue. `--storage memory` runs the in-process test adapters instead
+(they copy the whole store per transaction: a harness, not a server for 500 visitors).
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import psutil
 from websockets.asyncio.client import connect
+
+from bootstrap.embedded_postgres import EmbeddedPostgres
 
 ORIGIN = "https://shop.example.com"
 DOCUMENT = (
@@ -42,10 +48,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, data_dir: str) -> subprocess.Popen[bytes]:
+def start_server(port: int, data_dir: str, database_url: str | None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "CCGPT_STORAGE": "memory",
+        **({"CCGPT_DATABASE_URL": database_url} if database_url else {"CCGPT_STORAGE": "memory"}),
         "CCGPT_EMBEDDER": "hashing",
         "CCGPT_ANSWER_MIN_SIMILARITY": "0.05",
         "CCGPT_DATA_DIR": data_dir,
@@ -193,7 +199,8 @@ def pct(values: list[float], q: float) -> str:
 async def run(args: argparse.Namespace) -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
-        server = start_server(port, data_dir)
+        database = None if args.storage == "memory" else EmbeddedPostgres(Path(data_dir) / "db")
+        server = start_server(port, data_dir, database.start() if database else None)
         process = psutil.Process(server.pid)
         try:
             key = prepare(f"http://127.0.0.1:{port}")
@@ -218,7 +225,10 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             server.terminate()
             server.wait(30)
+            if database is not None:
+                database.stop()
     errors = {name: figures.errors.count(name) for name in set(figures.errors)}
+    print(f"storage                    {args.storage}")
     print(f"sockets asked for          {args.sockets}")
     print(f"connections held           {figures.held}")
     print(f"errors                     {len(figures.errors)} {errors or ''}")
@@ -240,6 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--every", type=float, default=5, help="seconds between questions")
     parser.add_argument("--cycles", type=int, default=10_000)
+    parser.add_argument("--storage", choices=["postgres", "memory"], default="postgres")
     asyncio.run(run(parser.parse_args(argv)))
 
 
