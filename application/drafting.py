@@ -23,7 +23,7 @@ from application.ports.chat_model import ChatAnswer, ChatModel, ChatRequest, Pas
 from application.search import HybridSearch
 from domain.conversations import Action, Message, Source
 from domain.ids import WorkspaceId
-from domain.passage_safety import scrub
+from domain.passage_safety import Scrubber, scrub
 
 TextSink = Callable[[str], Awaitable[None]]
 # A sentence is released once its end is followed by more text: ". ", "? ", "!\n" ...
@@ -74,12 +74,12 @@ class Drafting:
     async def _streamed(
         self, request: ChatRequest, passages: list[Passage], on_text: TextSink
     ) -> ChatAnswer:
-        sources = [p.text for p in passages]
+        scrubber = Scrubber([p.text for p in passages])
         released: list[str] = []
         pending = ""
 
         async def release(sentence: str) -> None:
-            clean = scrub(sentence, sources)
+            clean = scrubber.scrub(sentence)
             if clean.strip():
                 released.append(clean)
                 await on_text(clean)

@@ -4,6 +4,7 @@ and links the visitor did not ask for (a poisoned document's favourite payload).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 INJECTION = re.compile(
     r"\bignore\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b|\bdisregard\b|\byou are now\b"
@@ -16,6 +17,7 @@ INJECTION = re.compile(
 URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65_536)  # the same passages' sentences are checked for answer after answer
 def looks_injected(sentence: str) -> bool:
     return INJECTION.search(sentence) is not None
 
@@ -31,21 +33,34 @@ def hosts(sentence: str) -> set[str]:
     return {h.lower() for h in HOST.findall(sentence) if not h[0].isdigit()}
 
 
-def scrub(text: str, sources: list[str]) -> str:
-    """`text` without the sentences a poisoned source could have planted: instructions to
-    the assistant, hosts named by such instructions, and links no clean source contains.
-    Unchanged (formatting included) when nothing had to go."""
-    from domain.sentences import split_sentences
+class Scrubber:
+    """What the sources of one answer allow, worked out once and applied to each piece of
+    the answer (a streamed answer is scrubbed sentence by sentence)."""
 
-    source_sentences = [s for source in sources for s in split_sentences(source)]
-    clean = " ".join(s for s in source_sentences if not looks_injected(s)).lower()
-    tainted = {h for s in source_sentences if looks_injected(s) for h in hosts(s)}
-    sentences = split_sentences(text)
-    kept = [
-        s
-        for s in sentences
-        if not looks_injected(s)
-        and not hosts(s) & tainted
-        and all(url.lower() in clean for url in URL.findall(s))
-    ]
-    return text if len(kept) == len(sentences) else " ".join(kept)
+    def __init__(self, sources: list[str]) -> None:
+        from domain.sentences import split_sentences
+
+        source_sentences = [s for source in sources for s in split_sentences(source)]
+        self._clean = " ".join(s for s in source_sentences if not looks_injected(s)).lower()
+        self._tainted = {h for s in source_sentences if looks_injected(s) for h in hosts(s)}
+
+    def scrub(self, text: str) -> str:
+        """`text` without the sentences a poisoned source could have planted: instructions
+        to the assistant, hosts named by such instructions, and links no clean source
+        contains. Unchanged (formatting included) when nothing had to go."""
+        from domain.sentences import split_sentences
+
+        sentences = split_sentences(text)
+        kept = [
+            s
+            for s in sentences
+            if not looks_injected(s)
+            and not hosts(s) & self._tainted
+            and all(url.lower() in self._clean for url in URL.findall(s))
+        ]
+        return text if len(kept) == len(sentences) else " ".join(kept)
+
+
+def scrub(text: str, sources: list[str]) -> str:
+    """`Scrubber(sources).scrub(text)`, for one piece of text."""
+    return Scrubber(sources).scrub(text)
