@@ -404,15 +404,21 @@ def test_a_binary_frame_that_is_not_utf8_is_refused_and_nothing_is_stored(
     assert site.history(session).json()["items"] == []
 
 
-def test_nul_in_socket_text_never_reaches_the_database(server: ApiServer, site: Site) -> None:
-    """PostgreSQL cannot store NUL: over HTTP it is a 422; the socket drops the character."""
+def test_nul_in_socket_text_is_refused_as_over_http(server: ApiServer, site: Site) -> None:
+    """PostgreSQL cannot store NUL: over HTTP it is a 422, over the socket an error frame
+    naming the field; nothing is stored and the socket stays usable."""
     session = site.start()
     with ready(widget_socket(server, site, session)) as socket:
         ask = {"type": "message", "text": "Ship\u0000ping?", "client_message_id": "nul"}
         socket.send(json.dumps(ask))
-        frames_until(socket, lambda f: f["type"] in ("message", "error"))
-    texts = [m["text"] for m in site.history(session).json()["items"]]
-    assert all("\x00" not in t for t in texts) and texts[:1] in ([], ["Shipping?"])
+        error = frames_until(socket, lambda f: f["type"] in ("message", "error"))[-1]
+        assert error["type"] == "error" and error["code"] == "validation_error"
+        assert "NUL" in error["detail"] and error.get("client_message_id") == "nul"
+        socket.send(json.dumps({"type": "ping"}))
+        frames_until(socket, lambda f: f["type"] == "pong")
+    assert site.history(session).json()["items"] == []
+    over_http = site.ask(session, "Ship\u0000ping?")
+    assert over_http.status_code == 422
 
 
 def test_typing_reaches_the_dashboard_and_stops(server: ApiServer, site: Site) -> None:

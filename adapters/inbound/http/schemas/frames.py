@@ -89,9 +89,16 @@ class FrameDecoder(Generic[T]):
 
     def decode(self, raw: str | bytes) -> T:
         try:
-            return self._decoder.decode(raw)
+            frame = self._decoder.decode(raw)
         except msgspec.DecodeError as exc:
             raise BadFrame(_explain(exc), _client_id_in(raw)) from None
+        # PostgreSQL cannot store NUL: refused as over HTTP (422), never silently altered.
+        for name in getattr(frame, "__struct_fields__", ()):
+            value = getattr(frame, name)
+            if isinstance(value, str) and "\x00" in value:
+                detail = f"`{name}` must not contain the NUL character"
+                raise BadFrame(detail, _client_id_in(raw))
+        return frame
 
 
 def _explain(exc: msgspec.DecodeError) -> str:
