@@ -9,14 +9,22 @@ from application.events import MessagePosted
 from application.ports.clock import Clock
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.turns import Turns
 from domain.conversations import Message
 from domain.errors import found
 from domain.ids import MessageId
 
 
 class AnswerRecorder:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, realtime: Realtime) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        realtime: Realtime,
+        turns: Turns | None = None,
+    ) -> None:
         self._uow, self._clock, self._realtime = uow, clock, realtime
+        self._turns = turns or Turns()
 
     async def record(
         self,
@@ -28,7 +36,7 @@ class AnswerRecorder:
         """The stored answer (this one, or the one that won); None when a person holds
         the conversation."""
         workspace_id, session_id = question.workspace_id, question.session_id
-        async with self._uow.tenant(workspace_id) as tx:
+        async with self._turns.turn(), self._uow.tenant(workspace_id) as tx:
             held = await tx.conversations.get(workspace_id, session_id, for_update=True)
             conversation = found(held, "Conversation")
             existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)

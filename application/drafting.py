@@ -21,6 +21,7 @@ from application.answering import (
 )
 from application.ports.chat_model import ChatAnswer, ChatModel, ChatRequest, Passage, Turn
 from application.search import HybridSearch
+from application.turns import Turns
 from domain.conversations import Action, Message, Source
 from domain.ids import WorkspaceId
 from domain.passage_safety import Scrubber, scrub
@@ -40,8 +41,15 @@ class Draft:
 
 
 class Drafting:
-    def __init__(self, search: HybridSearch, model: ChatModel, policy: AnswerPolicy) -> None:
+    def __init__(
+        self,
+        search: HybridSearch,
+        model: ChatModel,
+        policy: AnswerPolicy,
+        turns: Turns | None = None,
+    ) -> None:
         self._search, self._model, self._policy = search, model, policy
+        self._turns = turns or Turns()
 
     async def draft(
         self,
@@ -52,7 +60,8 @@ class Drafting:
         on_text: TextSink | None = None,
     ) -> Draft:
         query = retrieval_query(question, history)
-        found = await self._search.search(workspace_id, query, self._policy.top_k)
+        async with self._turns.turn():
+            found = await self._search.search(workspace_id, query, self._policy.top_k)
         confidence = self._policy.confidence(found)
         if not self._policy.grounded(found):
             return Draft(no_answer, [], confidence, Action.NO_ANSWER, None)

@@ -54,6 +54,7 @@ from application.ports.rate_limiter import RateLimit
 from application.recently_read import AccessMemory, ForgetfulRealtime
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
+from application.turns import Turns
 from application.use_cases.abandon_ingestion import AbandonIngestion
 from application.use_cases.add_member import AddMember
 from application.use_cases.add_text_document import AddTextDocument
@@ -351,8 +352,9 @@ class Container(containers.DeclarativeContainer):
             settings.provided.parse_memory_mb,
         ),
     )
-    drafting = providers.Factory(Drafting, hybrid_search, chat_model, answer_policy)
-    answer_recorder = providers.Factory(AnswerRecorder, uow, clock, realtime)
+    answer_turns = providers.Singleton(Turns, settings.provided.answers_at_once)
+    drafting = providers.Factory(Drafting, hybrid_search, chat_model, answer_policy, answer_turns)
+    answer_recorder = providers.Factory(AnswerRecorder, uow, clock, realtime, answer_turns)
     answer_message = providers.Factory(
         AnswerMessage,
         uow,
@@ -367,6 +369,7 @@ class Container(containers.DeclarativeContainer):
         answer_recorder,
         clock,
         realtime,
+        answer_turns,
     )
     list_conversations = providers.Factory(ListConversations, uow)
     read_conversation = providers.Factory(ReadConversation, uow)

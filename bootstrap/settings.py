@@ -77,6 +77,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     password_hash_memory_kib: int = 65536
     max_json_body_kb: int = 256
     database_pool_size: int = 10
+    # Answers of one process storing, searching or recording at once (application/turns.py);
+    # each holds at most two connections, so the default keeps half the pool for the rest.
+    answers_at_once: int = 5
     run_worker: bool = True
     # Ingestion jobs one worker process runs at once; unset: one per CPU core.
     worker_concurrency: int | None = None

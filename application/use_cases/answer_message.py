@@ -21,6 +21,7 @@ from application.ports.clock import Clock
 from application.ports.rate_limiter import Budget, RateDecision
 from application.ports.realtime import Realtime
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.turns import Turns
 from domain.conversations import Action, Conversation, Message, Source, clean_message
 from domain.errors import ValidationFailed, found
 from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
@@ -96,9 +97,11 @@ class AnswerMessage:
         recorder: AnswerRecorder,
         clock: Clock,
         realtime: Realtime,
+        turns: Turns | None = None,
     ) -> None:
         self._uow, self._admission, self._drafting = uow, admission, drafting
         self._recorder, self._clock, self._realtime = recorder, clock, realtime
+        self._turns = turns or Turns()
 
     async def execute(
         self, workspace_id: WorkspaceId, inp: AskInput, on_delta: DeltaSink | None = None
@@ -145,7 +148,7 @@ class AnswerMessage:
     async def _store_question(self, workspace_id: WorkspaceId, inp: AskInput) -> _Asked:
         """Stores the question (or finds the earlier one of a retry) with the history before
         it; a new question is admitted first, in the same transaction."""
-        async with self._uow.tenant(workspace_id) as tx:
+        async with self._turns.turn(), self._uow.tenant(workspace_id) as tx:
             conversation = await self._conversation(tx, workspace_id, inp)
             history = await tx.conversations.messages(workspace_id, conversation.id, 50)
             started = inp.session_id is None
