@@ -16,12 +16,18 @@ class OpenWidget:
         self._uow, self._memory = uow, memory or AccessMemory(seconds=0)
 
     async def execute(
-        self, public_key: str, origin: str | None, own_origins: tuple[str, ...] = ()
+        self,
+        public_key: str,
+        origin: str | None,
+        own_origins: tuple[str, ...] = (),
+        *,
+        fresh: bool = False,
     ) -> WidgetAccess:
-        """`own_origins` are this service's own (the preview page): always allowed."""
+        """`own_origins` are this service's own (the preview page): always allowed.
+        `fresh=True` (open sockets re-checking) reads the stored code, never the memory."""
         if not public_key:
             raise Unauthorized("An embed key is required: the X-Embed-Key header or ?key=.")
-        code = await self._code(public_key)
+        code = await self._code(public_key, fresh)
         if code is None or not code.active:
             raise Unauthorized("This embed key is unknown, replaced or switched off.")
         page = normalise_origin(origin)
@@ -30,9 +36,9 @@ class OpenWidget:
             raise OriginNotAllowed("This site is not allowed to use this chat widget.")
         return WidgetAccess(code, page or "")
 
-    async def _code(self, public_key: str) -> EmbedCode | None:
+    async def _code(self, public_key: str, fresh: bool) -> EmbedCode | None:
         """Remembered a few seconds (`AccessMemory`), unknown keys never."""
-        known = self._memory.embed_codes.recall(public_key)
+        known = None if fresh else self._memory.embed_codes.recall(public_key)
         if known is not None:
             return known[0]
         async with self._uow.system() as tx:

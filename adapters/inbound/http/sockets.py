@@ -25,7 +25,15 @@ from adapters.inbound.http.schemas.frames import (
 from application.events import Event
 from application.ports.realtime import SubscriberTooSlow
 from application.ports.socket_registry import Entry, Slot, SocketRegistry
-from domain.errors import DomainError, Forbidden, NotFound, OriginNotAllowed, ValidationFailed
+from domain.errors import (
+    DomainError,
+    Forbidden,
+    NotFound,
+    OriginNotAllowed,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -83,9 +91,12 @@ class Places:
 
 def close_code_for(exc: DomainError) -> int:
     """Errors while opening a socket: bad credentials 4401, a refused origin or scope 4403,
-    a malformed query parameter 1008."""
+    a malformed query parameter 1008, a dependency away or busy (the database, say) 1013:
+    try again later, the credentials are fine."""
     if isinstance(exc, ValidationFailed):
         return CLOSE_POLICY
+    if isinstance(exc, ServiceUnavailable | RateLimited):
+        return CLOSE_TRY_LATER
     refused = isinstance(exc, Forbidden | OriginNotAllowed | NotFound)
     return CLOSE_FORBIDDEN if refused else CLOSE_UNAUTHORIZED
 

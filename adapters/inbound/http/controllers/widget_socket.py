@@ -108,7 +108,9 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
     async def still_allowed() -> None:
         """The key, the origin and the session token, checked again against stored data."""
         opener: OpenWidget = state.container.open_widget()
-        fresh = await opener.execute(embed_key(socket), page_origin(socket), state.own_origins)
+        fresh = await opener.execute(
+            embed_key(socket), page_origin(socket), state.own_origins, fresh=True
+        )
         tokens.check_session(fresh, token, session_id)
 
     try:
@@ -162,7 +164,13 @@ class WidgetSocketSession:
         async with self._realtime.subscribe(*channels) as events:
             # Read after subscribing: what is stored meanwhile arrives as an event too, and
             # is sent once (by message id), so nothing falls between the two.
-            thread = await self._read_history.execute(self._access, self._token, self._session_id)
+            try:
+                thread = await self._read_history.execute(
+                    self._access, self._token, self._session_id
+                )
+            except DomainError as exc:  # the database away or busy: 1013, come back later
+                await self._socket.close(close_code_for(exc), exc.detail)
+                return
             status = thread.conversation.status.value
             await self._socket.send(Ready(session_id=self._session_id, status=status))
             if after is not None:
