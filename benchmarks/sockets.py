@@ -31,7 +31,8 @@ from pathlib import Path
 
 import httpx
 import psutil
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from bootstrap.embedded_postgres import EmbeddedPostgres
 
@@ -48,23 +49,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, data_dir: str, database_url: str | None) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, data_dir: str, database_url: str | None, log: Path | None, extra: list[str]
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         **({"CCGPT_DATABASE_URL": database_url} if database_url else {"CCGPT_STORAGE": "memory"}),
         "CCGPT_EMBEDDER": "hashing",
         "CCGPT_ANSWER_MIN_SIMILARITY": "0.05",
         "CCGPT_DATA_DIR": data_dir,
-        "CCGPT_LOG_LEVEL": "error",
+        "CCGPT_LOG_LEVEL": "warning" if log else "error",
         "CCGPT_RATE_LIMIT_IP": "1000000/minute",
         "CCGPT_RATE_LIMIT_EMBED": "1000000/minute",
         "CCGPT_RATE_LIMIT_WORKSPACE": "1000000/minute",
         "CCGPT_WS_MAX_SOCKETS_PER_IP": "100000",
         "CCGPT_WS_MAX_SOCKETS_PER_SESSION": "100000",  # the cycles reuse one session
         "CCGPT_JOB_POLL_SECONDS": "0.05",
+        **dict(pair.split("=", 1) for pair in extra),
     }
     command = [sys.executable, "-m", "bootstrap.main", "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    output = log.open("wb") if log else subprocess.DEVNULL
+    server = subprocess.Popen(command, env=env, stdout=output, stderr=output)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -110,17 +115,42 @@ def prepare(base: str) -> str:
 class Figures:
     held: int = 0
     errors: list[str] = field(default_factory=list)
+    # "Try again later" (HTTP 503 with Retry-After, socket close 1013) that the widget
+    # answers by retrying after a pause, as these visitors do: not errors, but counted.
+    retried: int = 0
     first_token: list[float] = field(default_factory=list)
     whole: list[float] = field(default_factory=list)
 
 
-async def new_session(client: httpx.AsyncClient, key: str) -> dict[str, str]:
-    response = await client.post(
-        "/widget/v1/sessions", params={"key": key}, json={}, headers={"Origin": ORIGIN}
-    )
+async def new_session(
+    client: httpx.AsyncClient, key: str, figures: Figures | None = None
+) -> dict[str, str]:
+    for _ in range(5):
+        response = await client.post(
+            "/widget/v1/sessions", params={"key": key}, json={}, headers={"Origin": ORIGIN}
+        )
+        if response.status_code != 503 or figures is None:
+            break
+        figures.retried += 1
+        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
     response.raise_for_status()
     data: dict[str, str] = response.json()
     return data
+
+
+async def opened(url: str, figures: Figures) -> ClientConnection:
+    """A socket past its `ready` frame; a 1013 close (come back later) is retried."""
+    for attempt in range(5):
+        ws = await connect(url, origin=ORIGIN, open_timeout=30)  # type: ignore[arg-type]
+        try:
+            json.loads(await ws.recv())  # ready
+            return ws
+        except ConnectionClosed as closed:
+            if closed.rcvd is None or closed.rcvd.code != 1013 or attempt == 4:
+                raise
+            figures.retried += 1
+            await asyncio.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def socket_url(port: int, key: str, session: dict[str, str]) -> str:
@@ -134,9 +164,8 @@ async def visitor(
     port: int, key: str, client: httpx.AsyncClient, figures: Figures, until: float, every: float
 ) -> None:
     try:
-        session = await new_session(client, key)
-        async with connect(socket_url(port, key, session), origin=ORIGIN, open_timeout=30) as ws:  # type: ignore[arg-type]
-            json.loads(await ws.recv())  # ready
+        session = await new_session(client, key, figures)
+        async with await opened(socket_url(port, key, session), figures) as ws:
             figures.held += 1
             n = 0
             while time.monotonic() < until:
@@ -156,13 +185,15 @@ async def visitor(
                     if frame["type"] == "message" and frame.get("role") == "assistant":
                         break
                     if frame["type"] == "error":
-                        raise RuntimeError(frame.get("code"))
+                        raise RuntimeError(
+                            f"error frame {frame.get('code')}: {frame.get('detail')}"
+                        )
                 figures.whole.append(time.perf_counter() - sent)
                 if first is not None:
                     figures.first_token.append(first)
                 await asyncio.sleep(every)
     except Exception as exc:
-        figures.errors.append(type(exc).__name__)
+        figures.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
 
 
 async def cycles(port: int, key: str, count: int, concurrency: int = 50) -> int:
@@ -200,14 +231,17 @@ async def run(args: argparse.Namespace) -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         database = None if args.storage == "memory" else EmbeddedPostgres(Path(data_dir) / "db")
-        server = start_server(port, data_dir, database.start() if database else None)
+        url = database.start() if database else None
+        server = start_server(port, data_dir, url, args.server_log, args.env)
         process = psutil.Process(server.pid)
         try:
             key = prepare(f"http://127.0.0.1:{port}")
             idle = mib(process)
             figures = Figures()
             until = time.monotonic() + args.seconds
-            limits = httpx.Limits(max_connections=200)
+            # No kept-alive connections for the sessions each visitor opens once: a reused
+            # one that the server's keep-alive timer closes meanwhile is a client-side race.
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=0)
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits
             ) as client:
@@ -232,6 +266,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"sockets asked for          {args.sockets}")
     print(f"connections held           {figures.held}")
     print(f"errors                     {len(figures.errors)} {errors or ''}")
+    print(f"retried after 503 / 1013   {figures.retried}")
     print(f"answers                    {len(figures.whole)}")
     tokens = figures.first_token
     print(f"first token p50 / p95      {pct(tokens, 0.5)} / {pct(tokens, 0.95)}")
@@ -251,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=float, default=5, help="seconds between questions")
     parser.add_argument("--cycles", type=int, default=10_000)
     parser.add_argument("--storage", choices=["postgres", "memory"], default="postgres")
+    parser.add_argument("--server-log", type=Path, help="the server's log (warnings and up)")
+    parser.add_argument("--env", action="append", default=[], help="CCGPT_X=value (A/B runs)")
     asyncio.run(run(parser.parse_args(argv)))
 
 

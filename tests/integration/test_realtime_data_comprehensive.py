@@ -179,20 +179,21 @@ def test_a_dropped_socket_gives_its_slot_back_so_the_visitor_can_reconnect(
     server: ApiServer, site: Site
 ) -> None:
     session = site.start()
-    for _ in range(3):  # a phone in a tunnel, three times over
-        first = ready(widget_socket(server, site, session))
-        drop(first)
+
+    def reconnect() -> Any:
         deadline = time.monotonic() + 10
         while True:
             socket = widget_socket(server, site, session)
             try:
-                ready(socket)
-                break
+                return ready(socket)
             except Exception:
                 socket.close()
                 assert time.monotonic() < deadline, "the dropped socket kept its slot"
                 time.sleep(0.2)
-        socket.close()
+
+    for _ in range(3):  # a phone in a tunnel, three times over
+        drop(reconnect())
+    reconnect().close()
 
 
 @pytest.mark.critical
