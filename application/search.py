@@ -9,13 +9,17 @@ cannot tell near-identical pages apart and BM25 must lead. So each query is rout
   the keyword search found gets its true cosine (`Retriever.similarities`), never a guess;
 - both scores are standardised over the candidates (z-scores): cosine, and raw BM25 with
   the workspace's document frequencies (kept at ingestion, `Retriever.term_statistics`);
-- the lexical weight is `entity_lexical_weight` when the question is *about* a rare thing,
-  that is, it has a term that is rare in the workspace (in at most `rare_share` of its chunks)
-  and some candidate is about that term too: it repeats it (`about_repeats` times), or the
-  term is a code (has a digit, such as "E-2047" or "4.5.4") the candidate holds; otherwise
-  `dense_lexical_weight`. Counting rare words that merely meet in a candidate (a first and
-  a last name) was measured too: it routes many paraphrased FAQ questions to the keywords
-  and costs the FAQ 0.03 MRR.
+- the lexical weight is continuous, set by how flat the embedding's view is: where the
+  best candidate's cosine is within `flat_gap` of the tenth best, the embedding cannot tell
+  its candidates apart (a catalogue of pages that all read alike, told apart by names and
+  codes) and BM25 gets `flat_lexical_weight`; from `distinct_gap` up (the embedding has a
+  clear favourite, as for paraphrased FAQ questions) it gets `dense_lexical_weight`;
+  linearly in between. A question naming a code (a term with a digit, "E-2047") that is
+  rare in the workspace (in at most `rare_share` of its chunks) and that a candidate holds
+  gets at least `code_lexical_weight`. The gaps are cosines of all-MiniLM-L6-v2, like
+  `answer_min_similarity`: another embedder needs its own.
+  Measured and dropped: a rare word "about" a candidate (repeated three times), the rule
+  before this one (FAQ -0.005 beside the gap, catalogue 0.952 alone).
 
 The same settings serve every workspace; figures: README, "Retrieval quality". Scoring
 lives here, once, so every Retriever adapter ranks alike.
@@ -73,11 +77,15 @@ def informative(query: list[str], stats: TermStatistics) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    # Chosen with `ccgpt eval` on the FAQ and the product catalogue together (README).
+    # Chosen with `ccgpt eval` on the support corpus, the catalogue and the FAQ together
+    # (README, "Retrieval quality").
     dense_lexical_weight: float = 0.1
-    entity_lexical_weight: float = 0.6
+    flat_lexical_weight: float = 0.5
+    code_lexical_weight: float = 0.6
+    flat_gap: float = 0.06
+    distinct_gap: float = 0.2
+    gap_rank: int = 10
     rare_share: float = 0.02
-    about_repeats: int = 3
     k1: float = 1.2
     b: float = 0.75
     candidates_per_list: int = 60
@@ -104,17 +112,28 @@ class Scoring:
         return scores
 
     def lexical_weight(
-        self, query: list[str], bags: Mapping[ChunkId, Counter[str]], stats: TermStatistics
+        self,
+        query: list[str],
+        bags: Mapping[ChunkId, Counter[str]],
+        stats: TermStatistics,
+        cosine: Mapping[ChunkId, float],
     ) -> float:
-        """The router: lean on BM25 when the question is about a rare thing a candidate is
-        about too; otherwise let the embedding lead."""
+        """The router: the flatter the embedding's top candidates, the more BM25 leads."""
+        best = sorted(cosine.values(), reverse=True)[: self.gap_rank]
+        gap = best[0] - best[-1] if best else 0.0
+        share = min(1.0, max(0.0, (gap - self.flat_gap) / (self.distinct_gap - self.flat_gap)))
+        weight = self.flat_lexical_weight + share * (
+            self.dense_lexical_weight - self.flat_lexical_weight
+        )
         ceiling = max(1.0, self.rare_share * stats.chunks)
-        rare = [t for t in query if 0 < stats.document_frequency.get(t, 0) <= ceiling]
-        for term in rare:
-            needed = 1 if any(ch.isdigit() for ch in term) else self.about_repeats
-            if any(bag[term] >= needed for bag in bags.values()):
-                return self.entity_lexical_weight
-        return self.dense_lexical_weight
+        codes = [
+            t
+            for t in query
+            if any(ch.isdigit() for ch in t) and 0 < stats.document_frequency.get(t, 0) <= ceiling
+        ]
+        if any(bag[t] for t in codes for bag in bags.values()):
+            weight = max(weight, self.code_lexical_weight)
+        return weight
 
     def fuse(
         self,
@@ -203,7 +222,7 @@ class HybridSearch:
         found = {cid: c for cid, c in found.items() if cid in cosine}
         bags = {cid: bag_of(c) for cid, c in found.items()}
         lexical = self._scoring.bm25(wanted, bags, stats)
-        weight = self._scoring.lexical_weight(wanted, bags, stats)
+        weight = self._scoring.lexical_weight(wanted, bags, stats, cosine)
         fused = self._scoring.fuse(cosine, lexical, weight)
         ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
         return [replace(found[cid], score=fused[cid], similarity=cosine[cid]) for cid in ordered]

@@ -385,3 +385,33 @@ async def test_with_an_embedder_the_sentence_that_answers_is_quoted(
     assert by_words.text.startswith("To reset your password")
     assert "The link expires after 30 minutes." in by_meaning.text
     assert by_meaning.cited == [1]
+
+
+RULES = (
+    "Account \u203a Creating an account \u203a Password rules",
+    "Password rules\n\nYour password must:\n\n- be at least 10 characters long,\n"
+    "- include at least one number and one letter.\n\n"
+    "We recommend a password manager.",
+)
+
+
+async def test_a_subheading_is_never_quoted_and_a_list_lead_in_passes_on_its_score(
+    minilm: SentenceTransformerEmbedder,
+) -> None:
+    request = ChatRequest("what are the requirements for a new password?", passages(RULES))
+    for model in (ExtractiveChatModel(), ExtractiveChatModel(embedder=minilm)):
+        answer = await model.answer(request)
+        assert "Password rules" not in answer.text
+        assert "must:" not in answer.text
+        assert "be at least 10 characters long, [1]" in answer.text
+
+
+async def test_a_table_header_row_is_not_an_answer_but_a_row_with_figures_is() -> None:
+    table = (
+        "Delivery",
+        "| Service | Delivery time | Cost |\n\n| Standard delivery | 5-7 days | $6.95 |",
+    )
+    answer = await ExtractiveChatModel().answer(
+        ChatRequest("what does standard delivery cost and how long does it take?", passages(table))
+    )
+    assert answer.text == "| Standard delivery | 5-7 days | $6.95 | [1]"

@@ -73,7 +73,8 @@ async def test_the_breaker_stops_calling_a_failing_reranker(rerank: FakeRerankSe
 
 
 def _search(rerank_url: str) -> tuple[HybridSearch, list[str]]:
-    dense = [chunk("pump manual", 0.70), chunk("warranty terms", 0.65), chunk("pump error", 0.6)]
+    # Cosines far apart: the embedding has a clear favourite, so the hybrid keeps its order.
+    dense = [chunk("pump manual", 0.90), chunk("warranty terms", 0.60), chunk("pump error", 0.3)]
     retriever = _Retriever(dense, [])
     reranker = HttpReranker(rerank_url, "m", timeout=0.5)
     search = HybridSearch(retriever, _Embedder(), reranker=reranker)  # type: ignore[arg-type]

@@ -71,18 +71,37 @@ def bags(*texts: str) -> dict[ChunkId, Counter[str]]:
     return {chunk(text).chunk_id: Counter(terms(text)) for text in texts}
 
 
-def test_the_router_leans_on_keywords_only_for_questions_about_rare_things() -> None:
+def cosines(*values: float) -> dict[ChunkId, float]:
+    return {ChunkId(uuid.UUID(int=i)): v for i, v in enumerate(values)}
+
+
+def test_the_router_lets_keywords_lead_where_the_embedding_sees_no_difference() -> None:
     scoring = Scoring(
-        dense_lexical_weight=0.1, entity_lexical_weight=0.6, rare_share=0.01, about_repeats=3
+        dense_lexical_weight=0.1, flat_lexical_weight=0.5, flat_gap=0.06, distinct_gap=0.2
     )
-    stats = TermStatistics(1000, {"e-2047": 1, "pump": 3, "ship": 300, "kowalczyk": 2})
-    # A rare code that a candidate holds, or a rare word a candidate is about (repeats).
-    assert scoring.lexical_weight(["e-2047"], bags("pump E-2047"), stats) == 0.6
-    assert scoring.lexical_weight(["pump"], bags("the pump; pump parts; pumps"), stats) == 0.6
-    # A rare word mentioned in passing, or only common words: the embedding leads.
-    assert scoring.lexical_weight(["pump"], bags("a pump, the pump"), stats) == 0.1
-    assert scoring.lexical_weight(["pump", "kowalczyk"], bags("Kowalczyk's pump"), stats) == 0.1
-    assert scoring.lexical_weight(["ship"], bags("ship ship ship"), stats) == 0.1
+    stats = TermStatistics(1000, {"pump": 3, "ship": 300})
+    lexical = bags("pump", "ship")
+    # Pages that all read alike: the best ten cosines within 0.05 of each other.
+    flat = cosines(*(0.62 - 0.005 * i for i in range(12)))
+    # A clear favourite: the tenth best 0.3 below the best.
+    distinct = cosines(0.8, 0.7, 0.65, 0.6, 0.58, 0.56, 0.54, 0.52, 0.51, 0.5, 0.3)
+    halfway = cosines(0.63, *(0.6 for _ in range(8)), 0.5)
+    assert scoring.lexical_weight(["pump"], lexical, stats, flat) == 0.5
+    assert scoring.lexical_weight(["pump"], lexical, stats, distinct) == pytest.approx(0.1)
+    assert scoring.lexical_weight(["pump"], lexical, stats, halfway) == pytest.approx(0.3)
+    assert scoring.lexical_weight(["pump"], lexical, stats, {}) == 0.5
+
+
+def test_a_rare_code_a_candidate_holds_gives_the_keywords_weight_anyway() -> None:
+    scoring = Scoring(dense_lexical_weight=0.1, code_lexical_weight=0.6, rare_share=0.01)
+    stats = TermStatistics(1000, {"e-2047": 1, "e-1000": 40, "pump": 3})
+    distinct = cosines(0.8, 0.7, 0.65, 0.6, 0.58, 0.56, 0.54, 0.52, 0.51, 0.5, 0.3)
+    weight = scoring.lexical_weight
+    assert weight(["e-2047"], bags("pump E-2047"), stats, distinct) == 0.6
+    # Not held by a candidate, too common to name one thing, or no digit: no say.
+    assert weight(["e-2047"], bags("pump"), stats, distinct) == pytest.approx(0.1)
+    assert weight(["e-1000"], bags("E-1000"), stats, distinct) == pytest.approx(0.1)
+    assert weight(["pump"], bags("pump pump pump"), stats, distinct) == pytest.approx(0.1)
 
 
 def test_fusion_standardises_both_scores_over_the_candidates() -> None:
