@@ -77,6 +77,30 @@ def keyword_weights(query: list[str], stats: TermStatistics) -> dict[str, float]
     return {t: Scoring().idf(t, stats) for t in informative(query, stats)}
 
 
+# Chunks a keyword search may find through its terms before it stops adding commoner ones.
+KEYWORD_POSTINGS = 2_000
+
+
+def finding_terms(query: list[str], stats: TermStatistics, postings: int) -> list[str]:
+    """Which informative terms find keyword candidates: the rarest first, while the chunks
+    holding them stay within `postings` (the rarest always). A common word would otherwise
+    make a large workspace's keyword search score most of its chunks, to fill the list's
+    tail with chunks that tie on that word; a chunk a rarer term finds still scores the
+    weight of every term it holds. In a workspace of a few thousand chunks nothing changes."""
+    frequency = stats.document_frequency
+    rarest = sorted(
+        enumerate(informative(query, stats)), key=lambda t: (frequency.get(t[1], 0), t[0])
+    )
+    found: list[str] = []
+    total = 0
+    for _, term in rarest:
+        total += frequency.get(term, 0)
+        if found and total > postings:
+            break
+        found.append(term)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Scoring:
     # Chosen with `ccgpt eval` on the FAQ and the product catalogue together (README).

@@ -47,8 +47,10 @@ class Retriever(Protocol):
         """The term statistics of `terms` (exact counts kept up to date at ingestion, no scan
         of the chunks) and up to `limit` candidates of each kind, in one reading.
 
-        Keyword weights are `application.search.keyword_weights` of those statistics: the
-        BM25 IDF of each informative term (in at most half of the chunks; every term when
-        none is). Terms match as `domain.search_terms.chunk_terms` makes them. Without a
-        vector, `nearest` is empty."""
+        Keyword candidates are the chunks holding a term of `application.search.
+        finding_terms` (the rarest informative terms, within a budget of chunks), scored by
+        the `keyword_weights` of those statistics (the BM25 IDF of each informative term,
+        in at most half of the chunks; every term when none is) of all terms they hold.
+        Terms match as `domain.search_terms.chunk_terms` makes them. Without a vector,
+        `nearest` is empty."""
         ...

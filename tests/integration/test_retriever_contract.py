@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -19,7 +19,7 @@ from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.ports.retriever import Candidates, Retriever
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.search import keyword_weights
+from application.search import KEYWORD_POSTINGS, keyword_weights
 from domain.accounts import Workspace
 from domain.documents import Document, DocumentStatus, MimeType
 from domain.ids import ChunkId, DocumentId, WorkspaceId
@@ -34,6 +34,7 @@ DIM = 384
 class Setup:
     uow: UnitOfWorkFactory
     retriever: Retriever
+    with_postings: Callable[[int], Retriever]  # the same adapter, another keyword budget
 
 
 @pytest.fixture(
@@ -42,17 +43,24 @@ class Setup:
 async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     if request.param.startswith("memory"):
         uow = InMemoryUnitOfWorkFactory()
-        memory = InMemoryRetriever(uow.store)
         cached = request.param.endswith("cached")
-        yield Setup(uow, CachingRetriever(memory) if cached else memory)
+
+        def memory(postings: int = KEYWORD_POSTINGS) -> Retriever:
+            inner = InMemoryRetriever(uow.store, keyword_postings=postings)
+            return CachingRetriever(inner) if cached else inner
+
+        yield Setup(uow, memory(), memory)
         return
     url = request.getfixturevalue("database_url")
     engine, searching = runtime_engine(url, pool_size=4), retrieval_engine(url, pool_size=2)
     # Forcing the HNSW path for every tenant checks the filtered-index trap is handled.
     exact_max = 0 if request.param == "postgres-hnsw" else 1_000_000
-    postgres = PostgresRetriever(searching, exact_max)
-    retriever = CachingRetriever(postgres) if request.param.endswith("cached") else postgres
-    yield Setup(PostgresUnitOfWorkFactory(engine), retriever)
+
+    def postgres(postings: int = KEYWORD_POSTINGS) -> Retriever:
+        inner = PostgresRetriever(searching, exact_max, keyword_postings=postings)
+        return CachingRetriever(inner) if request.param.endswith("cached") else inner
+
+    yield Setup(PostgresUnitOfWorkFactory(engine), postgres(), postgres)
     await engine.dispose()
     await searching.dispose()
 
@@ -198,6 +206,25 @@ async def test_terms_in_most_chunks_find_nothing_unless_no_term_is_rarer(setup: 
     ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
     assert [t for t, _ in await keyword(setup, ws, ["the", "hose"])] == ["the hose"]
     assert {t for t, _ in await keyword(setup, ws, ["the"])} == set(texts[:3])
+
+
+async def test_common_terms_stop_finding_once_rarer_ones_fill_the_budget(setup: Setup) -> None:
+    rng = random.Random(10)
+    texts = ["pump", "pump", "pump", "pump hose", "hose", "cable", "cable", "cable", "plug"]
+    ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    # hose is in 2 chunks, pump in 4: a budget of 3 lets only hose find, but a chunk hose
+    # finds still scores pump's weight too; a budget of 6 lets both find.
+    small = await setup.with_postings(3).candidates(ws, ["pump", "hose"], None, 10)
+    assert [c.text for c in small.matching] == ["pump hose", "hose"]
+    assert small.matching[0].score == pytest.approx(
+        weighed(small, ["pump", "hose"], ["pump", "hose"])
+    )
+    wide = await setup.with_postings(6).candidates(ws, ["pump", "hose"], None, 10)
+    assert [c.text for c in wide.matching][:2] == ["pump hose", "hose"]
+    assert [c.text for c in wide.matching][2:] == ["pump"] * 3
+    # The rarest term always finds, however small the budget.
+    alone = await setup.with_postings(0).candidates(ws, ["pump"], None, 9)
+    assert sorted(c.text for c in alone.matching) == ["pump"] * 3 + ["pump hose"]
 
 
 async def test_keyword_finds_carry_their_true_cosine(setup: Setup) -> None:

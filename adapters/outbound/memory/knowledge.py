@@ -13,7 +13,7 @@ from adapters.outbound.memory.store import MemoryStore, ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
 from application.ports.clock import Clock
 from application.ports.retriever import Candidates, TermStatistics
-from application.search import keyword_weights
+from application.search import KEYWORD_POSTINGS, finding_terms, keyword_weights
 from domain.documents import Document, DocumentStatus
 from domain.errors import Conflict
 from domain.ids import ChunkId, DocumentId, JobId, WorkspaceId
@@ -256,8 +256,8 @@ class InMemoryRetriever:
     """Exact cosine search, and term matching ranked exactly as the PostgreSQL adapter ranks.
     (`versioned_*` are for the retrieval cache: the result with the knowledge version.)"""
 
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
+    def __init__(self, store: MemoryStore, keyword_postings: int = KEYWORD_POSTINGS) -> None:
+        self._store, self._postings = store, keyword_postings
         self._terms: dict[ChunkId, frozenset[str]] = {}  # chunks never change, only go
 
     def _chunks(self, workspace_id: WorkspaceId) -> list[tuple[Document, Chunk]]:
@@ -289,11 +289,11 @@ class InMemoryRetriever:
         counts = {t: sum(1 for bag in held if t in bag) for t in terms}
         statistics = TermStatistics(len(held), {t: n for t, n in counts.items() if n})
         weights = keyword_weights(terms, statistics)
+        finding = finding_terms(terms, statistics, self._postings)
         scored = []
         for (doc, chunk), bag in zip(chunks, held, strict=True):
-            matched = [w for term, w in weights.items() if term in bag]
-            if matched:
-                scored.append((sum(matched), doc, chunk))
+            if any(term in bag for term in finding):
+                scored.append((sum(w for term, w in weights.items() if term in bag), doc, chunk))
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
         matching = [
             replace(_found(doc, chunk, score), similarity=_similarity(vector, chunk))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres.outage import outage_translated
 from application.ports.retriever import Candidates, TermStatistics
+from application.search import KEYWORD_POSTINGS
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 
@@ -46,10 +47,6 @@ _SIZE = b"""
                AS sort
     FROM (SELECT coalesce(sum(chunk_count), 0) AS n FROM documents
           WHERE workspace_id = %(ws)s::uuid) s
-"""
-_DOCUMENT_FREQUENCY = b"""
-    SELECT term, chunks FROM workspace_terms
-    WHERE workspace_id = %(ws)s::uuid AND term = ANY(%(terms)s::text[])
 """
 # What the retrieval cache compares: any change to a document row (a new xmin), an added or
 # deleted document, or a new chunk count changes it. Chunks change only with their document.
@@ -78,38 +75,79 @@ _DENSE = """
     ),
     dense AS (SELECT * FROM exact UNION ALL SELECT * FROM approximate)
 """
-# `application.search.keyword_weights` in SQL: the BM25 IDF of each informative term (in at
-# most half of the chunks; every term when none is), in float8 as Python computes it. Each
-# chunk scores the summed weight of the terms it holds, one CASE per term in query order
-# (cheap per row, unlike an aggregate over the terms); `&&` finds the chunks through the
-# (workspace, terms) GIN index.
-_KEYWORD = """
-    statistics AS MATERIALIZED (
+# Before the candidates, per query term: the workspace's size and its document frequency
+# (returned), and into settings the candidates statement reads: the term's keyword weight,
+# `application.search.keyword_weights` in SQL (the BM25 IDF of each informative term, in at
+# most half of the chunks, or of every term when none is; float8 as Python computes it),
+# and the terms that find candidates, `application.search.finding_terms` in SQL. Settings,
+# because a statement is planned when it runs: the GIN index is used for those terms.
+_KEYWORD_PLAN = b"""
+    WITH size AS (
+        SELECT coalesce(sum(chunk_count), 0) AS n FROM documents WHERE workspace_id = %(ws)s::uuid
+    ),
+    statistics AS (
         SELECT q.term, q.i, coalesce(w.chunks, 0) AS df, s.n
         FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS q(term, i)
-        CROSS JOIN (SELECT coalesce(sum(chunk_count), 0) AS n FROM documents
-                    WHERE workspace_id = %(ws)s::uuid) s
+        CROSS JOIN size s
         LEFT JOIN workspace_terms w ON w.workspace_id = %(ws)s::uuid AND w.term = q.term
     ),
-    weights AS MATERIALIZED (
-        SELECT t.i, t.term, ln(1::float8 + ((m.total - m.df)::float8 + 0.5::float8)
-                                          / (m.df::float8 + 0.5::float8)) AS w
+    weights AS (
+        SELECT t.i, t.term, t.df, ln(1::float8 + ((m.total - m.df)::float8 + 0.5::float8)
+                                                / (m.df::float8 + 0.5::float8)) AS w
         FROM statistics t
         CROSS JOIN LATERAL (SELECT greatest(t.n, 1) AS total,
                                    least(t.df, greatest(t.n, 1)) AS df) m
         WHERE t.df <= t.n / 2.0 OR NOT EXISTS (SELECT FROM statistics u WHERE u.df <= u.n / 2.0)
     ),
+    ranked AS (
+        SELECT term, row_number() OVER rarest AS r, sum(df) OVER rarest AS postings
+        FROM weights WINDOW rarest AS (ORDER BY df, i ROWS UNBOUNDED PRECEDING)
+    )
+    SELECT s.n AS chunks, t.term, t.df,
+        set_config('enable_sort', CASE WHEN s.n > %(exact_max)s THEN 'off' ELSE 'on' END, true)
+            AS sort,
+        set_config('ccgpt.keyword_weights', (
+            SELECT coalesce(array_agg(coalesce(w.w, 0) ORDER BY u.i), '{}')
+            FROM statistics u LEFT JOIN weights w USING (i))::text, true) AS weights,
+        set_config('ccgpt.keyword_terms', (
+            SELECT coalesce(array_agg(term), '{}') FROM ranked
+            WHERE r = 1 OR postings <= %(postings)s)::text, true) AS finding,
+        set_config('ccgpt.keyword_common', (
+            SELECT coalesce(array_agg(term), '{}') FROM ranked
+            WHERE r > 1 AND postings > %(postings)s)::text, true) AS common
+    FROM size s LEFT JOIN statistics t ON true
+"""
+# The chunks holding a finding term, through the GIN index (migration 0013 says why by a
+# function), with the finding terms each holds; their terms are read only when some
+# informative term is too common to find (a one-time filter). What the search returns of
+# the chunks is read under row-level security below.
+_KEYWORD = """
+    postings AS MATERIALIZED (
+        SELECT p.id, array_agg(p.term) AS held
+        FROM ccgpt_term_postings(current_setting('ccgpt.keyword_terms')::text[]) p
+        GROUP BY p.id
+    ),
     keyword AS MATERIALIZED (
-        SELECT c.id, {score} AS score FROM chunks c
-        WHERE c.workspace_id = %(ws)s::uuid AND c.terms && (SELECT array_agg(term) FROM weights)
-        ORDER BY score DESC, c.id
+        SELECT p.id, {score} AS score
+        FROM postings p
+        LEFT JOIN LATERAL (
+            SELECT c.terms FROM chunks c
+            WHERE c.id = p.id
+              AND (SELECT current_setting('ccgpt.keyword_common') <> '{{}}')
+            OFFSET 0  -- kept a subquery, so the one-time filter skips the lookup
+        ) c ON true
+        ORDER BY score DESC, p.id
         LIMIT %(n)s
     )
 """
-_TERM_SCORE = (
-    "(CASE WHEN %(t{i})s::text = ANY(c.terms) "
-    "THEN coalesce((SELECT w FROM weights WHERE i = {k}), 0::float8) ELSE 0::float8 END)"
-)
+# A chunk scores the summed weight of the informative terms it holds, in query order, as
+# `keyword_weights` says: a finding term by its postings, a common one by its terms.
+_TERM_SCORE = """(CASE
+        WHEN %(t{i})s::text = ANY(p.held) THEN {weight}
+        WHEN (SELECT %(t{i})s::text = ANY(current_setting('ccgpt.keyword_common')::text[]))
+            AND %(t{i})s::text = ANY(c.terms) THEN {weight}
+        ELSE 0::float8 END)"""
+_WEIGHT = "(SELECT (current_setting('ccgpt.keyword_weights')::float8[])[{k}])"
 _ROWS = """
     SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page, {columns}
     FROM {found} JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
@@ -117,8 +155,10 @@ _ROWS = """
 
 
 def _candidates_sql(term_count: int, with_vector: bool) -> bytes:
-    score = " + ".join(_TERM_SCORE.format(i=i, k=i + 1) for i in range(term_count)) or "0::float8"
-    ctes = [_KEYWORD.format(score=score)]
+    score = " + ".join(
+        _TERM_SCORE.format(i=i, weight=_WEIGHT.format(k=i + 1)) for i in range(term_count)
+    )
+    ctes = [_KEYWORD.format(score=score or "0::float8")]
     if with_vector:
         ctes.append(_DENSE)
         cosine = "1 - (c.embedding <=> %(v)s::vector)"
@@ -157,8 +197,10 @@ class PostgresRetriever:
         self,
         engine: AsyncEngine,
         exact_scan_max_chunks: int = EXACT_SCAN_MAX_CHUNKS,
+        keyword_postings: int = KEYWORD_POSTINGS,
     ) -> None:
         self._engine, self._exact_max = engine, exact_scan_max_chunks
+        self._postings = keyword_postings
 
     async def nearest(
         self, workspace_id: WorkspaceId, vector: list[float], limit: int
@@ -172,15 +214,14 @@ class PostgresRetriever:
         return found[1]
 
     async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
-        read = await self._transaction(workspace_id, {"n": 0}, [], versioned=True)
-        return read.version
+        return (await self._transaction(workspace_id, {"n": 0}, [], versioned=True)).version
 
     async def versioned_nearest(
         self, workspace_id: WorkspaceId, vector: list[float], limit: int, versioned: bool = True
     ) -> tuple[Hashable, list[FoundChunk]]:
         params = {"v": _vector_literal(vector), "n": limit}
-        read = await self._transaction(workspace_id, params, [_NEAREST], versioned)
-        rows = sorted(read.results[0], key=lambda r: (r.distance, str(r.id)))
+        read = await self._transaction(workspace_id, params, [_SIZE, _NEAREST], versioned)
+        rows = sorted(read.results[1], key=lambda r: (r.distance, str(r.id)))
         return read.version, [_found(r, r.cosine) for r in rows]
 
     async def versioned_candidates(
@@ -191,14 +232,16 @@ class PostgresRetriever:
         limit: int,
         versioned: bool = True,
     ) -> tuple[Hashable, Candidates]:
-        params: dict[str, Any] = {"terms": list(terms), "n": limit}
+        params: dict[str, Any] = {"terms": list(terms), "n": limit, "postings": self._postings}
         params |= {f"t{i}": term for i, term in enumerate(terms)}
         if vector is not None:
             params["v"] = _vector_literal(vector)
-        statements = [_DOCUMENT_FREQUENCY, _candidates_sql(len(terms), vector is not None)]
+        statements = [_KEYWORD_PLAN, _candidates_sql(len(terms), vector is not None)]
         read = await self._transaction(workspace_id, params, statements, versioned)
-        frequency, rows = read.results
-        statistics = TermStatistics(read.chunks, {r.term: int(r.chunks) for r in frequency})
+        plan, rows = read.results
+        statistics = TermStatistics(
+            int(plan[0].chunks), {r.term: int(r.df) for r in plan if r.term and r.df}
+        )
         dense = sorted((r for r in rows if r.dense), key=lambda r: (r.distance, str(r.id)))
         keyword = sorted(
             (r for r in rows if r.keyword is not None), key=lambda r: (-r.keyword, str(r.id))
@@ -217,14 +260,15 @@ class PostgresRetriever:
         statements: Sequence[bytes],
         versioned: bool = False,
     ) -> _Read:
-        """BEGIN, scope, size, [version,] the statements, COMMIT: one pipeline."""
+        """BEGIN, scope, [version,] the statements, COMMIT: one pipeline, whose results
+        are [the version and] the rows of each statement."""
         params = {
             **params,
             "ws": str(workspace_id),
             "exact_max": self._exact_max,
             "ef_search": max(100, 4 * int(params["n"])),
         }
-        queries = [_SCOPE, _SIZE, *([_VERSION] if versioned else []), *statements]
+        queries = [_SCOPE, *([_VERSION] if versioned else []), *statements]
         async with outage_translated():
             for attempt in (1, 2):
                 async with self._engine.connect() as conn:
@@ -241,15 +285,14 @@ class PostgresRetriever:
                     except BaseException:  # cancelled mid-pipeline: not fit for reuse
                         await conn.invalidate()
                         raise
-                    version = tuple(results[2][0]) if versioned else None
-                    chunks = int(results[1][0].chunks)
-                    return _Read(chunks, version, results[3 if versioned else 2 :])
+                    if versioned:
+                        return _Read(tuple(results[1][0]), results[2:])
+                    return _Read(None, results[1:])
         raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    chunks: int
     version: Hashable
     results: list[list[Any]]
 
