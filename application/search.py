@@ -79,7 +79,7 @@ def keyword_weights(query: list[str], stats: TermStatistics) -> dict[str, float]
 
 
 # Chunks a keyword search may find through its terms before it stops adding commoner ones.
-KEYWORD_POSTINGS = 2_000
+KEYWORD_POSTINGS = 5_000
 
 
 def finding_terms(query: list[str], stats: TermStatistics, postings: int) -> list[str]:
