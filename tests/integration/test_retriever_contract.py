@@ -10,11 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.memory.knowledge import InMemoryRetriever
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.outbound.postgres.engine import retrieval_engine, runtime_engine
+from adapters.outbound.postgres.engine import retrieval_engine, runtime_engine, sqlalchemy_url
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.ports.retriever import Candidates, Retriever
@@ -312,3 +313,24 @@ async def test_a_change_to_the_documents_is_seen_by_the_next_lookup(setup: Setup
         await tx.commit()
     assert await keyword(setup, ws, ["canada"]) == []
     assert await setup.retriever.nearest(ws, list(vectors[0]), 5) == []
+
+
+async def test_a_search_survives_a_pooled_connection_the_server_dropped(database_url: str) -> None:
+    """The retrieval engine does not ping on checkout: a dropped connection is replaced."""
+    engine, searching = runtime_engine(database_url, 2), retrieval_engine(database_url, 1)
+    try:
+        vector = unit([1.0] + [0.0] * (DIM - 1))
+        ws, _, _ = await tenant(PostgresUnitOfWorkFactory(engine), ["alpha"], [vector])
+        retriever = PostgresRetriever(searching)
+        assert len((await retriever.candidates(ws, ["alpha"], list(vector), 5)).matching) == 1
+        async with searching.connect() as conn:  # the one pooled connection
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        admin = create_engine(sqlalchemy_url(database_url))
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.dispose()
+        found = await retriever.candidates(ws, ["alpha"], list(vector), 5)
+        assert [c.text for c in found.matching] == ["alpha"]
+    finally:
+        await engine.dispose()
+        await searching.dispose()

@@ -277,11 +277,13 @@ class PostgresRetriever:
                     try:
                         results = await _pipelined(raw, queries, params)
                     except psycopg.Error:
-                        if raw.broken and attempt == 1:  # a connection the server dropped
-                            await conn.invalidate()
-                            continue
-                        await _rolled_back(raw)
-                        raise
+                        if not raw.broken:
+                            await _rolled_back(raw)
+                            raise
+                        await conn.invalidate()  # the server dropped it (a restart)
+                        if attempt == 2:
+                            raise
+                        continue
                     except BaseException:  # cancelled mid-pipeline: not fit for reuse
                         await conn.invalidate()
                         raise
@@ -314,7 +316,7 @@ async def _pipelined(
 
 
 async def _rolled_back(raw: psycopg.AsyncConnection[Any]) -> None:
-    if not raw.broken and raw.info.transaction_status != TransactionStatus.IDLE:
+    if raw.info.transaction_status != TransactionStatus.IDLE:
         await raw.execute(b"ROLLBACK")
 
 
