@@ -5,10 +5,11 @@ questions paraphrase their answers (a FAQ), mostly-lexical fusion loses to the e
 where they name things (model numbers, error codes, people, places), a small embedding model
 cannot tell near-identical pages apart and BM25 must lead. So each query is routed:
 
-- candidates: the best `candidates_per_list` of each retriever, unioned; a candidate only
-  the keyword search found gets its true cosine (`Retriever.similarities`), never a guess;
+- candidates: the best `candidates_per_list` of each retriever, unioned, read with the
+  workspace's document frequencies in one call (`Retriever.candidates`: one database round
+  trip); a candidate only the keyword search found carries its true cosine, never a guess;
 - both scores are standardised over the candidates (z-scores): cosine, and raw BM25 with
-  the workspace's document frequencies (kept at ingestion, `Retriever.term_statistics`);
+  the workspace's document frequencies (kept at ingestion);
 - the lexical weight is continuous, set by how flat the embedding's view is: where the
   best candidate's cosine is within `flat_gap` of the tenth best, the embedding cannot tell
   its candidates apart (a catalogue of pages that all read alike, told apart by names and
@@ -27,10 +28,10 @@ lives here, once, so every Retriever adapter ranks alike.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import statistics
-from collections import Counter
+import sys
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -39,7 +40,7 @@ import structlog
 
 from application.ports.embedder import Embedder
 from application.ports.reranker import Reranker, RerankerUnavailable
-from application.ports.retriever import Retriever, TermStatistics
+from application.ports.retriever import Candidates, Retriever, TermStatistics
 from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
 from domain.search_terms import raw_words, terms
@@ -73,6 +74,36 @@ def informative(query: list[str], stats: TermStatistics) -> list[str]:
     half = stats.chunks / 2
     kept = [t for t in query if stats.document_frequency.get(t, 0) <= half]
     return kept or query
+
+
+def keyword_weights(query: list[str], stats: TermStatistics) -> dict[str, float]:
+    """How a Retriever ranks its keyword candidates: the IDF of each informative term.
+    (The PostgreSQL adapter computes the same in SQL; the contract suite holds them equal.)"""
+    return {t: Scoring().idf(t, stats) for t in informative(query, stats)}
+
+
+# Chunks a keyword search may find through its terms before it stops adding commoner ones.
+KEYWORD_POSTINGS = 5_000
+
+
+def finding_terms(query: list[str], stats: TermStatistics, postings: int) -> list[str]:
+    """Which informative terms find keyword candidates: the rarest first, while the chunks
+    holding them stay within `postings` (the rarest always). A common word would otherwise
+    make a large workspace's keyword search score most of its chunks, to fill the list's
+    tail with chunks that tie on that word; a chunk a rarer term finds still scores the
+    weight of every term it holds. In a workspace of a few thousand chunks nothing changes."""
+    frequency = stats.document_frequency
+    rarest = sorted(
+        enumerate(informative(query, stats)), key=lambda t: (frequency.get(t[1], 0), t[0])
+    )
+    found: list[str] = []
+    total = 0
+    for _, term in rarest:
+        total += frequency.get(term, 0)
+        if found and total > postings:
+            break
+        found.append(term)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +192,33 @@ def bag_of(chunk: FoundChunk) -> Counter[str]:
     return Counter(terms(f"{chunk.heading or ''}\n{chunk.text}"))
 
 
+class Bags:
+    """Term bags of chunks, remembered: a search would otherwise tokenise all its ~120
+    candidates again each time. Keyed on the chunk's id and a hash of its text, so a chunk
+    rewritten under the same id is never scored by its old words. Terms are interned, so
+    bags share the workspace's vocabulary: ~5 KiB a bag of a 300-token chunk. Read-only:
+    the same bag serves every search that finds its chunk."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._max = max_entries
+        self._bags: OrderedDict[tuple[ChunkId, int], Counter[str]] = OrderedDict()
+
+    def of(self, chunks: Mapping[ChunkId, FoundChunk]) -> dict[ChunkId, Counter[str]]:
+        return {cid: self._bag(chunk) for cid, chunk in chunks.items()}
+
+    def _bag(self, chunk: FoundChunk) -> Counter[str]:
+        key = (chunk.chunk_id, hash((chunk.heading, chunk.text)))
+        bag = self._bags.get(key)
+        if bag is not None:
+            self._bags.move_to_end(key)
+            return bag
+        bag = Counter({sys.intern(term): n for term, n in bag_of(chunk).items()})
+        self._bags[key] = bag
+        if len(self._bags) > self._max:
+            self._bags.popitem(last=False)
+        return bag
+
+
 log = structlog.get_logger()
 
 
@@ -181,6 +239,7 @@ class HybridSearch:
     ) -> None:
         self._retriever, self._embedder, self._scoring = retriever, embedder, scoring
         self._reranker, self._rerank_depth = reranker, rerank_depth
+        self._bags = Bags()
 
     @property
     def reranking(self) -> bool:
@@ -206,39 +265,28 @@ class HybridSearch:
             return [replace(c, similarity=c.score) for c in nearest]
         wanted = query_terms(query)
         if mode is SearchMode.KEYWORD:
-            stats, keyword = await self._keyword(workspace_id, wanted, pool)
-            bags = {c.chunk_id: bag_of(c) for c in keyword}
-            lexical = self._scoring.bm25(wanted, bags, stats)
-            ranked = sorted(keyword, key=lambda c: (-lexical[c.chunk_id], str(c.chunk_id)))
+            found = await self._retriever.candidates(workspace_id, wanted, None, pool)
+            keyword = {c.chunk_id: c for c in found.matching}
+            lexical = self._scoring.bm25(wanted, self._bags.of(keyword), found.statistics)
+            ranked = sorted(keyword.values(), key=lambda c: (-lexical[c.chunk_id], str(c.chunk_id)))
             return [replace(c, score=lexical[c.chunk_id]) for c in ranked][:top_k]
-        # The two candidate lists are independent: fetched at once, on two connections.
-        (stats, keyword), (embedding, vector) = await asyncio.gather(
-            self._keyword(workspace_id, wanted, pool), self._dense(workspace_id, query, pool)
-        )
-        found = {c.chunk_id: c for c in [*keyword, *vector]}
-        cosine = {c.chunk_id: c.score for c in vector}
-        missing = [cid for cid in found if cid not in cosine]
-        cosine |= await self._retriever.similarities(workspace_id, embedding, missing)
-        found = {cid: c for cid, c in found.items() if cid in cosine}
-        bags = {cid: bag_of(c) for cid, c in found.items()}
+        embedding = await self._embedder.embed_query(query)
+        found = await self._retriever.candidates(workspace_id, wanted, embedding, pool)
+        return self._fused(wanted, found, top_k)
+
+    def _fused(self, wanted: list[str], found: Candidates, top_k: int) -> list[FoundChunk]:
+        chunks = {c.chunk_id: c for c in [*found.matching, *found.nearest]}
+        cosine = {c.chunk_id: c.score for c in found.nearest}
+        for c in found.matching:  # keyword-only finds carry their true cosine
+            if c.chunk_id not in cosine and c.similarity is not None:
+                cosine[c.chunk_id] = c.similarity
+        chunks = {cid: c for cid, c in chunks.items() if cid in cosine}
+        bags, stats = self._bags.of(chunks), found.statistics
         lexical = self._scoring.bm25(wanted, bags, stats)
         weight = self._scoring.lexical_weight(wanted, bags, stats, cosine)
         fused = self._scoring.fuse(cosine, lexical, weight)
         ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
-        return [replace(found[cid], score=fused[cid], similarity=cosine[cid]) for cid in ordered]
-
-    async def _keyword(
-        self, workspace_id: WorkspaceId, wanted: list[str], pool: int
-    ) -> tuple[TermStatistics, list[FoundChunk]]:
-        stats = await self._retriever.term_statistics(workspace_id, wanted)
-        weights = {t: self._scoring.idf(t, stats) for t in informative(wanted, stats)}
-        return stats, await self._retriever.matching(workspace_id, weights, pool)
-
-    async def _dense(
-        self, workspace_id: WorkspaceId, query: str, pool: int
-    ) -> tuple[list[float], list[FoundChunk]]:
-        embedding = await self._embedder.embed_query(query)
-        return embedding, await self._retriever.nearest(workspace_id, embedding, pool)
+        return [replace(chunks[cid], score=fused[cid], similarity=cosine[cid]) for cid in ordered]
 
     async def _reranked(
         self, reranker: Reranker, query: str, fused: list[FoundChunk]

@@ -150,7 +150,7 @@ class Container(containers.DeclarativeContainer):
         CachingRetriever,
         providers.Selector(
             settings.provided.storage,
-            postgres=providers.Singleton(PostgresRetriever, engine),
+            postgres=providers.Singleton(PostgresRetriever, database.provided.retrieval_engine),
             memory=providers.Singleton(InMemoryRetriever, memory_store),
         ),
         max_entries=settings.provided.retrieval_cache_entries,

@@ -5,20 +5,22 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.memory.knowledge import InMemoryRetriever
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.engine import retrieval_engine, runtime_engine, sqlalchemy_url
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from application.ports.retriever import Retriever
+from application.ports.retriever import Candidates, Retriever
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.search import KEYWORD_POSTINGS, keyword_weights
 from domain.accounts import Workspace
 from domain.documents import Document, DocumentStatus, MimeType
 from domain.ids import ChunkId, DocumentId, WorkspaceId
@@ -33,6 +35,7 @@ DIM = 384
 class Setup:
     uow: UnitOfWorkFactory
     retriever: Retriever
+    with_postings: Callable[[int], Retriever]  # the same adapter, another keyword budget
 
 
 @pytest.fixture(
@@ -41,17 +44,26 @@ class Setup:
 async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     if request.param.startswith("memory"):
         uow = InMemoryUnitOfWorkFactory()
-        memory = InMemoryRetriever(uow.store)
         cached = request.param.endswith("cached")
-        yield Setup(uow, CachingRetriever(memory) if cached else memory)
+
+        def memory(postings: int = KEYWORD_POSTINGS) -> Retriever:
+            inner = InMemoryRetriever(uow.store, keyword_postings=postings)
+            return CachingRetriever(inner) if cached else inner
+
+        yield Setup(uow, memory(), memory)
         return
-    engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
+    url = request.getfixturevalue("database_url")
+    engine, searching = runtime_engine(url, pool_size=4), retrieval_engine(url, pool_size=2)
     # Forcing the HNSW path for every tenant checks the filtered-index trap is handled.
     exact_max = 0 if request.param == "postgres-hnsw" else 1_000_000
-    postgres = PostgresRetriever(engine, exact_max)
-    retriever = CachingRetriever(postgres) if request.param.endswith("cached") else postgres
-    yield Setup(PostgresUnitOfWorkFactory(engine), retriever)
+
+    def postgres(postings: int = KEYWORD_POSTINGS) -> Retriever:
+        inner = PostgresRetriever(searching, exact_max, keyword_postings=postings)
+        return CachingRetriever(inner) if request.param.endswith("cached") else inner
+
+    yield Setup(PostgresUnitOfWorkFactory(engine), postgres(), postgres)
     await engine.dispose()
+    await searching.dispose()
 
 
 def unit(values: list[float]) -> tuple[float, ...]:
@@ -120,8 +132,31 @@ async def test_nearest_orders_by_cosine_similarity(setup: Setup) -> None:
     assert [f.text for f in found] == ["same", "near", "far"]
 
 
-def weights(*terms: str) -> dict[str, float]:
-    return dict.fromkeys(terms, 1.0)
+async def keyword(
+    setup: Setup, ws: WorkspaceId, terms: list[str], limit: int = 5
+) -> list[tuple[str, float]]:
+    found = await setup.retriever.candidates(ws, terms, None, limit)
+    assert found.nearest == [] and all(c.similarity is None for c in found.matching)
+    return [(c.text, c.score) for c in found.matching]
+
+
+def weighed(found: Candidates, terms: list[str], held: list[str]) -> float:
+    """What a keyword candidate holding `held` of `terms` scores: the summed weights."""
+    weights = keyword_weights(terms, found.statistics)
+    return sum(w for term, w in weights.items() if term in held)
+
+
+async def test_nearest_candidates_are_the_nearest_rows(setup: Setup) -> None:
+    rng = random.Random(8)
+    vectors = [random_vector(rng) for _ in range(12)]
+    ws, _, chunks = await tenant(setup.uow, [f"text {i}" for i in range(12)], vectors)
+    query = list(vectors[4])
+    found = await setup.retriever.candidates(ws, ["text"], query, limit=5)
+    assert [c.chunk_id for c in found.nearest] == [
+        c.chunk_id for c in await setup.retriever.nearest(ws, query, limit=5)
+    ]
+    assert found.nearest[0].chunk_id == chunks[4].id
+    assert all(c.similarity == pytest.approx(c.score) for c in found.nearest)
 
 
 async def test_matching_finds_any_term_and_only_in_its_workspace(setup: Setup) -> None:
@@ -133,46 +168,81 @@ async def test_matching_finds_any_term_and_only_in_its_workspace(setup: Setup) -
     ]
     ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
     other, _, _ = await tenant(setup.uow, ["Refunds elsewhere"], [random_vector(rng)])
-    found = await setup.retriever.matching(ws, weights("canada", "ship"), limit=5)
-    assert [f.text for f in found] == ["Shipping to Canada takes a week"]
-    assert found[0].score == pytest.approx(2.0)
-    assert {
-        f.text for f in await setup.retriever.matching(ws, weights("refund", "gift"), limit=5)
-    } == {texts[0], texts[2]}
-    assert [f.text for f in await setup.retriever.matching(other, weights("refund"), limit=5)] == [
-        "Refunds elsewhere"
-    ]
-    assert await setup.retriever.matching(ws, {}, limit=5) == []
-    assert await setup.retriever.matching(ws, weights("nothing"), limit=5) == []
+    found = await setup.retriever.candidates(ws, ["canada", "ship"], None, 5)
+    assert [c.text for c in found.matching] == ["Shipping to Canada takes a week"]
+    assert found.matching[0].score == pytest.approx(
+        weighed(found, ["canada", "ship"], ["canada", "ship"])
+    )
+    assert {t for t, _ in await keyword(setup, ws, ["refund", "gift"])} == {texts[0], texts[2]}
+    assert [t for t, _ in await keyword(setup, other, ["refund"])] == ["Refunds elsewhere"]
+    assert await keyword(setup, ws, []) == []
+    assert await keyword(setup, ws, ["nothing"]) == []
 
 
-async def test_matching_ranks_by_the_summed_weight_of_the_terms_held(setup: Setup) -> None:
+async def test_matching_ranks_by_the_summed_idf_of_the_terms_held(setup: Setup) -> None:
     rng = random.Random(4)
-    texts = ["error E-2047 on the pump", "firmware 4.5.4 for the pump", "the pump", "nothing"]
-    ws, _, chunks = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
-    found = await setup.retriever.matching(ws, {"e-2047": 3.0, "4.5.4": 2.0, "pump": 0.5}, 10)
-    assert [(f.text, round(f.score, 6)) for f in found] == [
-        (texts[0], 3.5),
-        (texts[1], 2.5),
-        (texts[2], 0.5),
+    texts = [
+        "error E-2047 on the pump",
+        "firmware 4.5.4 for the pump and the hose",
+        "the hose",
+        "nothing",
+        "nothing again",
+        "nothing more",
     ]
+    ws, _, chunks = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    terms = ["e-2047", "pump", "hose"]
+    found = await setup.retriever.candidates(ws, terms, None, 10)
+    assert [c.text for c in found.matching] == texts[:3]
+    assert [c.score for c in found.matching] == pytest.approx(
+        [weighed(found, terms, h) for h in (["e-2047", "pump"], ["pump", "hose"], ["hose"])]
+    )
     # Codes are whole terms, and their parts are terms too; ties go by chunk id.
-    tied = await setup.retriever.matching(ws, weights("2047", "4"), limit=10)
-    assert [f.chunk_id for f in tied] == sorted((chunks[0].id, chunks[1].id), key=str)
+    tied = await setup.retriever.candidates(ws, ["2047", "4"], None, limit=10)
+    assert [c.chunk_id for c in tied.matching] == sorted((chunks[0].id, chunks[1].id), key=str)
 
 
-async def test_similarities_are_the_true_cosines_of_the_chunks_asked_for(setup: Setup) -> None:
+async def test_terms_in_most_chunks_find_nothing_unless_no_term_is_rarer(setup: Setup) -> None:
+    rng = random.Random(9)
+    texts = ["the pump", "the hose", "the filter", "a cable"]
+    ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    assert [t for t, _ in await keyword(setup, ws, ["the", "hose"])] == ["the hose"]
+    assert {t for t, _ in await keyword(setup, ws, ["the"])} == set(texts[:3])
+
+
+async def test_common_terms_stop_finding_once_rarer_ones_fill_the_budget(setup: Setup) -> None:
+    rng = random.Random(10)
+    texts = ["pump", "pump", "pump", "pump hose", "hose", "cable", "cable", "cable", "plug"]
+    ws, _, _ = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    # hose is in 2 chunks, pump in 4: a budget of 3 lets only hose find, but a chunk hose
+    # finds still scores pump's weight too; a budget of 6 lets both find.
+    small = await setup.with_postings(3).candidates(ws, ["pump", "hose"], None, 10)
+    assert [c.text for c in small.matching] == ["pump hose", "hose"]
+    assert small.matching[0].score == pytest.approx(
+        weighed(small, ["pump", "hose"], ["pump", "hose"])
+    )
+    wide = await setup.with_postings(6).candidates(ws, ["pump", "hose"], None, 10)
+    assert [c.text for c in wide.matching][:2] == ["pump hose", "hose"]
+    assert [c.text for c in wide.matching][2:] == ["pump"] * 3
+    # The rarest term always finds, however small the budget.
+    alone = await setup.with_postings(0).candidates(ws, ["pump"], None, 9)
+    assert sorted(c.text for c in alone.matching) == ["pump"] * 3 + ["pump hose"]
+
+
+async def test_keyword_finds_carry_their_true_cosine(setup: Setup) -> None:
     base = [1.0] + [0.0] * (DIM - 1)
     near = unit([1.0, 0.5] + [0.0] * (DIM - 2))
     ws, _, chunks = await tenant(setup.uow, ["near", "same"], [near, unit(base)])
-    _, _, foreign = await tenant(setup.uow, ["foreign"], [unit(base)])
-    found = await setup.retriever.similarities(
-        ws, base, [chunks[0].id, chunks[1].id, foreign[0].id]
-    )
-    assert found.keys() == {chunks[0].id, chunks[1].id}
-    assert found[chunks[0].id] == pytest.approx(near[0], abs=1e-5)
-    assert found[chunks[1].id] == pytest.approx(1.0, abs=1e-5)
-    assert await setup.retriever.similarities(ws, base, []) == {}
+    await tenant(setup.uow, ["near foreign"], [unit(base)])
+    found = await setup.retriever.candidates(ws, ["near"], base, limit=1)
+    assert [c.chunk_id for c in found.nearest] == [chunks[1].id]
+    assert [c.chunk_id for c in found.matching] == [chunks[0].id]
+    assert found.matching[0].similarity == pytest.approx(near[0], abs=1e-5)
+    assert found.nearest[0].similarity == pytest.approx(1.0, abs=1e-5)
+
+
+async def statistics(setup: Setup, ws: WorkspaceId, terms: list[str]) -> tuple[int, dict[str, int]]:
+    found = (await setup.retriever.candidates(ws, terms, None, 5)).statistics
+    return found.chunks, dict(found.document_frequency)
 
 
 async def test_term_statistics_follow_every_change_of_the_chunks(setup: Setup) -> None:
@@ -180,19 +250,21 @@ async def test_term_statistics_follow_every_change_of_the_chunks(setup: Setup) -
     texts = ["Pump E-2047 pump", "pump filter", "filter"]
     ws, doc_id, chunks = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
     await tenant(setup.uow, ["pump pump pump"], [random_vector(rng)])
-    stats = await setup.retriever.term_statistics(ws, ["pump", "filter", "e-2047", "absent"])
-    assert stats.chunks == 3
-    assert dict(stats.document_frequency) == {"pump": 2, "filter": 2, "e-2047": 1}
+    assert await statistics(setup, ws, ["pump", "filter", "e-2047", "absent"]) == (
+        3,
+        {"pump": 2, "filter": 2, "e-2047": 1},
+    )
     async with setup.uow.tenant(ws) as tx:
         await tx.chunks.replace(ws, doc_id, chunks[1:])
         await tx.commit()
-    stats = await setup.retriever.term_statistics(ws, ["pump", "filter", "e-2047"])
-    assert dict(stats.document_frequency) == {"pump": 1, "filter": 2}
+    assert (await statistics(setup, ws, ["pump", "filter", "e-2047"]))[1] == {
+        "pump": 1,
+        "filter": 2,
+    }
     async with setup.uow.tenant(ws) as tx:
         await tx.documents.delete(ws, doc_id)
         await tx.commit()
-    stats = await setup.retriever.term_statistics(ws, ["pump", "filter"])
-    assert (stats.chunks, dict(stats.document_frequency)) == (0, {})
+    assert await statistics(setup, ws, ["pump", "filter"]) == (0, {})
 
 
 async def test_a_deleted_document_is_never_found(setup: Setup) -> None:
@@ -203,7 +275,8 @@ async def test_a_deleted_document_is_never_found(setup: Setup) -> None:
         await tx.documents.delete(ws, doc_id)
         await tx.commit()
     assert await setup.retriever.nearest(ws, list(vectors[0]), limit=5) == []
-    assert await setup.retriever.matching(ws, weights("alpha"), limit=5) == []
+    found = await setup.retriever.candidates(ws, ["alpha"], list(vectors[0]), 5)
+    assert (found.nearest, found.matching) == ([], [])
 
 
 async def test_a_change_to_the_documents_is_seen_by_the_next_lookup(setup: Setup) -> None:
@@ -212,11 +285,11 @@ async def test_a_change_to_the_documents_is_seen_by_the_next_lookup(setup: Setup
     vectors = [random_vector(rng) for _ in range(2)]
     ws, doc_id, chunks = await tenant(setup.uow, ["Canada shipping", "Gift cards"], vectors)
     for _ in range(2):
-        assert [f.text for f in await setup.retriever.matching(ws, weights("canada"), 5)] == [
-            "Canada shipping"
-        ]
+        assert [t for t, _ in await keyword(setup, ws, ["canada"])] == ["Canada shipping"]
         assert (await setup.retriever.nearest(ws, list(vectors[0]), 5))[0].document_title == "Doc"
-    assert (await setup.retriever.term_statistics(ws, ["canada"])).chunks == 2
+        found = await setup.retriever.candidates(ws, ["canada"], list(vectors[0]), 5)
+        assert found.nearest[0].document_title == "Doc"
+    assert (await statistics(setup, ws, ["canada"]))[0] == 2
     async with setup.uow.tenant(ws) as tx:  # a rename changes what results carry
         document = await tx.documents.get(ws, doc_id)
         assert document is not None
@@ -224,6 +297,8 @@ async def test_a_change_to_the_documents_is_seen_by_the_next_lookup(setup: Setup
         await tx.documents.save(document)
         await tx.commit()
     assert (await setup.retriever.nearest(ws, list(vectors[0]), 5))[0].document_title == "Renamed"
+    found = await setup.retriever.candidates(ws, ["canada"], list(vectors[0]), 5)
+    assert {c.document_title for c in [*found.nearest, *found.matching]} == {"Renamed"}
     async with setup.uow.tenant(ws) as tx:  # a reindex replaces the chunks
         document = await tx.documents.get(ws, doc_id)
         assert document is not None
@@ -231,12 +306,31 @@ async def test_a_change_to_the_documents_is_seen_by_the_next_lookup(setup: Setup
         await tx.chunks.replace(ws, doc_id, [replace(chunks[0], text="Canada and Mexico")])
         await tx.documents.save(document)
         await tx.commit()
-    assert [f.text for f in await setup.retriever.matching(ws, weights("canada"), 5)] == [
-        "Canada and Mexico"
-    ]
-    assert (await setup.retriever.term_statistics(ws, ["canada"])).chunks == 1
+    assert [t for t, _ in await keyword(setup, ws, ["canada"])] == ["Canada and Mexico"]
+    assert (await statistics(setup, ws, ["canada"]))[0] == 1
     async with setup.uow.tenant(ws) as tx:
         await tx.documents.delete(ws, doc_id)
         await tx.commit()
-    assert await setup.retriever.matching(ws, weights("canada"), 5) == []
+    assert await keyword(setup, ws, ["canada"]) == []
     assert await setup.retriever.nearest(ws, list(vectors[0]), 5) == []
+
+
+async def test_a_search_survives_a_pooled_connection_the_server_dropped(database_url: str) -> None:
+    """The retrieval engine does not ping on checkout: a dropped connection is replaced."""
+    engine, searching = runtime_engine(database_url, 2), retrieval_engine(database_url, 1)
+    try:
+        vector = unit([1.0] + [0.0] * (DIM - 1))
+        ws, _, _ = await tenant(PostgresUnitOfWorkFactory(engine), ["alpha"], [vector])
+        retriever = PostgresRetriever(searching)
+        assert len((await retriever.candidates(ws, ["alpha"], list(vector), 5)).matching) == 1
+        async with searching.connect() as conn:  # the one pooled connection
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        admin = create_engine(sqlalchemy_url(database_url))
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.dispose()
+        found = await retriever.candidates(ws, ["alpha"], list(vector), 5)
+        assert [c.text for c in found.matching] == ["alpha"]
+    finally:
+        await engine.dispose()
+        await searching.dispose()

@@ -8,7 +8,7 @@ import uuid
 from alembic import command
 from sqlalchemy import create_engine, text
 
-from adapters.outbound.postgres.engine import runtime_engine, sqlalchemy_url
+from adapters.outbound.postgres.engine import retrieval_engine, sqlalchemy_url
 from adapters.outbound.postgres.migrate import alembic_config, migrate
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from domain.ids import WorkspaceId
@@ -51,15 +51,16 @@ async def test_chunks_from_before_the_migration_are_found_by_their_terms(
             )
     admin.dispose()
     migrate(url)
-    engine = runtime_engine(url, pool_size=2)
+    engine = retrieval_engine(url, pool_size=2)
     try:
         retriever = PostgresRetriever(engine)
-        stats = await retriever.term_statistics(WorkspaceId(ws), ["pump", "e-2047", "help"])
+        found = await retriever.candidates(WorkspaceId(ws), ["pump", "e-2047", "help"], None, 5)
+        stats = found.statistics
         assert (stats.chunks, dict(stats.document_frequency)) == (
             3,
             {"pump": 2, "e-2047": 1, "help": 3},
         )
-        found = await retriever.matching(WorkspaceId(ws), {"4.5.4": 1.0}, 5)
-        assert [f.text for f in found] == [TEXTS[1]]
+        found = await retriever.candidates(WorkspaceId(ws), ["4.5.4"], None, 5)
+        assert [f.text for f in found.matching] == [TEXTS[1]]
     finally:
         await engine.dispose()

@@ -62,10 +62,7 @@ class NearestByTopic:
         return [chunk(DELIVERY_DOC, "Delivery", delivery), chunk(DELIVERY_DOC, "Delivery", 0.2),
                 chunk(REFUND_DOC, "Refunds", refund)]  # fmt: skip
 
-    async def matching(self, *args: object) -> list[FoundChunk]:
-        return []
-
-    async def term_statistics(self, *args: object) -> object:
+    async def candidates(self, *args: object) -> object:
         raise NotImplementedError
 
 

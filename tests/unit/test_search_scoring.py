@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import pytest
 
-from application.ports.retriever import TermStatistics
-from application.search import HybridSearch, Scoring, SearchMode, bag_of, informative, query_terms
+from application.ports.retriever import Candidates, TermStatistics
+from application.search import (
+    Bags,
+    HybridSearch,
+    Scoring,
+    SearchMode,
+    bag_of,
+    informative,
+    query_terms,
+)
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 from domain.search_terms import stem, terms
@@ -120,24 +128,20 @@ class _Retriever:
 
     def __init__(self, dense: list[FoundChunk], keyword: list[FoundChunk]) -> None:
         self.dense, self.keyword = dense, keyword
-        self.asked: list[ChunkId] = []
+        self.calls = 0
 
     async def nearest(self, ws: WorkspaceId, vector: list[float], limit: int) -> list[FoundChunk]:
         return self.dense[:limit]
 
-    async def matching(
-        self, ws: WorkspaceId, weights: Mapping[str, float], limit: int
-    ) -> list[FoundChunk]:
-        return self.keyword[:limit]
-
-    async def similarities(
-        self, ws: WorkspaceId, vector: list[float], ids: Sequence[ChunkId]
-    ) -> dict[ChunkId, float]:
-        self.asked.extend(ids)
-        return dict.fromkeys(ids, 0.42)
-
-    async def term_statistics(self, ws: WorkspaceId, wanted: list[str]) -> TermStatistics:
-        return TermStatistics(100, {"e-2047": 1, "e": 1, "2047": 1, "pump": 10})
+    async def candidates(
+        self, ws: WorkspaceId, wanted: list[str], vector: list[float] | None, limit: int
+    ) -> Candidates:
+        self.calls += 1
+        stats = TermStatistics(100, {"e-2047": 1, "e": 1, "2047": 1, "pump": 10})
+        nearest = [replace(c, similarity=c.score) for c in self.dense[:limit]] if vector else []
+        cosine = None if vector is None else 0.42
+        matching = [replace(c, similarity=cosine) for c in self.keyword[:limit]]
+        return Candidates(stats, nearest, matching)
 
 
 class _Embedder:
@@ -159,8 +163,18 @@ async def test_a_keyword_only_hit_carries_its_true_cosine_and_can_lead() -> None
     retriever = _Retriever(dense, [code, dense[0]])
     search = HybridSearch(retriever, _Embedder())  # type: ignore[arg-type]
     found = await search.search(WorkspaceId(uuid.uuid4()), "what is E-2047", 3)
-    assert retriever.asked == [code.chunk_id]
+    assert retriever.calls == 1  # one call: statistics, both lists and their cosines
     assert found[0].chunk_id == code.chunk_id and found[0].similarity == 0.42
     assert [f.similarity for f in found[1:]] == [0.70, 0.65]
     keyword = await search.search(WorkspaceId(uuid.uuid4()), "E-2047", 3, SearchMode.KEYWORD)
     assert keyword[0].chunk_id == code.chunk_id
+
+
+def test_term_bags_are_remembered_per_chunk_and_never_outlive_its_text() -> None:
+    bags = Bags(max_entries=2)
+    pump = chunk("the pump, the pumps")
+    first = bags.of({pump.chunk_id: pump})[pump.chunk_id]
+    assert first == Counter(terms("the pump, the pumps"))
+    assert bags.of({pump.chunk_id: replace(pump, score=0.5)})[pump.chunk_id] is first
+    rewritten = replace(pump, text="a hose")  # the same id with new words: never the old bag
+    assert bags.of({pump.chunk_id: rewritten})[pump.chunk_id] == Counter({"a": 1, "hose": 1})

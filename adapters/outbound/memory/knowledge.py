@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from adapters.outbound.memory.repositories import paginate
 from adapters.outbound.memory.store import MemoryStore, ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
 from application.ports.clock import Clock
-from application.ports.retriever import TermStatistics
+from application.ports.retriever import Candidates, TermStatistics
+from application.search import KEYWORD_POSTINGS, finding_terms, keyword_weights
 from domain.documents import Document, DocumentStatus
 from domain.errors import Conflict
 from domain.ids import ChunkId, DocumentId, JobId, WorkspaceId
@@ -252,10 +253,11 @@ def _expired(queued: _QueuedJob, now: datetime) -> bool:
 
 
 class InMemoryRetriever:
-    """Exact cosine search, and term matching ranked exactly as the PostgreSQL adapter ranks."""
+    """Exact cosine search, and term matching ranked exactly as the PostgreSQL adapter ranks.
+    (`versioned_*` are for the retrieval cache: the result with the knowledge version.)"""
 
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
+    def __init__(self, store: MemoryStore, keyword_postings: int = KEYWORD_POSTINGS) -> None:
+        self._store, self._postings = store, keyword_postings
         self._terms: dict[ChunkId, frozenset[str]] = {}  # chunks never change, only go
 
     def _chunks(self, workspace_id: WorkspaceId) -> list[tuple[Document, Chunk]]:
@@ -279,27 +281,26 @@ class InMemoryRetriever:
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
         return [_found(doc, chunk, score) for score, doc, chunk in scored[:limit]]
 
-    async def matching(
-        self, workspace_id: WorkspaceId, weights: Mapping[str, float], limit: int
-    ) -> list[FoundChunk]:
+    async def candidates(
+        self, workspace_id: WorkspaceId, terms: list[str], vector: list[float] | None, limit: int
+    ) -> Candidates:
+        chunks = self._chunks(workspace_id)
+        held = [self._held(chunk) for _, chunk in chunks]
+        counts = {t: sum(1 for bag in held if t in bag) for t in terms}
+        statistics = TermStatistics(len(held), {t: n for t, n in counts.items() if n})
+        weights = keyword_weights(terms, statistics)
+        finding = finding_terms(terms, statistics, self._postings)
         scored = []
-        for doc, chunk in self._chunks(workspace_id):
-            held = self._held(chunk)
-            matched = [w for term, w in weights.items() if term in held]
-            if matched:
-                scored.append((sum(matched), doc, chunk))
+        for (doc, chunk), bag in zip(chunks, held, strict=True):
+            if any(term in bag for term in finding):
+                scored.append((sum(w for term, w in weights.items() if term in bag), doc, chunk))
         scored.sort(key=lambda item: (-item[0], str(item[2].id)))
-        return [_found(doc, chunk, score) for score, doc, chunk in scored[:limit]]
-
-    async def similarities(
-        self, workspace_id: WorkspaceId, vector: list[float], chunk_ids: Sequence[ChunkId]
-    ) -> dict[ChunkId, float]:
-        wanted = set(chunk_ids)
-        return {
-            chunk.id: _cosine(vector, chunk)
-            for _, chunk in self._chunks(workspace_id)
-            if chunk.id in wanted
-        }
+        matching = [
+            replace(_found(doc, chunk, score), similarity=_similarity(vector, chunk))
+            for score, doc, chunk in scored[:limit]
+        ]
+        nearest = await self.nearest(workspace_id, vector, limit) if vector is not None else []
+        return Candidates(statistics, [replace(c, similarity=c.score) for c in nearest], matching)
 
     async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
         """Everything a result is made of: any change to a document or its chunks shows."""
@@ -314,10 +315,21 @@ class InMemoryRetriever:
             )
         )
 
-    async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
-        held = [self._held(chunk) for _, chunk in self._chunks(workspace_id)]
-        counts = {t: sum(1 for bag in held if t in bag) for t in terms}
-        return TermStatistics(len(held), {t: n for t, n in counts.items() if n})
+    async def versioned_nearest(
+        self, workspace_id: WorkspaceId, vector: list[float], limit: int
+    ) -> tuple[Hashable, list[FoundChunk]]:
+        version = await self.knowledge_version(workspace_id)
+        return version, await self.nearest(workspace_id, vector, limit)
+
+    async def versioned_candidates(
+        self, workspace_id: WorkspaceId, terms: list[str], vector: list[float] | None, limit: int
+    ) -> tuple[Hashable, Candidates]:
+        version = await self.knowledge_version(workspace_id)
+        return version, await self.candidates(workspace_id, terms, vector, limit)
+
+
+def _similarity(vector: list[float] | None, chunk: Chunk) -> float | None:
+    return None if vector is None else _cosine(vector, chunk)
 
 
 def _cosine(vector: list[float], chunk: Chunk) -> float:

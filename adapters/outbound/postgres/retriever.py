@@ -1,178 +1,330 @@
-"""Vector and full-text candidates from PostgreSQL + pgvector, always within one workspace.
+"""Vector and keyword candidates from PostgreSQL + pgvector, always within one workspace.
 
 Filtered HNSW is a trap (MEASUREMENTS.md): with a workspace filter, the index scan finds
 the globally nearest rows and the filter then drops nearly all of them. So we choose the
 path ourselves: an exact scan for a small workspace (fast through the workspace index),
 and for a large one HNSW with iterative scanning and a larger candidate list.
+
+One search is one round trip: the transaction (BEGIN, the row-level-security scope, the
+statements, COMMIT) goes out as one psycopg pipeline on a connection of the retrieval
+engine (`retrieval_engine`: autocommit, so psycopg adds no BEGIN of its own, and no ping
+on checkout; a connection found broken is replaced once). The statements share one
+snapshot (REPEATABLE READ), so statistics, candidates and the knowledge version agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+import psycopg
+from psycopg.pq import TransactionStatus
+from psycopg.rows import namedtuple_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres.outage import outage_translated
-from adapters.outbound.postgres.scope import scope_transaction
-from application.ports.retriever import TermStatistics
+from application.ports.retriever import Candidates, TermStatistics
+from application.search import KEYWORD_POSTINGS
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 
 EXACT_SCAN_MAX_CHUNKS = 20_000
 
-_SIZE = text("SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE workspace_id = :ws")
-# `+ 0` keeps the planner off the HNSW index: an exact, complete answer for the tenant.
-_EXACT = text(
-    """
-    SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page,
-           1 - (c.embedding <=> CAST(:v AS vector)) AS score
-    FROM chunks c JOIN documents d ON d.id = c.document_id
-    WHERE c.workspace_id = :ws
-    ORDER BY (c.embedding <=> CAST(:v AS vector)) + 0, c.id
-    LIMIT :n
-    """
-)
-_APPROXIMATE = text(
-    """
-    WITH candidates AS MATERIALIZED (
-        SELECT c.id, c.document_id, c.text, c.heading, c.page,
-               c.embedding <=> CAST(:v AS vector) AS distance
-        FROM chunks c
-        WHERE c.workspace_id = :ws
-        ORDER BY c.embedding <=> CAST(:v AS vector)
-        LIMIT :n
+_BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+# Row-level security (migration 0001) reads the workspace from ccgpt.workspace_id. The HNSW
+# settings only matter on the approximate path; sorting is turned off there, or the planner
+# may still sort a whole large tenant by hand instead of walking the index.
+_SCOPE = b"""
+    SELECT set_config('ccgpt.workspace_id', %(ws)s::text, true) AS workspace,
+           set_config('ccgpt.scope', 'tenant', true) AS scope,
+           set_config('hnsw.ef_search', %(ef_search)s::text, true) AS ef_search,
+           set_config('hnsw.iterative_scan', 'relaxed_order', true) AS iterative_scan
+"""
+_SIZE = b"""
+    SELECT s.n AS chunks,
+           set_config('enable_sort', CASE WHEN s.n > %(exact_max)s THEN 'off' ELSE 'on' END, true)
+               AS sort
+    FROM (SELECT coalesce(sum(chunk_count), 0) AS n FROM documents
+          WHERE workspace_id = %(ws)s::uuid) s
+"""
+# What the retrieval cache compares: any change to a document row (a new xmin), an added or
+# deleted document, or a new chunk count changes it. Chunks change only with their document.
+_VERSION = b"""
+    SELECT count(*) AS documents, coalesce(sum(chunk_count), 0) AS chunks,
+           max(updated_at) AS updated, coalesce(sum(xmin::text::bigint), 0) AS rows
+    FROM documents WHERE workspace_id = %(ws)s::uuid
+"""
+# The exact path: `+ 0` keeps the planner off the HNSW index, for a complete answer. Each
+# path runs only when the workspace's size calls for it (a one-time filter).
+_DENSE = """
+    size AS MATERIALIZED (
+        SELECT coalesce(sum(chunk_count), 0) AS n FROM documents WHERE workspace_id = %(ws)s::uuid
+    ),
+    exact AS MATERIALIZED (
+        SELECT c.id, c.embedding <=> %(v)s::vector AS distance FROM chunks c
+        WHERE c.workspace_id = %(ws)s::uuid AND (SELECT n FROM size) <= %(exact_max)s
+        ORDER BY (c.embedding <=> %(v)s::vector) + 0, c.id
+        LIMIT %(n)s
+    ),
+    approximate AS MATERIALIZED (
+        SELECT c.id, c.embedding <=> %(v)s::vector AS distance FROM chunks c
+        WHERE c.workspace_id = %(ws)s::uuid AND (SELECT n FROM size) > %(exact_max)s
+        ORDER BY c.embedding <=> %(v)s::vector
+        LIMIT %(n)s
+    ),
+    dense AS (SELECT * FROM exact UNION ALL SELECT * FROM approximate)
+"""
+# Before the candidates, per query term: the workspace's size and its document frequency
+# (returned), and into settings the candidates statement reads: the term's keyword weight,
+# `application.search.keyword_weights` in SQL (the BM25 IDF of each informative term, in at
+# most half of the chunks, or of every term when none is; float8 as Python computes it),
+# and the terms that find candidates, `application.search.finding_terms` in SQL. Settings,
+# because a statement is planned when it runs: the GIN index is used for those terms.
+_KEYWORD_PLAN = b"""
+    WITH size AS (
+        SELECT coalesce(sum(chunk_count), 0) AS n FROM documents WHERE workspace_id = %(ws)s::uuid
+    ),
+    statistics AS (
+        SELECT q.term, q.i, coalesce(w.chunks, 0) AS df, s.n
+        FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS q(term, i)
+        CROSS JOIN size s
+        LEFT JOIN workspace_terms w ON w.workspace_id = %(ws)s::uuid AND w.term = q.term
+    ),
+    weights AS (
+        SELECT t.i, t.term, t.df, ln(1::float8 + ((m.total - m.df)::float8 + 0.5::float8)
+                                                / (m.df::float8 + 0.5::float8)) AS w
+        FROM statistics t
+        CROSS JOIN LATERAL (SELECT greatest(t.n, 1) AS total,
+                                   least(t.df, greatest(t.n, 1)) AS df) m
+        WHERE t.df <= t.n / 2.0 OR NOT EXISTS (SELECT FROM statistics u WHERE u.df <= u.n / 2.0)
+    ),
+    ranked AS (
+        SELECT term, row_number() OVER rarest AS r, sum(df) OVER rarest AS postings
+        FROM weights WINDOW rarest AS (ORDER BY df, i ROWS UNBOUNDED PRECEDING)
     )
-    SELECT k.id, k.document_id, d.title, k.text, k.heading, k.page, 1 - k.distance AS score
-    FROM candidates k JOIN documents d ON d.id = k.document_id
-    ORDER BY k.distance, k.id
-    """
-)
-_DOCUMENT_FREQUENCY = text(
-    """
-    SELECT term, chunks FROM workspace_terms
-    WHERE workspace_id = :ws AND term = ANY(CAST(:terms AS text[]))
-    """
-)
-# Summed weight of the terms a chunk holds, one CASE per term (cheap per row, unlike an
-# aggregate over the terms); `&&` finds the chunks through the (workspace, terms) GIN index,
-# and only the best `n` are joined to their documents.
-_MATCHING = """
-    WITH best AS MATERIALIZED (
-        SELECT c.id, c.document_id, c.text, c.heading, c.page, {score} AS score
-        FROM chunks c
-        WHERE c.workspace_id = :ws AND c.terms && CAST(:terms AS text[])
-        ORDER BY score DESC, c.id
-        LIMIT :n
+    SELECT s.n AS chunks, t.term, t.df,
+        set_config('enable_sort', CASE WHEN s.n > %(exact_max)s THEN 'off' ELSE 'on' END, true)
+            AS sort,
+        set_config('ccgpt.keyword_weights', (
+            SELECT coalesce(array_agg(coalesce(w.w, 0) ORDER BY u.i), '{}')
+            FROM statistics u LEFT JOIN weights w USING (i))::text, true) AS weights,
+        set_config('ccgpt.keyword_terms', (
+            SELECT coalesce(array_agg(term), '{}') FROM ranked
+            WHERE r = 1 OR postings <= %(postings)s)::text, true) AS finding,
+        set_config('ccgpt.keyword_common', (
+            SELECT coalesce(array_agg(term), '{}') FROM ranked
+            WHERE r > 1 AND postings > %(postings)s)::text, true) AS common
+    FROM size s LEFT JOIN statistics t ON true
+"""
+# The chunks holding a finding term, through the GIN index (migration 0013 says why by a
+# function), with the finding terms each holds; their terms are read only when some
+# informative term is too common to find (a one-time filter). What the search returns of
+# the chunks is read under row-level security below.
+_KEYWORD = """
+    postings AS MATERIALIZED (
+        SELECT p.id, array_agg(p.term) AS held
+        FROM ccgpt_term_postings(current_setting('ccgpt.keyword_terms')::text[]) p
+        GROUP BY p.id
+    ),
+    keyword AS MATERIALIZED (
+        SELECT p.id, {score} AS score
+        FROM postings p
+        LEFT JOIN LATERAL (
+            SELECT c.terms FROM chunks c
+            WHERE c.id = p.id
+              AND (SELECT current_setting('ccgpt.keyword_common') <> '{{}}')
+            OFFSET 0  -- kept a subquery, so the one-time filter skips the lookup
+        ) c ON true
+        ORDER BY score DESC, p.id
+        LIMIT %(n)s
     )
-    SELECT b.id, b.document_id, d.title, b.text, b.heading, b.page, b.score
-    FROM best b JOIN documents d ON d.id = b.document_id
-    ORDER BY b.score DESC, b.id
+"""
+# A chunk scores the summed weight of the informative terms it holds, in query order, as
+# `keyword_weights` says: a finding term by its postings, a common one by its terms.
+_TERM_SCORE = """(CASE
+        WHEN %(t{i})s::text = ANY(p.held) THEN {weight}
+        WHEN (SELECT %(t{i})s::text = ANY(current_setting('ccgpt.keyword_common')::text[]))
+            AND %(t{i})s::text = ANY(c.terms) THEN {weight}
+        ELSE 0::float8 END)"""
+_WEIGHT = "(SELECT (current_setting('ccgpt.keyword_weights')::float8[])[{k}])"
+_ROWS = """
+    SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page, {columns}
+    FROM {found} JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
 """
 
 
-def _matching(count: int) -> Any:
+def _candidates_sql(term_count: int, with_vector: bool) -> bytes:
     score = " + ".join(
-        f"(CASE WHEN CAST(:t{i} AS text) = ANY(c.terms) THEN CAST(:w{i} AS float8) ELSE 0 END)"
-        for i in range(count)
+        _TERM_SCORE.format(i=i, weight=_WEIGHT.format(k=i + 1)) for i in range(term_count)
     )
-    return text(_MATCHING.format(score=score))
+    ctes = [_KEYWORD.format(score=score or "0::float8")]
+    if with_vector:
+        ctes.append(_DENSE)
+        cosine = "1 - (c.embedding <=> %(v)s::vector)"
+        found = (
+            "(SELECT id, distance, NULL::float8 AS score FROM dense UNION ALL "
+            "SELECT id, NULL, score FROM keyword) f"
+        )
+    else:
+        cosine = "NULL::float8"
+        found = "(SELECT id, NULL::float8 AS distance, score FROM keyword) f"
+    columns = (
+        "f.distance IS NOT NULL AS dense, "
+        f"CASE WHEN f.distance IS NOT NULL THEN 1 - f.distance ELSE {cosine} END AS cosine, "
+        "f.score AS keyword, f.distance"
+    )
+    rows = _ROWS.format(columns=columns, found=found)
+    return ("WITH " + ",".join(ctes) + rows).encode()
 
 
-_SIMILARITIES = text(
-    """
-    SELECT c.id, 1 - (c.embedding <=> CAST(:v AS vector)) AS score
-    FROM chunks c
-    WHERE c.workspace_id = :ws AND c.id = ANY(CAST(:ids AS uuid[]))
-    """
-)
-
-
-# What the retrieval cache compares: any change to a document row (a new xmin), an added or
-# deleted document, or a new chunk count changes it. Chunks change only with their document.
-_VERSION = text(
-    """
-    SELECT count(*) AS documents, coalesce(sum(chunk_count), 0) AS chunks,
-           max(updated_at) AS updated, coalesce(sum(xmin::text::bigint), 0) AS rows
-    FROM documents WHERE workspace_id = :ws
-    """
-)
+_NEAREST = (
+    "WITH "
+    + _DENSE
+    + _ROWS.format(
+        columns="true AS dense, 1 - f.distance AS cosine, NULL::float8 AS keyword, f.distance",
+        found="dense f",
+    )
+).encode()
 
 
 class PostgresRetriever:
+    """`engine` comes from `retrieval_engine` (autocommit, no ping): one round trip per
+    call. Also answers the retrieval cache's `knowledge_version`, and gives it each result
+    with the version it was read at (`versioned_*`), in the same round trip."""
+
     def __init__(
         self,
         engine: AsyncEngine,
         exact_scan_max_chunks: int = EXACT_SCAN_MAX_CHUNKS,
+        keyword_postings: int = KEYWORD_POSTINGS,
     ) -> None:
         self._engine, self._exact_max = engine, exact_scan_max_chunks
+        self._postings = keyword_postings
 
     async def nearest(
         self, workspace_id: WorkspaceId, vector: list[float], limit: int
     ) -> list[FoundChunk]:
-        params = {"ws": workspace_id, "v": _vector_literal(vector), "n": limit}
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, workspace_id)
-            size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
-            if size <= self._exact_max:
-                rows = (await conn.execute(_EXACT, params)).all()
-            else:
-                ef_search = max(100, 4 * limit)
-                await conn.execute(text(f"SET LOCAL hnsw.ef_search = {int(ef_search)}"))
-                await conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-                # Without this the planner may still sort a whole large tenant by hand.
-                await conn.execute(text("SET LOCAL enable_sort = off"))
-                rows = (await conn.execute(_APPROXIMATE, params)).all()
-        return [_found(row) for row in rows]
+        return (await self.versioned_nearest(workspace_id, vector, limit, versioned=False))[1]
 
-    async def matching(
-        self, workspace_id: WorkspaceId, weights: Mapping[str, float], limit: int
-    ) -> list[FoundChunk]:
-        if not weights:
-            return []
-        params: dict[str, Any] = {"ws": workspace_id, "terms": list(weights), "n": limit}
-        for i, (term, weight) in enumerate(weights.items()):
-            params[f"t{i}"], params[f"w{i}"] = term, float(weight)
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, workspace_id)
-            rows = (await conn.execute(_matching(len(weights)), params)).all()
-        return [_found(row) for row in rows]
-
-    async def similarities(
-        self, workspace_id: WorkspaceId, vector: list[float], chunk_ids: Sequence[ChunkId]
-    ) -> dict[ChunkId, float]:
-        if not chunk_ids:
-            return {}
-        params = {"ws": workspace_id, "v": _vector_literal(vector), "ids": list(chunk_ids)}
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, workspace_id)
-            rows = (await conn.execute(_SIMILARITIES, params)).all()
-        return {ChunkId(row.id): float(row.score) for row in rows}
+    async def candidates(
+        self, workspace_id: WorkspaceId, terms: list[str], vector: list[float] | None, limit: int
+    ) -> Candidates:
+        found = await self.versioned_candidates(workspace_id, terms, vector, limit, versioned=False)
+        return found[1]
 
     async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, workspace_id)
-            row = (await conn.execute(_VERSION, {"ws": workspace_id})).one()
-        return tuple(row)
+        return (await self._transaction(workspace_id, {"n": 0}, [], versioned=True)).version
 
-    async def term_statistics(self, workspace_id: WorkspaceId, terms: list[str]) -> TermStatistics:
-        async with outage_translated(), self._engine.begin() as conn:
-            await scope_transaction(conn, workspace_id)
-            size = int((await conn.execute(_SIZE, {"ws": workspace_id})).scalar_one())
-            frequency: dict[str, int] = {}
-            if terms:
-                params = {"ws": workspace_id, "terms": list(terms)}
-                for row in (await conn.execute(_DOCUMENT_FREQUENCY, params)).all():
-                    frequency[row.term] = int(row.chunks)
-        return TermStatistics(size, frequency)
+    async def versioned_nearest(
+        self, workspace_id: WorkspaceId, vector: list[float], limit: int, versioned: bool = True
+    ) -> tuple[Hashable, list[FoundChunk]]:
+        params = {"v": _vector_literal(vector), "n": limit}
+        read = await self._transaction(workspace_id, params, [_SIZE, _NEAREST], versioned)
+        rows = sorted(read.results[1], key=lambda r: (r.distance, str(r.id)))
+        return read.version, [_found(r, r.cosine) for r in rows]
+
+    async def versioned_candidates(
+        self,
+        workspace_id: WorkspaceId,
+        terms: list[str],
+        vector: list[float] | None,
+        limit: int,
+        versioned: bool = True,
+    ) -> tuple[Hashable, Candidates]:
+        params: dict[str, Any] = {"terms": list(terms), "n": limit, "postings": self._postings}
+        params |= {f"t{i}": term for i, term in enumerate(terms)}
+        if vector is not None:
+            params["v"] = _vector_literal(vector)
+        statements = [_KEYWORD_PLAN, _candidates_sql(len(terms), vector is not None)]
+        read = await self._transaction(workspace_id, params, statements, versioned)
+        plan, rows = read.results
+        statistics = TermStatistics(
+            int(plan[0].chunks), {r.term: int(r.df) for r in plan if r.term and r.df}
+        )
+        dense = sorted((r for r in rows if r.dense), key=lambda r: (r.distance, str(r.id)))
+        keyword = sorted(
+            (r for r in rows if r.keyword is not None), key=lambda r: (-r.keyword, str(r.id))
+        )
+        candidates = Candidates(
+            statistics,
+            [_found(r, r.cosine, r.cosine) for r in dense],
+            [_found(r, r.keyword, r.cosine) for r in keyword],
+        )
+        return read.version, candidates
+
+    async def _transaction(
+        self,
+        workspace_id: WorkspaceId,
+        params: dict[str, Any],
+        statements: Sequence[bytes],
+        versioned: bool = False,
+    ) -> _Read:
+        """BEGIN, scope, [version,] the statements, COMMIT: one pipeline, whose results
+        are [the version and] the rows of each statement."""
+        params = {
+            **params,
+            "ws": str(workspace_id),
+            "exact_max": self._exact_max,
+            "ef_search": max(100, 4 * int(params["n"])),
+        }
+        queries = [_SCOPE, *([_VERSION] if versioned else []), *statements]
+        async with outage_translated():
+            for attempt in (1, 2):
+                async with self._engine.connect() as conn:
+                    driver = (await conn.get_raw_connection()).driver_connection
+                    raw: psycopg.AsyncConnection[Any] = driver  # type: ignore[assignment]
+                    try:
+                        results = await _pipelined(raw, queries, params)
+                    except psycopg.Error:
+                        if not raw.broken:
+                            await _rolled_back(raw)
+                            raise
+                        await conn.invalidate()  # the server dropped it (a restart)
+                        if attempt == 2:
+                            raise
+                        continue
+                    except BaseException:  # cancelled mid-pipeline: not fit for reuse
+                        await conn.invalidate()
+                        raise
+                    if versioned:
+                        return _Read(tuple(results[1][0]), results[2:])
+                    return _Read(None, results[1:])
+        raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    version: Hashable
+    results: list[list[Any]]
+
+
+async def _pipelined(
+    raw: psycopg.AsyncConnection[Any], queries: Sequence[bytes], params: dict[str, Any]
+) -> list[list[Any]]:
+    if not raw.autocommit:
+        raise RuntimeError("PostgresRetriever needs an autocommit engine (retrieval_engine)")
+    cursors = []
+    async with raw.pipeline():
+        await raw.execute(_BEGIN)
+        for query in queries:
+            cursor = raw.cursor(row_factory=namedtuple_row)
+            await cursor.execute(query, params)
+            cursors.append(cursor)
+        await raw.execute(b"COMMIT")
+    return [await cursor.fetchall() for cursor in cursors]
+
+
+async def _rolled_back(raw: psycopg.AsyncConnection[Any]) -> None:
+    if raw.info.transaction_status != TransactionStatus.IDLE:
+        await raw.execute(b"ROLLBACK")
 
 
 def _vector_literal(vector: list[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
-def _found(row: Any) -> FoundChunk:
+def _found(row: Any, score: float, similarity: float | None = None) -> FoundChunk:
     return FoundChunk(
         chunk_id=ChunkId(row.id),
         document_id=DocumentId(row.document_id),
@@ -180,5 +332,6 @@ def _found(row: Any) -> FoundChunk:
         text=row.text,
         heading=row.heading,
         page=row.page,
-        score=float(row.score),
+        score=float(score),
+        similarity=None if similarity is None else float(similarity),
     )
