@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from adapters.outbound.postgres.engine import runtime_engine, sqlalchemy_url
+from adapters.outbound.postgres.engine import retrieval_engine, sqlalchemy_url
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from benchmarks.load_tools import (
     ROOT,
@@ -166,7 +166,7 @@ def floor(
     model = build_container(settings).embedder()
 
     async def measure() -> tuple[list[float], list[float]]:
-        engine = runtime_engine(database_url, pool_size=2)
+        engine = retrieval_engine(database_url, pool_size=2)
         retriever = PostgresRetriever(engine)
         if hasattr(model, "warm_up"):
             await model.warm_up()
