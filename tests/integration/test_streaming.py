@@ -5,8 +5,10 @@ get the same stream as server-sent events."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -191,32 +193,42 @@ def test_sockets_per_client_address_are_limited(server: ApiServer, site: Site) -
         assert close_code(widget_socket(server, site, sessions[2])) == 4429
 
 
-def test_a_visitor_on_node_a_and_an_agent_on_node_b_see_each_other(
-    database_url: str, tmp_path: Path
-) -> None:
-    """Two server processes' worth of app on one database and one Redis: messages, tokens,
-    typing and presence cross from one node to the other."""
+@contextlib.contextmanager
+def two_nodes(database_url: str, tmp_path: Path, **extra: str) -> Iterator[tuple[Any, Any]]:
+    """Two server processes' worth of app on one database and one Redis."""
     from bootstrap.app import create_app
     from tests.conftest import make_settings
-    from tests.integration.knowledge_helpers import owner, wait_settled
     from tests.integration.redis_server import free_port
     from tests.integration.test_rate_limiter_contract import REDIS_URL
-    from tests.integration.test_websockets import connect, ws_url
-    from tests.integration.widget_helpers import SHIPPING
 
     nodes = [
         make_settings(
             database_url=database_url,
             data_dir=str(tmp_path / name),
             redis_url=REDIS_URL,
-            job_poll_seconds="0.05",
-            answer_min_similarity="0.05",
+            **extra,
         )
         for name in ("a", "b")
     ]
     with (
         ApiServer(create_app(nodes[0]), free_port()) as a,
         ApiServer(create_app(nodes[1]), free_port()) as b,
+    ):
+        yield a, b
+
+
+def test_a_visitor_on_node_a_and_an_agent_on_node_b_see_each_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Two server processes' worth of app on one database and one Redis: messages, tokens,
+    typing and presence cross from one node to the other."""
+    from tests.integration.knowledge_helpers import owner, wait_settled
+    from tests.integration.test_websockets import connect, ws_url
+    from tests.integration.widget_helpers import SHIPPING
+
+    extra = {"job_poll_seconds": "0.05", "answer_min_similarity": "0.05"}
+    with (
+        two_nodes(database_url, tmp_path, **extra) as (a, b),
         httpx.Client(base_url=b.url, timeout=30) as via_b,
     ):
         headers = owner(via_b)  # type: ignore[arg-type]
@@ -270,19 +282,10 @@ def test_access_changed_on_node_a_applies_on_node_b_at_once(
 ) -> None:
     """What each node remembers of access for a few seconds (memberships, profiles, embed
     codes) is forgotten on every node as soon as a change is announced through Redis."""
-    from bootstrap.app import create_app
-    from tests.conftest import make_settings
     from tests.integration.knowledge_helpers import PASSWORD, owner
-    from tests.integration.redis_server import free_port
-    from tests.integration.test_rate_limiter_contract import REDIS_URL
 
-    nodes = [
-        make_settings(database_url=database_url, data_dir=str(tmp_path / n), redis_url=REDIS_URL)
-        for n in ("a", "b")
-    ]
     with (
-        ApiServer(create_app(nodes[0]), free_port()) as a,
-        ApiServer(create_app(nodes[1]), free_port()) as b,
+        two_nodes(database_url, tmp_path) as (a, b),
         httpx.Client(base_url=a.url, timeout=30) as via_a,
         httpx.Client(base_url=b.url, timeout=30) as via_b,
     ):

@@ -24,6 +24,7 @@ from psycopg.rows import namedtuple_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres.outage import outage_translated
+from adapters.outbound.postgres.scope import MAX_DEAD_CONNECTIONS
 from application.ports.retriever import Candidates, TermStatistics
 from application.search import KEYWORD_POSTINGS
 from domain.ids import ChunkId, DocumentId, WorkspaceId
@@ -270,7 +271,7 @@ class PostgresRetriever:
         }
         queries = [_SCOPE, *([_VERSION] if versioned else []), *statements]
         async with outage_translated():
-            for attempt in (1, 2):
+            for attempt in range(1, MAX_DEAD_CONNECTIONS + 1):
                 async with self._engine.connect() as conn:
                     driver = (await conn.get_raw_connection()).driver_connection
                     raw: psycopg.AsyncConnection[Any] = driver  # type: ignore[assignment]
@@ -281,7 +282,7 @@ class PostgresRetriever:
                             await _rolled_back(raw)
                             raise
                         await conn.invalidate()  # the server dropped it (a restart)
-                        if attempt == 2:
+                        if attempt == MAX_DEAD_CONNECTIONS:
                             raise
                         continue
                     except BaseException:  # cancelled mid-pipeline: not fit for reuse

@@ -11,21 +11,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.outbound.postgres.outage import is_outage, outage_translated
 from domain.ids import WorkspaceId
 
 # After a database restart every pooled connection is dead: each is dropped in turn, and the
-# pool then opens a new one (whose failure is an outage). More than the pool ever holds.
-_MAX_STALE = 64
+# pool then opens a new one (whose failure is an outage). More than a pool ever holds; the
+# retriever's own pipelined transactions follow the same bound.
+MAX_DEAD_CONNECTIONS = 64
 _SCOPE_SQL = (
     "SELECT set_config('ccgpt.workspace_id', %s, true), set_config('ccgpt.scope', %s, true)"
-)
-_SCOPE_TEXT = text(
-    "SELECT set_config('ccgpt.workspace_id', :workspace_id, true), "
-    "set_config('ccgpt.scope', :scope, true)"
 )
 
 
@@ -34,16 +30,14 @@ async def scope_transaction(conn: AsyncConnection, workspace_id: WorkspaceId | N
     None, for the system (cross-tenant lookups: authentication, the job queue)."""
     workspace, scope = (str(workspace_id), "tenant") if workspace_id else ("", "system")
     raw = (await conn.get_raw_connection()).driver_connection
-    if raw is None or not hasattr(raw, "pipeline"):  # not psycopg 3: plainly
-        await conn.execute(_SCOPE_TEXT, {"workspace_id": workspace, "scope": scope})
-        return
+    assert raw is not None  # psycopg 3: the only driver this adapter is built on
     async with raw.pipeline():
         await raw.execute(_SCOPE_SQL, (workspace, scope))
 
 
 async def begin_scoped(engine: AsyncEngine, workspace_id: WorkspaceId | None) -> AsyncConnection:
     """A connection in a scoped transaction (the caller commits or rolls back, and closes)."""
-    for _ in range(_MAX_STALE):
+    for _ in range(MAX_DEAD_CONNECTIONS):
         conn = await engine.connect()  # a new connection that fails here is an outage
         try:
             await conn.begin()
