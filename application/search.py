@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import sys
-from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -43,7 +41,7 @@ from application.ports.reranker import Reranker, RerankerUnavailable
 from application.ports.retriever import Candidates, Retriever, TermStatistics
 from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
-from domain.search_terms import raw_words, terms
+from domain.search_terms import TermCounts, raw_words, terms
 
 # The commonest English function words; other languages keep every word.
 _STOP_WORDS_TEXT = """a about an and are as at be by can could do does for from has have how i
@@ -127,16 +125,16 @@ class Scoring:
         return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
     def bm25(
-        self, query: list[str], bags: Mapping[ChunkId, Counter[str]], stats: TermStatistics
+        self, query: list[str], bags: Mapping[ChunkId, TermCounts], stats: TermStatistics
     ) -> dict[ChunkId, float]:
-        """Raw BM25 of each bag of terms; the average length is the candidates'."""
+        """Raw BM25 of each chunk's term counts; the average length is the candidates'."""
         if not bags:
             return {}
         idf = {term: self.idf(term, stats) for term in query}
-        average = sum(sum(bag.values()) for bag in bags.values()) / len(bags) or 1.0
+        average = sum(bag.length for bag in bags.values()) / len(bags) or 1.0
         scores: dict[ChunkId, float] = {}
         for chunk_id, bag in bags.items():
-            norm = self.k1 * (1 - self.b + self.b * sum(bag.values()) / average)
+            norm = self.k1 * (1 - self.b + self.b * bag.length / average)
             scores[chunk_id] = sum(
                 idf[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in query if bag[t]
             )
@@ -145,7 +143,7 @@ class Scoring:
     def lexical_weight(
         self,
         query: list[str],
-        bags: Mapping[ChunkId, Counter[str]],
+        bags: Mapping[ChunkId, TermCounts],
         stats: TermStatistics,
         cosine: Mapping[ChunkId, float],
     ) -> float:
@@ -188,37 +186,6 @@ def _standardised(values: Sequence[float]) -> list[float]:
     return [(v - mean) / spread if spread > 0 else 0.0 for v in values]
 
 
-def bag_of(chunk: FoundChunk) -> Counter[str]:
-    return Counter(terms(f"{chunk.heading or ''}\n{chunk.text}"))
-
-
-class Bags:
-    """Term bags of chunks, remembered: a search would otherwise tokenise all its ~120
-    candidates again each time. Keyed on the chunk's id and a hash of its text, so a chunk
-    rewritten under the same id is never scored by its old words. Terms are interned, so
-    bags share the workspace's vocabulary: ~5 KiB a bag of a 300-token chunk. Read-only:
-    the same bag serves every search that finds its chunk."""
-
-    def __init__(self, max_entries: int = 4096) -> None:
-        self._max = max_entries
-        self._bags: OrderedDict[tuple[ChunkId, int], Counter[str]] = OrderedDict()
-
-    def of(self, chunks: Mapping[ChunkId, FoundChunk]) -> dict[ChunkId, Counter[str]]:
-        return {cid: self._bag(chunk) for cid, chunk in chunks.items()}
-
-    def _bag(self, chunk: FoundChunk) -> Counter[str]:
-        key = (chunk.chunk_id, hash((chunk.heading, chunk.text)))
-        bag = self._bags.get(key)
-        if bag is not None:
-            self._bags.move_to_end(key)
-            return bag
-        bag = Counter({sys.intern(term): n for term, n in bag_of(chunk).items()})
-        self._bags[key] = bag
-        if len(self._bags) > self._max:
-            self._bags.popitem(last=False)
-        return bag
-
-
 log = structlog.get_logger()
 
 
@@ -239,7 +206,6 @@ class HybridSearch:
     ) -> None:
         self._retriever, self._embedder, self._scoring = retriever, embedder, scoring
         self._reranker, self._rerank_depth = reranker, rerank_depth
-        self._bags = Bags()
 
     @property
     def reranking(self) -> bool:
@@ -267,7 +233,7 @@ class HybridSearch:
         if mode is SearchMode.KEYWORD:
             found = await self._retriever.candidates(workspace_id, wanted, None, pool)
             keyword = {c.chunk_id: c for c in found.matching}
-            lexical = self._scoring.bm25(wanted, self._bags.of(keyword), found.statistics)
+            lexical = self._scoring.bm25(wanted, _counts(keyword, found), found.statistics)
             ranked = sorted(keyword.values(), key=lambda c: (-lexical[c.chunk_id], str(c.chunk_id)))
             return [replace(c, score=lexical[c.chunk_id]) for c in ranked][:top_k]
         embedding = await self._embedder.embed_query(query)
@@ -281,7 +247,7 @@ class HybridSearch:
             if c.chunk_id not in cosine and c.similarity is not None:
                 cosine[c.chunk_id] = c.similarity
         chunks = {cid: c for cid, c in chunks.items() if cid in cosine}
-        bags, stats = self._bags.of(chunks), found.statistics
+        bags, stats = _counts(chunks, found), found.statistics
         lexical = self._scoring.bm25(wanted, bags, stats)
         weight = self._scoring.lexical_weight(wanted, bags, stats, cosine)
         fused = self._scoring.fuse(cosine, lexical, weight)
@@ -299,3 +265,7 @@ class HybridSearch:
             return fused
         order = sorted(range(len(fused)), key=lambda i: (-scores[i], i))
         return [replace(fused[i], score=scores[i]) for i in order]
+
+
+def _counts(chunks: Mapping[ChunkId, FoundChunk], found: Candidates) -> dict[ChunkId, TermCounts]:
+    return {cid: found.counts[cid] for cid in chunks}

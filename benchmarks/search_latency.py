@@ -108,8 +108,9 @@ def populate(url: str, sizes: list[int]) -> tuple[list[tuple[uuid.UUID, int]], l
         # as "w123", so splitting at spaces is the tokeniser), and their frequencies.
         conn.execute(
             text(
-                "UPDATE chunks SET terms = "
-                "ARRAY(SELECT DISTINCT unnest(string_to_array(text, ' ')))"
+                "UPDATE chunks SET (terms, term_counts) = (SELECT array_agg(t ORDER BY t), "
+                "array_agg(n ORDER BY t) FROM (SELECT t, count(*)::int AS n "
+                "FROM unnest(string_to_array(text, ' ')) t GROUP BY t) s)"
             )
         )
         conn.execute(

@@ -214,10 +214,10 @@ def pad_workspace(database_url: str, ws: WorkspaceId, total: int) -> int:
                 text(
                     """
                     INSERT INTO chunks (id, workspace_id, document_id, ordinal, text, heading,
-                        page, token_count, embedding)
+                        page, token_count, terms, term_counts, embedding)
                     SELECT gen_random_uuid(), c.workspace_id, :doc,
                         row_number() OVER (ORDER BY c.id), c.text,
-                        c.heading, c.page, c.token_count,
+                        c.heading, c.page, c.token_count, c.terms, c.term_counts,
                         l2_normalize(c.embedding + (SELECT array_agg((random() - 0.5) * 0.15)
                             FROM generate_series(1, 384 + 0 * c.token_count))::vector)
                     FROM chunks c JOIN documents d ON d.id = c.document_id

@@ -10,6 +10,9 @@ terms with digits are never stemmed. The PostgreSQL adapter stores exactly these
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-./:'][^\W_]+)*")
 _JOINER = re.compile(r"[-./:']")
@@ -57,7 +60,29 @@ def terms(text: str) -> list[str]:
 
 def chunk_terms(heading: str | None, text: str) -> list[str]:
     """The distinct terms a chunk is found by: its heading's and its text's."""
-    return list(dict.fromkeys(terms(f"{heading or ''}\n{text}")))
+    return list(chunk_term_counts(heading, text))
+
+
+def chunk_term_counts(heading: str | None, text: str) -> Counter[str]:
+    """How often each of `chunk_terms` occurs in the chunk, in the same order."""
+    return Counter(terms(f"{heading or ''}\n{text}"))
+
+
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """What BM25 needs of one chunk: how often each asked term occurs in it, and how many
+    terms it has in all. Stores keep the counts with the chunk, so a search reads them
+    instead of tokenising its candidates' text again."""
+
+    length: int
+    counts: Mapping[str, int]
+
+    def __getitem__(self, term: str) -> int:
+        return self.counts.get(term, 0)
+
+    @classmethod
+    def of(cls, bag: Mapping[str, int], asked: Iterable[str]) -> TermCounts:
+        return cls(sum(bag.values()), {t: bag[t] for t in asked if bag.get(t)})
 
 
 def raw_words(text: str) -> list[str]:

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from domain.ids import WorkspaceId
+from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
+from domain.search_terms import TermCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +26,14 @@ class Candidates:
     `nearest`: the best chunks by cosine similarity, best first (score = similarity =
     cosine). `matching`: the best chunks holding an informative query term, best first by
     the summed keyword weight of the terms they hold (score = that sum, ties by chunk id),
-    each with its true cosine as `similarity` (None when no vector was given)."""
+    each with its true cosine as `similarity` (None when no vector was given). `counts`:
+    for every chunk of both lists, how often each asked term occurs in it (as
+    `domain.search_terms.chunk_term_counts` counts) and its length in terms."""
 
     statistics: TermStatistics
     nearest: list[FoundChunk]
     matching: list[FoundChunk]
+    counts: Mapping[ChunkId, TermCounts]
 
 
 class Retriever(Protocol):

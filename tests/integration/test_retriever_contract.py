@@ -26,6 +26,7 @@ from domain.documents import Document, DocumentStatus, MimeType
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import Chunk
 from domain.plans import Plan
+from domain.search_terms import TermCounts, chunk_term_counts
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 DIM = 384
@@ -199,6 +200,22 @@ async def test_matching_ranks_by_the_summed_idf_of_the_terms_held(setup: Setup) 
     # Codes are whole terms, and their parts are terms too; ties go by chunk id.
     tied = await setup.retriever.candidates(ws, ["2047", "4"], None, limit=10)
     assert [c.chunk_id for c in tied.matching] == sorted((chunks[0].id, chunks[1].id), key=str)
+
+
+async def test_every_candidate_comes_with_its_counts_of_the_asked_terms(setup: Setup) -> None:
+    rng = random.Random(6)
+    texts = ["the pump, the pumps, pumping and E-2047", "a hose for the pump", "nothing at all"]
+    ws, _, chunks = await tenant(setup.uow, texts, [random_vector(rng) for _ in texts])
+    asked = ["pump", "e-2047", "hose", "absent"]
+    found = await setup.retriever.candidates(ws, asked, list(chunks[2].embedding), 10)
+    listed = {c.chunk_id for c in [*found.nearest, *found.matching]}
+    assert listed == {c.id for c in chunks} and set(found.counts) == listed
+    for c in chunks:
+        bag = chunk_term_counts(c.heading, c.text)  # "Heading" counts too
+        assert found.counts[c.id] == TermCounts(
+            sum(bag.values()), {t: bag[t] for t in asked if bag[t]}
+        )
+    assert found.counts[chunks[0].id]["pump"] == 3 and found.counts[chunks[2].id]["pump"] == 0
 
 
 async def test_terms_in_most_chunks_find_nothing_unless_no_term_is_rarer(setup: Setup) -> None:

@@ -1,5 +1,5 @@
-"""Migration 0012 gives chunks stored before it their terms and document frequencies, and
-downgrades cleanly."""
+"""Migrations 0012 and 0014 give chunks stored before them their terms, document
+frequencies and term counts, and downgrade cleanly."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from adapters.outbound.postgres.engine import retrieval_engine, sqlalchemy_url
 from adapters.outbound.postgres.migrate import alembic_config, migrate
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from domain.ids import WorkspaceId
+from domain.search_terms import TermCounts
 from tests.integration.conftest import fresh_database
 
 TEXTS = ["Error E-2047: the pump is blocked.", "Pumps need firmware 4.5.4.", "Gift cards"]
@@ -62,5 +63,9 @@ async def test_chunks_from_before_the_migration_are_found_by_their_terms(
         )
         found = await retriever.candidates(WorkspaceId(ws), ["4.5.4"], None, 5)
         assert [f.text for f in found.matching] == [TEXTS[1]]
+        # Migration 0014 counted them: "Help", "pumps need firmware 4.5.4" and its parts.
+        assert found.counts[found.matching[0].chunk_id] == TermCounts(8, {"4.5.4": 1})
+        found = await retriever.candidates(WorkspaceId(ws), ["pump"], None, 5)
+        assert {found.counts[f.chunk_id]["pump"] for f in found.matching} == {1}
     finally:
         await engine.dispose()

@@ -10,17 +10,15 @@ import pytest
 
 from application.ports.retriever import Candidates, TermStatistics
 from application.search import (
-    Bags,
     HybridSearch,
     Scoring,
     SearchMode,
-    bag_of,
     informative,
     query_terms,
 )
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
-from domain.search_terms import stem, terms
+from domain.search_terms import TermCounts, chunk_term_counts, stem, terms
 
 
 def chunk(text: str, score: float = 0.0) -> FoundChunk:
@@ -70,13 +68,19 @@ def test_a_rare_term_outweighs_a_common_one() -> None:
         chunk("shipping times"),
         chunk("hello"),
     )
-    bags = {c.chunk_id: bag_of(c) for c in (rare, common, neither)}
-    scores = Scoring().bm25(["summit", "ship"], bags, stats)
+    asked = ["summit", "ship"]
+    bags = {
+        c.chunk_id: TermCounts.of(chunk_term_counts(None, c.text), asked)
+        for c in (rare, common, neither)
+    }
+    scores = Scoring().bm25(asked, bags, stats)
     assert scores[rare.chunk_id] > scores[common.chunk_id] > scores[neither.chunk_id] == 0.0
 
 
-def bags(*texts: str) -> dict[ChunkId, Counter[str]]:
-    return {chunk(text).chunk_id: Counter(terms(text)) for text in texts}
+def bags(*texts: str) -> dict[ChunkId, TermCounts]:
+    return {
+        chunk(text).chunk_id: TermCounts(len(terms(text)), Counter(terms(text))) for text in texts
+    }
 
 
 def cosines(*values: float) -> dict[ChunkId, float]:
@@ -141,7 +145,11 @@ class _Retriever:
         nearest = [replace(c, similarity=c.score) for c in self.dense[:limit]] if vector else []
         cosine = None if vector is None else 0.42
         matching = [replace(c, similarity=cosine) for c in self.keyword[:limit]]
-        return Candidates(stats, nearest, matching)
+        counts = {
+            c.chunk_id: TermCounts.of(chunk_term_counts(c.heading, c.text), wanted)
+            for c in [*nearest, *matching]
+        }
+        return Candidates(stats, nearest, matching, counts)
 
 
 class _Embedder:
@@ -170,11 +178,9 @@ async def test_a_keyword_only_hit_carries_its_true_cosine_and_can_lead() -> None
     assert keyword[0].chunk_id == code.chunk_id
 
 
-def test_term_bags_are_remembered_per_chunk_and_never_outlive_its_text() -> None:
-    bags = Bags(max_entries=2)
-    pump = chunk("the pump, the pumps")
-    first = bags.of({pump.chunk_id: pump})[pump.chunk_id]
-    assert first == Counter(terms("the pump, the pumps"))
-    assert bags.of({pump.chunk_id: replace(pump, score=0.5)})[pump.chunk_id] is first
-    rewritten = replace(pump, text="a hose")  # the same id with new words: never the old bag
-    assert bags.of({pump.chunk_id: rewritten})[pump.chunk_id] == Counter({"a": 1, "hose": 1})
+def test_term_counts_are_the_chunk_terms_counted_in_their_order() -> None:
+    bag = chunk_term_counts("Pumps", "The pump E-2047: the pumps")
+    assert list(bag) == ["pump", "the", "e-2047", "e", "2047"]
+    assert list(bag.values()) == [3, 2, 1, 1, 1]
+    counted = TermCounts.of(bag, ["pump", "hose", "e-2047"])
+    assert (counted.length, counted["pump"], counted["hose"], counted["e-2047"]) == (8, 3, 0, 1)

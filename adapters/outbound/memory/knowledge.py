@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from domain.documents import Document, DocumentStatus
 from domain.errors import Conflict
 from domain.ids import ChunkId, DocumentId, JobId, WorkspaceId
 from domain.knowledge import Chunk, FoundChunk, IngestionJob
-from domain.search_terms import chunk_terms
+from domain.search_terms import TermCounts, chunk_term_counts
 
 
 class InMemoryDocumentRepository(ScopedRepository):
@@ -258,7 +259,7 @@ class InMemoryRetriever:
 
     def __init__(self, store: MemoryStore, keyword_postings: int = KEYWORD_POSTINGS) -> None:
         self._store, self._postings = store, keyword_postings
-        self._terms: dict[ChunkId, frozenset[str]] = {}  # chunks never change, only go
+        self._bags: dict[ChunkId, Counter[str]] = {}  # chunks never change, only go
 
     def _chunks(self, workspace_id: WorkspaceId) -> list[tuple[Document, Chunk]]:
         return [
@@ -268,10 +269,10 @@ class InMemoryRetriever:
             for chunk in chunks
         ]
 
-    def _held(self, chunk: Chunk) -> frozenset[str]:
-        held = self._terms.get(chunk.id)
+    def _held(self, chunk: Chunk) -> Counter[str]:
+        held = self._bags.get(chunk.id)
         if held is None:
-            held = self._terms[chunk.id] = frozenset(chunk_terms(chunk.heading, chunk.text))
+            held = self._bags[chunk.id] = chunk_term_counts(chunk.heading, chunk.text)
         return held
 
     async def nearest(
@@ -300,7 +301,11 @@ class InMemoryRetriever:
             for score, doc, chunk in scored[:limit]
         ]
         nearest = await self.nearest(workspace_id, vector, limit) if vector is not None else []
-        return Candidates(statistics, [replace(c, similarity=c.score) for c in nearest], matching)
+        bags = {chunk.id: bag for (_, chunk), bag in zip(chunks, held, strict=True)}
+        asked = {c.chunk_id: TermCounts.of(bags[c.chunk_id], terms) for c in [*nearest, *matching]}
+        return Candidates(
+            statistics, [replace(c, similarity=c.score) for c in nearest], matching, asked
+        )
 
     async def knowledge_version(self, workspace_id: WorkspaceId) -> Hashable:
         """Everything a result is made of: any change to a document or its chunks shows."""

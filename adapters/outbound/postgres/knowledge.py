@@ -14,7 +14,7 @@ from domain.documents import Document
 from domain.errors import Conflict
 from domain.ids import DocumentId, WorkspaceId
 from domain.knowledge import Chunk, IngestionJob
-from domain.search_terms import chunk_terms
+from domain.search_terms import chunk_term_counts
 
 
 class PostgresDocumentRepository:
@@ -102,7 +102,7 @@ class PostgresChunkRepository:
         if chunks:
             await self._conn.execute(
                 t.chunks.insert(),
-                [rows.CHUNKS.to_row(c) | {"terms": chunk_terms(c.heading, c.text)} for c in chunks],
+                [rows.CHUNKS.to_row(c) | _terms(c) for c in chunks],
             )
 
     async def list(
@@ -154,3 +154,9 @@ class PostgresJobRepository:
             )
         )
         return bool((await self._conn.execute(query)).scalar_one())
+
+
+def _terms(chunk: Chunk) -> dict[str, list[str] | list[int]]:
+    """The chunk's keyword terms and how often each occurs, as search reads them."""
+    bag = chunk_term_counts(chunk.heading, chunk.text)
+    return {"terms": list(bag), "term_counts": list(bag.values())}

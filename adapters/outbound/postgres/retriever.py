@@ -29,18 +29,21 @@ from application.ports.retriever import Candidates, TermStatistics
 from application.search import KEYWORD_POSTINGS
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
+from domain.search_terms import TermCounts
 
 EXACT_SCAN_MAX_CHUNKS = 20_000
 
 _BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 # Row-level security (migration 0001) reads the workspace from ccgpt.workspace_id. The HNSW
 # settings only matter on the approximate path; sorting is turned off there, or the planner
-# may still sort a whole large tenant by hand instead of walking the index.
+# may still sort a whole large tenant by hand instead of walking the index. The keyword
+# postings of a large tenant (a few thousand rows) are grouped in memory, not on disk.
 _SCOPE = b"""
     SELECT set_config('ccgpt.workspace_id', %(ws)s::text, true) AS workspace,
            set_config('ccgpt.scope', 'tenant', true) AS scope,
            set_config('hnsw.ef_search', %(ef_search)s::text, true) AS ef_search,
-           set_config('hnsw.iterative_scan', 'relaxed_order', true) AS iterative_scan
+           set_config('hnsw.iterative_scan', 'relaxed_order', true) AS iterative_scan,
+           set_config('work_mem', '16MB', true) AS work_mem
 """
 _SIZE = b"""
     SELECT s.n AS chunks,
@@ -119,36 +122,39 @@ _KEYWORD_PLAN = b"""
     FROM size s LEFT JOIN statistics t ON true
 """
 # The chunks holding a finding term, through the GIN index (migration 0013 says why by a
-# function), with the finding terms each holds; their terms are read only when some
-# informative term is too common to find (a one-time filter). What the search returns of
-# the chunks is read under row-level security below.
+# function), with the finding terms each holds and whether it holds each of the common
+# informative terms (migration 0015: read from the row found, not looked up again). What
+# the search returns of the chunks is read under row-level security below.
 _KEYWORD = """
     postings AS MATERIALIZED (
-        SELECT p.id, array_agg(p.term) AS held
-        FROM ccgpt_term_postings(current_setting('ccgpt.keyword_terms')::text[]) p
+        SELECT p.id, array_agg(p.term) AS held, min(p.common_held) AS common
+        FROM ccgpt_term_postings(current_setting('ccgpt.keyword_terms')::text[],
+                                 current_setting('ccgpt.keyword_common')::text[]) p
         GROUP BY p.id
     ),
     keyword AS MATERIALIZED (
         SELECT p.id, {score} AS score
         FROM postings p
-        LEFT JOIN LATERAL (
-            SELECT c.terms FROM chunks c
-            WHERE c.id = p.id
-              AND (SELECT current_setting('ccgpt.keyword_common') <> '{{}}')
-            OFFSET 0  -- kept a subquery, so the one-time filter skips the lookup
-        ) c ON true
         ORDER BY score DESC, p.id
         LIMIT %(n)s
     )
 """
 # A chunk scores the summed weight of the informative terms it holds, in query order, as
-# `keyword_weights` says: a finding term by its postings, a common one by its terms.
+# `keyword_weights` says: a finding term by its postings, a common one as they report it
+# (`common[k]`: whether the chunk holds the k-th term of `keyword_common`).
 _TERM_SCORE = """(CASE
         WHEN %(t{i})s::text = ANY(p.held) THEN {weight}
-        WHEN (SELECT %(t{i})s::text = ANY(current_setting('ccgpt.keyword_common')::text[]))
-            AND %(t{i})s::text = ANY(c.terms) THEN {weight}
+        WHEN p.common[(SELECT array_position(current_setting('ccgpt.keyword_common')::text[],
+                                             %(t{i})s::text))] THEN {weight}
         ELSE 0::float8 END)"""
 _WEIGHT = "(SELECT (current_setting('ccgpt.keyword_weights')::float8[])[{k}])"
+# For BM25, of each candidate: how often each asked term occurs in it (migration 0014),
+# in the order asked, and its length in terms.
+_COUNTS = """
+    (SELECT coalesce(array_agg(coalesce(c.term_counts[array_position(c.terms, q.t)], 0)
+                               ORDER BY q.i), '{}')
+     FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS q(t, i)) AS asked,
+    (SELECT coalesce(sum(n), 0) FROM unnest(c.term_counts) AS n) AS length"""
 _ROWS = """
     SELECT c.id, c.document_id, d.title, c.text, c.heading, c.page, {columns}
     FROM {found} JOIN chunks c ON c.id = f.id JOIN documents d ON d.id = c.document_id
@@ -173,7 +179,7 @@ def _candidates_sql(term_count: int, with_vector: bool) -> bytes:
     columns = (
         "f.distance IS NOT NULL AS dense, "
         f"CASE WHEN f.distance IS NOT NULL THEN 1 - f.distance ELSE {cosine} END AS cosine, "
-        "f.score AS keyword, f.distance"
+        "f.score AS keyword, f.distance, " + _COUNTS
     )
     rows = _ROWS.format(columns=columns, found=found)
     return ("WITH " + ",".join(ctes) + rows).encode()
@@ -247,10 +253,17 @@ class PostgresRetriever:
         keyword = sorted(
             (r for r in rows if r.keyword is not None), key=lambda r: (-r.keyword, str(r.id))
         )
+        counts = {
+            ChunkId(r.id): TermCounts(
+                int(r.length), {t: n for t, n in zip(terms, r.asked, strict=True) if n}
+            )
+            for r in rows
+        }
         candidates = Candidates(
             statistics,
             [_found(r, r.cosine, r.cosine) for r in dense],
             [_found(r, r.keyword, r.cosine) for r in keyword],
+            counts,
         )
         return read.version, candidates
 

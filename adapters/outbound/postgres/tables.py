@@ -117,6 +117,8 @@ chunks = Table(
     Column("embedding", Vector(384), nullable=False),
     # domain.search_terms.chunk_terms, written with the chunk; counted into workspace_terms.
     Column("terms", ARRAY(Text), nullable=False),
+    # How often each of `terms` occurs (domain.search_terms.chunk_term_counts), aligned.
+    Column("term_counts", ARRAY(Integer), nullable=False),
 )
 
 ingestion_jobs = Table(
