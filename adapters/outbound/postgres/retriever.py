@@ -3,7 +3,12 @@
 Filtered HNSW is a trap (MEASUREMENTS.md): with a workspace filter, the index scan finds
 the globally nearest rows and the filter then drops nearly all of them. So we choose the
 path ourselves: an exact scan for a small workspace (fast through the workspace index),
-and for a large one HNSW with iterative scanning and a larger candidate list.
+and for a large one HNSW with iterative scanning and a larger candidate list. How large
+is large depends on the workspace's share of the index too: filtered, HNSW has to walk
+past every other tenant's rows, so a 5,000-chunk tenant holding 5% of all chunks found
+only 0.90-0.94 of its exact 60 nearest and was barely faster, while one holding all of
+them is found 7-10x faster than by scanning, at recall 0.99-1.00 (the search benchmark's
+database, `benchmarks/search_latency.py`).
 
 One search is one round trip: the transaction (BEGIN, the row-level-security scope, the
 statements, COMMIT) goes out as one psycopg pipeline on a connection of the retrieval
@@ -31,7 +36,17 @@ from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 from domain.search_terms import TermCounts
 
-EXACT_SCAN_MAX_CHUNKS = 20_000
+EXACT_SCAN_MAX_CHUNKS = 20_000  # above: always HNSW
+HNSW_MIN_CHUNKS = 4_000  # above, and holding at least HNSW_MIN_SHARE of all chunks: HNSW
+HNSW_MIN_SHARE = 0.1
+# Whether a workspace of `{n}` chunks takes the approximate path. The whole table's size is
+# PostgreSQL's estimate (pg_class.reltuples, kept by autovacuum); unknown (never analyzed)
+# counts as too large to share.
+_APPROXIMATE = (
+    "({n} > %(exact_max)s OR ({n} > %(exact_min)s AND {n} >= %(hnsw_share)s * "
+    "(SELECT CASE WHEN reltuples > 0 THEN reltuples ELSE 'infinity' END "
+    "FROM pg_class WHERE oid = 'public.chunks'::regclass)))"
+)
 
 _BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 # Row-level security (migration 0001) reads the workspace from ccgpt.workspace_id. The HNSW
@@ -45,13 +60,15 @@ _SCOPE = b"""
            set_config('hnsw.iterative_scan', 'relaxed_order', true) AS iterative_scan,
            set_config('work_mem', '16MB', true) AS work_mem
 """
-_SIZE = b"""
-    SELECT s.n AS chunks,
-           set_config('enable_sort', CASE WHEN s.n > %(exact_max)s THEN 'off' ELSE 'on' END, true)
-               AS sort
+_SORT = (
+    "set_config('enable_sort', CASE WHEN " + _APPROXIMATE.format(n="s.n") + " THEN 'off' "
+    "ELSE 'on' END, true) AS sort"
+)
+_SIZE = """
+    SELECT s.n AS chunks, {sort}
     FROM (SELECT coalesce(sum(chunk_count), 0) AS n FROM documents
           WHERE workspace_id = %(ws)s::uuid) s
-"""
+""".replace("{sort}", _SORT).encode()
 # What the retrieval cache compares: any change to a document row (a new xmin), an added or
 # deleted document, or a new chunk count changes it. Chunks change only with their document.
 _VERSION = b"""
@@ -63,29 +80,31 @@ _VERSION = b"""
 # path runs only when the workspace's size calls for it (a one-time filter).
 _DENSE = """
     size AS MATERIALIZED (
-        SELECT coalesce(sum(chunk_count), 0) AS n FROM documents WHERE workspace_id = %(ws)s::uuid
+        SELECT {approximate} AS approximate
+        FROM (SELECT coalesce(sum(chunk_count), 0) AS n FROM documents
+              WHERE workspace_id = %(ws)s::uuid) s
     ),
     exact AS MATERIALIZED (
         SELECT c.id, c.embedding <=> %(v)s::vector AS distance FROM chunks c
-        WHERE c.workspace_id = %(ws)s::uuid AND (SELECT n FROM size) <= %(exact_max)s
+        WHERE c.workspace_id = %(ws)s::uuid AND NOT (SELECT approximate FROM size)
         ORDER BY (c.embedding <=> %(v)s::vector) + 0, c.id
         LIMIT %(n)s
     ),
     approximate AS MATERIALIZED (
         SELECT c.id, c.embedding <=> %(v)s::vector AS distance FROM chunks c
-        WHERE c.workspace_id = %(ws)s::uuid AND (SELECT n FROM size) > %(exact_max)s
+        WHERE c.workspace_id = %(ws)s::uuid AND (SELECT approximate FROM size)
         ORDER BY c.embedding <=> %(v)s::vector
         LIMIT %(n)s
     ),
     dense AS (SELECT * FROM exact UNION ALL SELECT * FROM approximate)
-"""
+""".replace("{approximate}", _APPROXIMATE.format(n="s.n"))
 # Before the candidates, per query term: the workspace's size and its document frequency
 # (returned), and into settings the candidates statement reads: the term's keyword weight,
 # `application.search.keyword_weights` in SQL (the BM25 IDF of each informative term, in at
 # most half of the chunks, or of every term when none is; float8 as Python computes it),
 # and the terms that find candidates, `application.search.finding_terms` in SQL. Settings,
 # because a statement is planned when it runs: the GIN index is used for those terms.
-_KEYWORD_PLAN = b"""
+_KEYWORD_PLAN = """
     WITH size AS (
         SELECT coalesce(sum(chunk_count), 0) AS n FROM documents WHERE workspace_id = %(ws)s::uuid
     ),
@@ -108,8 +127,7 @@ _KEYWORD_PLAN = b"""
         FROM weights WINDOW rarest AS (ORDER BY df, i ROWS UNBOUNDED PRECEDING)
     )
     SELECT s.n AS chunks, t.term, t.df,
-        set_config('enable_sort', CASE WHEN s.n > %(exact_max)s THEN 'off' ELSE 'on' END, true)
-            AS sort,
+        {sort},
         set_config('ccgpt.keyword_weights', (
             SELECT coalesce(array_agg(coalesce(w.w, 0) ORDER BY u.i), '{}')
             FROM statistics u LEFT JOIN weights w USING (i))::text, true) AS weights,
@@ -120,7 +138,7 @@ _KEYWORD_PLAN = b"""
             SELECT coalesce(array_agg(term), '{}') FROM ranked
             WHERE r > 1 AND postings > %(postings)s)::text, true) AS common
     FROM size s LEFT JOIN statistics t ON true
-"""
+""".replace("{sort}", _SORT).encode()
 # The chunks holding a finding term, through the GIN index (migration 0013 says why by a
 # function), with the finding terms each holds and whether it holds each of the common
 # informative terms (migration 0015: read from the row found, not looked up again). What
@@ -280,6 +298,8 @@ class PostgresRetriever:
             **params,
             "ws": str(workspace_id),
             "exact_max": self._exact_max,
+            "exact_min": min(HNSW_MIN_CHUNKS, self._exact_max),
+            "hnsw_share": HNSW_MIN_SHARE,
             "ef_search": max(100, 4 * int(params["n"])),
         }
         queries = [_SCOPE, *([_VERSION] if versioned else []), *statements]
