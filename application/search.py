@@ -21,6 +21,10 @@ cannot tell near-identical pages apart and BM25 must lead. So each query is rout
   `answer_min_similarity`: another embedder needs its own.
   Measured and dropped: a rare word "about" a candidate (repeated three times), the rule
   before this one (FAQ -0.005 beside the gap, catalogue 0.952 alone).
+- the lexical score is BM25 plus the question's terms standing close together in the
+  candidate (`Scoring.proximity`: each pair of its terms within `proximity_window` terms
+  of each other adds their mean IDF over the distance): bags of words cannot tell
+  "designed by X ... tested by Y" from "designed by Y ... tested by X".
 
 The same settings serve every workspace; figures: README, "Retrieval quality". Scoring
 lives here, once, so every Retriever adapter ranks alike.
@@ -44,6 +48,7 @@ from application.ports.retriever import Candidates, Retriever, TermStatistics
 from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
 from domain.search_terms import raw_words, terms
+from domain.term_positions import Positions, close_pairs, positions_of
 
 # The commonest English function words; other languages keep every word.
 _STOP_WORDS_TEXT = """a about an and are as at be by can could do does for from has have how i
@@ -120,6 +125,8 @@ class Scoring:
     k1: float = 1.2
     b: float = 0.75
     candidates_per_list: int = 60
+    proximity_weight: float = 1.0
+    proximity_window: int = 4
 
     def idf(self, term: str, stats: TermStatistics) -> float:
         total = max(stats.chunks, 1)
@@ -141,6 +148,21 @@ class Scoring:
                 idf[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in query if bag[t]
             )
         return scores
+
+    def proximity(
+        self, query: list[str], positions: Mapping[ChunkId, Positions], stats: TermStatistics
+    ) -> dict[ChunkId, float]:
+        """For each chunk, the pairs of query terms within `proximity_window` of each other:
+        their mean IDF over their distance, summed, times `proximity_weight`."""
+        idf = {term: self.idf(term, stats) for term in query}
+        return {
+            chunk_id: self.proximity_weight
+            * sum(
+                (idf[a] + idf[b]) / 2 / gap
+                for a, b, gap in close_pairs(at, query, self.proximity_window)
+            )
+            for chunk_id, at in positions.items()
+        }
 
     def lexical_weight(
         self,
@@ -192,31 +214,45 @@ def bag_of(chunk: FoundChunk) -> Counter[str]:
     return Counter(terms(f"{chunk.heading or ''}\n{chunk.text}"))
 
 
+def positions_in(chunk: FoundChunk) -> dict[str, tuple[int, ...]]:
+    """Where each term stands in the chunk, read as `bag_of` reads it."""
+    return positions_of(f"{chunk.heading or ''}\n{chunk.text}")
+
+
 class Bags:
-    """Term bags of chunks, remembered: a search would otherwise tokenise all its ~120
-    candidates again each time. Keyed on the chunk's id and a hash of its text, so a chunk
-    rewritten under the same id is never scored by its old words. Terms are interned, so
-    bags share the workspace's vocabulary: ~5 KiB a bag of a 300-token chunk. Read-only:
-    the same bag serves every search that finds its chunk."""
+    """Term bags and term positions of chunks, remembered: a search would otherwise tokenise
+    all its ~120 candidates again each time. Keyed on the chunk's id and a hash of its text,
+    so a chunk rewritten under the same id is never scored by its old words. Terms are
+    interned, so entries share the workspace's vocabulary: ~10 KiB for a 300-token chunk.
+    Read-only: the same entry serves every search that finds its chunk."""
 
     def __init__(self, max_entries: int = 4096) -> None:
         self._max = max_entries
-        self._bags: OrderedDict[tuple[ChunkId, int], Counter[str]] = OrderedDict()
+        self._read: OrderedDict[tuple[ChunkId, int], _Read] = OrderedDict()
 
     def of(self, chunks: Mapping[ChunkId, FoundChunk]) -> dict[ChunkId, Counter[str]]:
-        return {cid: self._bag(chunk) for cid, chunk in chunks.items()}
+        return {cid: self._entry(chunk).bag for cid, chunk in chunks.items()}
 
-    def _bag(self, chunk: FoundChunk) -> Counter[str]:
+    def positions(self, chunks: Mapping[ChunkId, FoundChunk]) -> dict[ChunkId, Positions]:
+        return {cid: self._entry(chunk).positions for cid, chunk in chunks.items()}
+
+    def _entry(self, chunk: FoundChunk) -> _Read:
         key = (chunk.chunk_id, hash((chunk.heading, chunk.text)))
-        bag = self._bags.get(key)
-        if bag is not None:
-            self._bags.move_to_end(key)
-            return bag
-        bag = Counter({sys.intern(term): n for term, n in bag_of(chunk).items()})
-        self._bags[key] = bag
-        if len(self._bags) > self._max:
-            self._bags.popitem(last=False)
-        return bag
+        read = self._read.get(key)
+        if read is not None:
+            self._read.move_to_end(key)
+            return read
+        at = {sys.intern(term): spots for term, spots in positions_in(chunk).items()}
+        read = self._read[key] = _Read(Counter({t: len(spots) for t, spots in at.items()}), at)
+        if len(self._read) > self._max:
+            self._read.popitem(last=False)
+        return read
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    bag: Counter[str]
+    positions: Positions
 
 
 log = structlog.get_logger()
@@ -283,6 +319,8 @@ class HybridSearch:
         chunks = {cid: c for cid, c in chunks.items() if cid in cosine}
         bags, stats = self._bags.of(chunks), found.statistics
         lexical = self._scoring.bm25(wanted, bags, stats)
+        near = self._scoring.proximity(wanted, self._bags.positions(chunks), stats)
+        lexical = {cid: score + near[cid] for cid, score in lexical.items()}
         weight = self._scoring.lexical_weight(wanted, bags, stats, cosine)
         fused = self._scoring.fuse(cosine, lexical, weight)
         ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
