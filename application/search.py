@@ -21,6 +21,10 @@ cannot tell near-identical pages apart and BM25 must lead. So each query is rout
   `answer_min_similarity`: another embedder needs its own.
   Measured and dropped: a rare word "about" a candidate (repeated three times), the rule
   before this one (FAQ -0.005 beside the gap, catalogue 0.952 alone).
+- the lexical score is BM25 plus the question's terms standing close together in the
+  candidate (`Scoring.proximity`: each pair of its terms within `proximity_window` terms
+  of each other adds their mean IDF over the distance): bags of words cannot tell
+  "designed by X ... tested by Y" from "designed by Y ... tested by X".
 
 The same settings serve every workspace; figures: README, "Retrieval quality". Scoring
 lives here, once, so every Retriever adapter ranks alike.
@@ -39,9 +43,11 @@ import structlog
 from application.ports.embedder import Embedder
 from application.ports.reranker import Reranker, RerankerUnavailable
 from application.ports.retriever import Candidates, Retriever, TermStatistics
+from application.term_positions import RememberedPositions
 from domain.ids import ChunkId, WorkspaceId
 from domain.knowledge import FoundChunk
 from domain.search_terms import TermCounts, raw_words, terms
+from domain.term_positions import Positions, close_pairs
 
 # The commonest English function words; other languages keep every word.
 _STOP_WORDS_TEXT = """a about an and are as at be by can could do does for from has have how i
@@ -118,6 +124,8 @@ class Scoring:
     k1: float = 1.2
     b: float = 0.75
     candidates_per_list: int = 60
+    proximity_weight: float = 1.0
+    proximity_window: int = 4
 
     def idf(self, term: str, stats: TermStatistics) -> float:
         total = max(stats.chunks, 1)
@@ -139,6 +147,21 @@ class Scoring:
                 idf[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in query if bag[t]
             )
         return scores
+
+    def proximity(
+        self, query: list[str], positions: Mapping[ChunkId, Positions], stats: TermStatistics
+    ) -> dict[ChunkId, float]:
+        """For each chunk, the pairs of query terms within `proximity_window` of each other:
+        their mean IDF over their distance, summed, times `proximity_weight`."""
+        idf = {term: self.idf(term, stats) for term in query}
+        return {
+            chunk_id: self.proximity_weight
+            * sum(
+                (idf[a] + idf[b]) / 2 / gap
+                for a, b, gap in close_pairs(at, query, self.proximity_window)
+            )
+            for chunk_id, at in positions.items()
+        }
 
     def lexical_weight(
         self,
@@ -206,6 +229,7 @@ class HybridSearch:
     ) -> None:
         self._retriever, self._embedder, self._scoring = retriever, embedder, scoring
         self._reranker, self._rerank_depth = reranker, rerank_depth
+        self._positions = RememberedPositions()
 
     @property
     def reranking(self) -> bool:
@@ -249,6 +273,10 @@ class HybridSearch:
         chunks = {cid: c for cid, c in chunks.items() if cid in cosine}
         bags, stats = _counts(chunks, found), found.statistics
         lexical = self._scoring.bm25(wanted, bags, stats)
+        asked = set(wanted)  # only a chunk holding two asked terms can hold a close pair
+        paired = {cid: c for cid, c in chunks.items() if sum(bool(bags[cid][t]) for t in asked) > 1}
+        near = self._scoring.proximity(wanted, self._positions.of(paired), stats)
+        lexical = {cid: score + near.get(cid, 0.0) for cid, score in lexical.items()}
         weight = self._scoring.lexical_weight(wanted, bags, stats, cosine)
         fused = self._scoring.fuse(cosine, lexical, weight)
         ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
