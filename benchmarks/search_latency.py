@@ -167,7 +167,7 @@ async def measure(
     others, it would evict what they read and time the cache, not the search.)"""
     engine = retrieval_engine(url, pool_size=4)
     retriever = PostgresRetriever(engine)
-    exact = PostgresRetriever(engine, exact_scan_max_chunks=10**9)
+    exact = PostgresRetriever(engine, exact_scan_max_chunks=10**9, hnsw_min_chunks=10**9)
     search = HybridSearch(retriever, HashingEmbedder())
     rng = random.Random(11)
     smallest, largest = min(tenants, key=lambda t: t[1]), max(tenants, key=lambda t: t[1])

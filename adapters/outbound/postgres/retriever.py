@@ -223,8 +223,10 @@ class PostgresRetriever:
         engine: AsyncEngine,
         exact_scan_max_chunks: int = EXACT_SCAN_MAX_CHUNKS,
         keyword_postings: int = KEYWORD_POSTINGS,
+        hnsw_min_chunks: int = HNSW_MIN_CHUNKS,
     ) -> None:
         self._engine, self._exact_max = engine, exact_scan_max_chunks
+        self._exact_min = min(hnsw_min_chunks, exact_scan_max_chunks)
         self._postings = keyword_postings
 
     async def nearest(
@@ -298,7 +300,7 @@ class PostgresRetriever:
             **params,
             "ws": str(workspace_id),
             "exact_max": self._exact_max,
-            "exact_min": min(HNSW_MIN_CHUNKS, self._exact_max),
+            "exact_min": self._exact_min,
             "hnsw_share": HNSW_MIN_SHARE,
             "ef_search": max(100, 4 * int(params["n"])),
         }
