@@ -8,6 +8,15 @@ database's own work. Now the search statement returns each candidate's counts of
 asked terms and its length. Existing chunks are counted here, aligned with the terms they
 already have (their document frequencies in `workspace_terms` are unchanged).
 
+Rows are rewritten for that anyway, so they are also stored whole from now on: a chunk's
+row (a 1,540-byte vector, its text, terms and counts) is a little over PostgreSQL's
+2 KB TOAST threshold, so the vector was moved out of line (the search benchmark's
+database: a 156 MB TOAST table beside 238 MB of rows) and every exact-scan distance and
+every candidate's cosine cost a TOAST lookup, and its terms were compressed, to be
+decompressed by every keyword lookup's recheck. `embedding` is now stored PLAIN (always
+in the row) and the table's `toast_tuple_target` is a full page, so a row is compressed
+or moved out of line only when it would not fit one.
+
 Revision ID: 0014
 Revises: 0013
 """
@@ -32,6 +41,8 @@ _BATCH = 1000
 def upgrade() -> None:
     op.execute("SELECT set_config('ccgpt.scope', 'system', true)")
     op.execute("ALTER TABLE chunks ADD COLUMN term_counts integer[]")
+    op.execute("ALTER TABLE chunks SET (toast_tuple_target = 8160)")
+    op.execute("ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE PLAIN")
     # Every updated row would be inserted into the HNSW index again (~3 ms each: 100,000
     # chunks took 9 minutes); building it afresh once afterwards is several times faster.
     op.execute("DROP INDEX ix_chunks_embedding")
@@ -39,7 +50,12 @@ def upgrade() -> None:
     page = sa.text(
         "SELECT id, heading, text, terms FROM chunks WHERE id > :after ORDER BY id LIMIT :n"
     )
-    update = sa.text("UPDATE chunks SET term_counts = :counts WHERE id = :id")
+    # New values for the vector and the terms, so the rewritten row holds them whole (an
+    # unchanged value would keep its old out-of-line or compressed form).
+    update = sa.text(
+        "UPDATE chunks SET term_counts = :counts, embedding = embedding::real[]::vector, "
+        "terms = terms || '{}'::text[] WHERE id = :id"
+    )
     after = uuid.UUID(int=0)
     while rows := bind.execute(page, {"after": after, "n": _BATCH}).all():
         counted = []
@@ -57,3 +73,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("ALTER TABLE chunks DROP COLUMN term_counts")
+    op.execute("ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE EXTERNAL")
+    op.execute("ALTER TABLE chunks RESET (toast_tuple_target)")
