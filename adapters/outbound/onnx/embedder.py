@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 import structlog
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
+from adapters.outbound.onnx.batching import plan_batches
 from adapters.outbound.onnx.export import (
     FORMAT,
     MANIFEST_FILE,
@@ -71,12 +72,13 @@ class OnnxEmbedder:
         await self._run(self._loaded)
 
     async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        # Similar lengths batched together pad less; the caller gets its own order back.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # Batches of similar token lengths pad less (batching.py); one run at a time goes to
+        # the thread, so questions asked meanwhile wait for a batch, not for the document.
+        encodings = await self._run(self._tokenize, texts)
+        lengths = [len(e.ids) for e in encodings]
         vectors: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), self._batch_size):
-            picked = order[start : start + self._batch_size]
-            rows = await self._run(self._encode, [texts[i] for i in picked])
+        for picked in plan_batches(lengths, self._batch_size):
+            rows = await self._run(self._infer, [encodings[i] for i in picked])
             for i, row in zip(picked, rows, strict=True):
                 vectors[i] = row
         return vectors
@@ -129,7 +131,7 @@ class OnnxEmbedder:
         source = model_dir()
         tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, no secret
+        tokenizer.no_padding()  # the file pads to 128; batches are padded in _run_model
         with build_lock(self._dir):
             try:
                 session = self._verified(source, tokenizer)
@@ -178,13 +180,29 @@ class OnnxEmbedder:
         rows: list[list[float]] = _encode(session, tokenizer, texts).tolist()
         return rows
 
+    def _tokenize(self, texts: list[str]) -> list[Encoding]:
+        _, tokenizer = self._loaded()
+        return tokenizer.encode_batch(texts)
+
+    def _infer(self, encodings: list[Encoding]) -> list[list[float]]:
+        session, _ = self._loaded()
+        rows: list[list[float]] = _run_model(session, encodings).tolist()
+        return rows
+
 
 def _encode(session: Any, tokenizer: Tokenizer, texts: list[str]) -> Any:
+    return _run_model(session, tokenizer.encode_batch(texts))
+
+
+def _run_model(session: Any, encodings: list[Encoding]) -> Any:
     """Mean of the token states over the attention mask, scaled to unit length: what
-    sentence-transformers' pooling and Normalize modules do for this model."""
-    encodings = tokenizer.encode_batch(texts)
-    ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
-    mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+    sentence-transformers' pooling and Normalize modules do for this model. Rows are
+    padded to the batch's longest (id 0 is [PAD], masked out)."""
+    ids = np.zeros((len(encodings), max(len(e.ids) for e in encodings)), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
     feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
     states = session.run(None, feeds)[0]
     weights = mask[:, :, None].astype(np.float32)
