@@ -247,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak", type=float, default=60.0, help="RSS soak (600 = 10 min)")
     parser.add_argument("--profile", type=Path, help="py-spy the server under the crowd")
     parser.add_argument(
+        "--only-rps",
+        type=int,
+        metavar="ROUNDS",
+        help="only the requests/s phase (with /health/live), ROUNDS times; no corpus",
+    )
+    parser.add_argument(
         "--env", action="append", default=[], help="CCGPT_X=value for the server (A/B runs)"
     )
     args = parser.parse_args(argv)
@@ -267,13 +273,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         with ccgpt_server(free_port(), env, base / "server.log") as server:
-            run_phases(args, table, server, database_url, base)
+            if args.only_rps:
+                site = Site(server.url)
+                for _ in range(args.only_rps):
+                    small_endpoints(args, table, server, site, base, live=True)
+            else:
+                run_phases(args, table, server, database_url, base)
     finally:
         database.stop()
     rendered = table.render()
     print("\n" + rendered)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "table.md").write_text(rendered + "\n")
+    if not args.only_rps:  # a partial table never replaces the full one
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "table.md").write_text(rendered + "\n")
     return 0
 
 
@@ -306,29 +318,7 @@ def run_phases(
         f"first time {ms(p50)}",
         "at least 3x faster",
     )
-    hello = hello_server(free_port(), base / "hello.log")
-    with hello:
-        ceiling = asyncio.run(requests_per_second(hello.port, "/", {}, args.seconds / 2))
-    widget_headers = {"Origin": SITE}
-    for path, headers in (
-        ("/api/v1/me", site.auth),
-        (f"/widget/v1/config?key={site.key}", widget_headers),
-    ):
-        small = args.profile.with_name(f"{args.profile.stem}-me.txt") if args.profile else None
-        spy = (
-            _profile(server.pid, small, args.seconds / 2)
-            if small and path == "/api/v1/me"
-            else None
-        )
-        rate = asyncio.run(requests_per_second(server.port, path, headers, args.seconds / 2))
-        if spy is not None:
-            spy.wait()
-        table.add(
-            f"GET {path.split('?')[0]}: requests/s",
-            f"{rate:.0f}/s ({rate / ceiling:.2f} of it)",
-            f"hello-world {ceiling:.0f}/s",
-            "at least 0.5",
-        )
+    small_endpoints(args, table, server, site, base)
     padded = pad_workspace(database_url, site.workspace_id, args.chunks)
     profiler = _profile(server.pid, args.profile, args.seconds) if args.profile else None
     sampler = RssSampler(server)
@@ -373,6 +363,34 @@ def run_phases(
             f"{found['pipeline']:.1f}/s ({found['pipeline'] / found['raw']:.2f} of raw)",
             f"raw embedder {found['raw']:.1f}/s, {found['chunks']} chunks",
             "at least 0.8",
+        )
+
+
+def small_endpoints(
+    args: argparse.Namespace, table: Table, server: Any, site: Site, base: Path, live: bool = False
+) -> None:
+    """Requests/s of two small endpoints (and, with `live`, of `/health/live`, which does
+    nothing) beside a bare Litestar hello-world on the same uvicorn settings."""
+    hello = hello_server(free_port(), base / "hello.log")
+    with hello:
+        ceiling = asyncio.run(requests_per_second(hello.port, "/", {}, args.seconds / 2))
+    paths: list[tuple[str, dict[str, str]]] = [("/health/live", {})] if live else []
+    paths += [("/api/v1/me", site.auth), (f"/widget/v1/config?key={site.key}", {"Origin": SITE})]
+    for path, headers in paths:
+        small = args.profile.with_name(f"{args.profile.stem}-me.txt") if args.profile else None
+        spy = (
+            _profile(server.pid, small, args.seconds / 2)
+            if small and path == "/api/v1/me"
+            else None
+        )
+        rate = asyncio.run(requests_per_second(server.port, path, headers, args.seconds / 2))
+        if spy is not None:
+            spy.wait()
+        table.add(
+            f"GET {path.split('?')[0]}: requests/s",
+            f"{rate:.0f}/s ({rate / ceiling:.2f} of it)",
+            f"hello-world {ceiling:.0f}/s",
+            "at least 0.5",
         )
 
 
