@@ -27,7 +27,7 @@ from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.widget import WidgetController, WidgetScriptController
 from adapters.inbound.http.controllers.widget_socket import widget_socket
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
-from adapters.inbound.http.dependencies import dependencies
+from adapters.inbound.http.dependencies import dependencies, resolve_dependencies_in_order
 from adapters.inbound.http.edge import EdgeMiddleware, add_edge_headers
 from adapters.inbound.http.problems import problem_details_plugin
 from adapters.inbound.http.request_body import ApiRequest
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = settings or load_settings()
     container = container or build_container(settings)
     configure_logging(settings)
+    resolve_dependencies_in_order()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -164,12 +164,13 @@ def test_an_unauthenticated_change_is_a_clean_401_with_nothing_logged(
     assert [line["status"] for line in logged if line["event"] == "http.request"] == [401] * 3
 
 
-def test_the_access_line_carries_the_request_id_status_and_path(
+def test_the_access_line_carries_the_request_id_workspace_status_and_path(
     postgres_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = msgspec.structs.replace(postgres_settings, log_json=True, log_level="info")
     with TestClient(create_app(settings)) as client:
-        token = register(client)["access_token"]
+        account = register(client)
+        token, workspace_id = account["access_token"], account["workspace"]["id"]
         capsys.readouterr()
         headers = {**auth(token), "X-Request-ID": "trace-42"}
         assert client.get("/api/v1/me", headers=headers).status_code == 200
@@ -180,6 +181,7 @@ def test_the_access_line_carries_the_request_id_status_and_path(
         ("trace-42", "GET", "/api/v1/me", 200)
     ]  # unmatched routes get headers and a problem body, but no route, so no access line
     assert access[0]["duration_ms"] >= 0
+    assert access[0]["workspace_id"] == workspace_id  # bound by the principal dependency
 
 
 def test_a_missing_body_is_named_as_such(client: TestClient[Any]) -> None:
