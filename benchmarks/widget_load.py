@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from sqlalchemy import create_engine, text
 
 from adapters.outbound.postgres.engine import retrieval_engine, sqlalchemy_url
@@ -398,30 +399,48 @@ def interleaved(
     args: argparse.Namespace, table: Table, server: Any, site: Site, base: Path
 ) -> None:
     """Short bursts in turn, hello-world first in each round, so that a busy neighbour on a
-    shared machine weighs on both sides of a ratio; the medians over the rounds."""
+    shared machine weighs on both sides of a ratio; the medians over the rounds. Beside
+    requests/s, requests per CPU-second of the server process: what a request costs, which
+    other work on the machine changes far less."""
     paths: list[tuple[str, dict[str, str]]] = [
         ("/health/live", {}),
         ("/api/v1/me", site.auth),
         (f"/widget/v1/config?key={site.key}", {"Origin": SITE}),
     ]
-    ceilings: list[float] = []
-    rates: dict[str, list[float]] = {path: [] for path, _ in paths}
+    ceilings: list[tuple[float, float]] = []
+    rates: dict[str, list[tuple[float, float]]] = {path: [] for path, _ in paths}
     with hello_server(free_port(), base / "hello.log") as hello:
         for _ in range(args.only_rps):
-            ceilings.append(asyncio.run(requests_per_second(hello.port, "/", {}, args.seconds)))
+            ceilings.append(_burst(hello, "/", {}, args.seconds))
             for path, headers in paths:
-                rate = asyncio.run(requests_per_second(server.port, path, headers, args.seconds))
-                rates[path].append(rate)
+                rates[path].append(_burst(server, path, headers, args.seconds))
+    median = statistics.median
     for path, _ in paths:
-        ratios = [rate / ceiling for rate, ceiling in zip(rates[path], ceilings, strict=True)]
+        pairs = list(zip(rates[path], ceilings, strict=True))
+        ratios = [rate[0] / ceiling[0] for rate, ceiling in pairs]
+        cpu_ratios = [rate[1] / ceiling[1] for rate, ceiling in pairs]
         table.add(
             f"GET {path.split('?')[0]}: requests/s",
-            f"{statistics.median(rates[path]):.0f}/s ({statistics.median(ratios):.2f} of it; "
-            f"rounds {min(ratios):.2f}-{max(ratios):.2f})",
-            f"hello-world {statistics.median(ceilings):.0f}/s, {args.only_rps} rounds of "
+            f"{median(r[0] for r in rates[path]):.0f}/s ({median(ratios):.2f} of it; rounds "
+            f"{min(ratios):.2f}-{max(ratios):.2f}); per server CPU-second "
+            f"{median(r[1] for r in rates[path]):.0f} ({median(cpu_ratios):.2f} of it)",
+            f"hello-world {median(c[0] for c in ceilings):.0f}/s, "
+            f"{median(c[1] for c in ceilings):.0f} per CPU-second; {args.only_rps} rounds of "
             f"{args.seconds:g} s",
             "at least 0.5",
         )
+
+
+def _burst(server: Any, path: str, headers: dict[str, str], seconds: float) -> tuple[float, float]:
+    """Requests/s, and requests per CPU-second of the server process, over one burst."""
+    process = psutil.Process(server.pid)
+    before = process.cpu_times()
+    started = time.perf_counter()
+    rate = asyncio.run(requests_per_second(server.port, path, headers, seconds))
+    done = rate * (time.perf_counter() - started)
+    after = process.cpu_times()
+    cpu = (after.user + after.system) - (before.user + before.system)
+    return rate, done / max(cpu, 1e-9)
 
 
 class RssSampler:

@@ -54,8 +54,9 @@ async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State)
     return await opener.execute(embed_key(request), page_origin(request), state.own_origins)
 
 
-async def provide_widget_access(request: Request[Any, Any, Any], state: State) -> WidgetAccess:
-    """A Litestar dependency; once it succeeds, responses (errors too) carry CORS headers."""
+async def provide_widget_access(request: Request, state: State) -> WidgetAccess:  # type: ignore[type-arg]
+    """A Litestar dependency (a bare `Request`: see dependencies.py); once it succeeds,
+    responses (errors too) carry CORS headers."""
     access = await open_widget(request, state)
     if "origin" in request.headers:
         request.scope.setdefault("state", {})[_VERIFIED_ORIGIN] = request.headers["origin"]
