@@ -41,13 +41,14 @@ def _made_by(provider: Callable[[], Any]) -> Provide:
 
 # Litestar checks each argument of a dependency with isinstance(): against a subscripted
 # `Request[Any, Any, Any]` that raises and falls back, ~6 us a request (issue 14), so the
-# dependencies take the bare classes.
+# dependencies take the bare classes. A `state: State` argument is a new State built from
+# the app's dict on every request: the hot ones read `request.app.state` instead.
 
 
-async def provide_principal(request: Request, state: State) -> Principal:  # type: ignore[type-arg]
+async def provide_principal(request: Request) -> Principal:  # type: ignore[type-arg]
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
-    authenticate: Authenticate = state.container.authenticate()
+    authenticate: Authenticate = request.app.state.container.authenticate()
     principal = await authenticate.execute(bearer)
     structlog.contextvars.bind_contextvars(workspace_id=str(principal.workspace_id))
     return principal

@@ -54,10 +54,10 @@ async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State)
     return await opener.execute(embed_key(request), page_origin(request), state.own_origins)
 
 
-async def provide_widget_access(request: Request, state: State) -> WidgetAccess:  # type: ignore[type-arg]
-    """A Litestar dependency (a bare `Request`: see dependencies.py); once it succeeds,
-    responses (errors too) carry CORS headers."""
-    access = await open_widget(request, state)
+async def provide_widget_access(request: Request) -> WidgetAccess:  # type: ignore[type-arg]
+    """A Litestar dependency (a bare `Request`, no `State`: see dependencies.py); once it
+    succeeds, responses (errors too) carry CORS headers."""
+    access = await open_widget(request, request.app.state)
     if "origin" in request.headers:
         request.scope.setdefault("state", {})[_VERIFIED_ORIGIN] = request.headers["origin"]
     return access
