@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -61,12 +62,14 @@ def start_request(scope: Scope) -> None:
 def log_request(
     log: structlog.typing.FilteringBoundLogger, scope: Scope, status: int, started: float
 ) -> None:
-    """The access line; `structlog.contextvars` are cleared after it."""
-    log.info(
-        "http.request",
-        method=scope.get("method"),
-        path=scope["path"],
-        status=status,
-        duration_ms=round((time.perf_counter() - started) * 1000, 1),
-    )
+    """The access line (its fields not even worked out below level info); the request's
+    `structlog.contextvars` are cleared after it."""
+    if log.is_enabled_for(logging.INFO):
+        log.info(
+            "http.request",
+            method=scope.get("method"),
+            path=scope["path"],
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
     structlog.contextvars.clear_contextvars()
