@@ -10,12 +10,11 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 
 from adapters.inbound.console.controller import ConsoleController
 from adapters.inbound.console.session import ConsoleSessionController
 from adapters.inbound.http.api_docs import DocumentJsonPlugin, OfflineSwaggerPlugin, docs_handlers
-from adapters.inbound.http.context import RequestContextMiddleware, add_response_headers
 from adapters.inbound.http.controllers.analytics import AnalyticsController
 from adapters.inbound.http.controllers.api_keys import ApiKeyController
 from adapters.inbound.http.controllers.auth import AuthController
@@ -28,11 +27,10 @@ from adapters.inbound.http.controllers.health import HealthController
 from adapters.inbound.http.controllers.widget import WidgetController, WidgetScriptController
 from adapters.inbound.http.controllers.widget_socket import widget_socket
 from adapters.inbound.http.controllers.workspace import MeController, WorkspaceController
-from adapters.inbound.http.dependencies import dependencies
+from adapters.inbound.http.dependencies import dependencies, resolve_dependencies_in_order
+from adapters.inbound.http.edge import EdgeMiddleware, add_edge_headers
 from adapters.inbound.http.problems import problem_details_plugin
-from adapters.inbound.http.query_guard import QueryStringGuard
 from adapters.inbound.http.request_body import ApiRequest
-from adapters.inbound.http.widget_access import WidgetPreflightMiddleware, add_cors_headers
 from adapters.inbound.worker import IngestionWorker
 from bootstrap.container import Container, build_container, start, stop
 from bootstrap.logging import configure_logging
@@ -47,6 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     settings = settings or load_settings()
     container = container or build_container(settings)
     configure_logging(settings)
+    resolve_dependencies_in_order()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -73,9 +72,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             await stop(container)
             log.info("app.stopped")
 
-    metrics = PrometheusConfig(
-        app_name="ccgpt", prefix="ccgpt", group_path=True, exclude=["/metrics", "/health"]
-    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -101,14 +97,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ],
         dependencies=dependencies(container),
         plugins=[problem_details_plugin()],
-        middleware=[
-            RequestContextMiddleware,
-            QueryStringGuard,
-            metrics.middleware,
-            WidgetPreflightMiddleware,
-        ],
+        middleware=[EdgeMiddleware],
         request_class=ApiRequest,
-        before_send=[add_response_headers, add_cors_headers],
+        before_send=[add_edge_headers],
         lifespan=[lifespan],
         state=State(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -88,6 +89,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)  # every widget request parses its origin 2-3 times
 def _origin_parts(origin: str | None) -> tuple[str, str, int | None] | None:
     """(scheme, host, explicit port) of an origin, or None if it is not one. A host with an
     empty label (`.example.org`, `a..b`) is not a host."""

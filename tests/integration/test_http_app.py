@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from bootstrap.app import create_app
 from bootstrap.settings import Settings
@@ -28,6 +29,44 @@ def test_metrics_are_prometheus_text(client: TestClient[Any]) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert "ccgpt" in response.text
+
+
+def _series(client: TestClient[Any]) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def _labels(path: str, status: int, method: str = "GET") -> tuple[tuple[str, str], ...]:
+    labels = {"app_name": "ccgpt", "method": method, "path": path, "status_code": str(status)}
+    return tuple(sorted(labels.items()))
+
+
+def test_metrics_count_each_request_by_route_method_and_status(client: TestClient[Any]) -> None:
+    token = register(client)["access_token"]
+    before = _series(client)
+    for _ in range(3):
+        assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=auth("garbage")).status_code == 401
+    client.get("/health/live")
+    after = _series(client)
+
+    def grew(name: str, labels: tuple[tuple[str, str], ...]) -> float:
+        return after.get((name, labels), 0.0) - before.get((name, labels), 0.0)
+
+    me, refused = _labels("/api/v1/me", 200), _labels("/api/v1/me", 401)
+    assert grew("ccgpt_requests_total", me) == 3
+    assert grew("ccgpt_requests_total", refused) == 1
+    assert grew("ccgpt_request_duration_seconds_count", me) == 3
+    assert grew("ccgpt_request_duration_seconds_sum", me) > 0
+    assert grew("ccgpt_request_duration_seconds_bucket", tuple(sorted((*me, ("le", "+Inf"))))) == 3
+    assert after[("ccgpt_requests_in_progress", me)] == 0
+    assert not any(
+        "/health" in dict(labels).get("path", "") or "/metrics" in dict(labels).get("path", "")
+        for _, labels in after
+    )
 
 
 def test_openapi_schema_lists_the_account_paths(client: TestClient[Any]) -> None:
@@ -123,6 +162,26 @@ def test_an_unauthenticated_change_is_a_clean_401_with_nothing_logged(
     logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert [line for line in logged if line.get("level") in ("error", "critical")] == []
     assert [line["status"] for line in logged if line["event"] == "http.request"] == [401] * 3
+
+
+def test_the_access_line_carries_the_request_id_workspace_status_and_path(
+    postgres_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = msgspec.structs.replace(postgres_settings, log_json=True, log_level="info")
+    with TestClient(create_app(settings)) as client:
+        account = register(client)
+        token, workspace_id = account["access_token"], account["workspace"]["id"]
+        capsys.readouterr()
+        headers = {**auth(token), "X-Request-ID": "trace-42"}
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        assert client.get("/no/such/path", headers={"X-Request-ID": "trace-43"}).status_code == 404
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "{" in line]
+    access = [line for line in logged if line.get("event") == "http.request"]
+    assert [(a["request_id"], a["method"], a["path"], a["status"]) for a in access] == [
+        ("trace-42", "GET", "/api/v1/me", 200)
+    ]  # unmatched routes get headers and a problem body, but no route, so no access line
+    assert access[0]["duration_ms"] >= 0
+    assert access[0]["workspace_id"] == workspace_id  # bound by the principal dependency
 
 
 def test_a_missing_body_is_named_as_such(client: TestClient[Any]) -> None:

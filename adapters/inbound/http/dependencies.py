@@ -8,6 +8,9 @@ from typing import Any
 
 import structlog
 from litestar import Request
+from litestar._kwargs.cleanup import DependencyCleanupGroup
+from litestar._kwargs.dependencies import resolve_dependency
+from litestar._kwargs.kwargs_model import KwargsModel
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -36,22 +39,28 @@ def _made_by(provider: Callable[[], Any]) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
+# Litestar checks each argument of a dependency with isinstance(): against a subscripted
+# `Request[Any, Any, Any]` that raises and falls back, ~6 us a request (issue 14), so the
+# dependencies take the bare classes. A `state: State` argument is a new State built from
+# the app's dict on every request: the hot ones read `request.app.state` instead.
+
+
+async def provide_principal(request: Request) -> Principal:  # type: ignore[type-arg]
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
-    authenticate: Authenticate = state.container.authenticate()
+    authenticate: Authenticate = request.app.state.container.authenticate()
     principal = await authenticate.execute(bearer)
     structlog.contextvars.bind_contextvars(workspace_id=str(principal.workspace_id))
     return principal
 
 
-def public_base(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
+def public_base(request: ASGIConnection, state: State) -> str:  # type: ignore[type-arg]
     """CCGPT_PUBLIC_URL, else the URL this request came in on."""
     configured: str | None = state.settings.public_url
     return configured or str(request.base_url)
 
 
-def client_ip(request: ASGIConnection[Any, Any, Any, Any], state: State) -> str:
+def client_ip(request: ASGIConnection, state: State) -> str:  # type: ignore[type-arg]
     """The one place the client's address is decided, for HTTP and sockets alike: the peer,
     or, while the peer is a proxy of CCGPT_TRUSTED_PROXIES, the hop of X-Forwarded-For it
     names (right to left). Nothing else is believed: `ccgpt serve` turns uvicorn's own
@@ -86,3 +95,22 @@ def dependencies(container: Any) -> dict[str, Provide]:
     deps["client_ip"] = Provide(client_ip, sync_to_thread=False)
     deps["public_base"] = Provide(public_base, sync_to_thread=False)
     return deps
+
+
+async def _in_order(
+    self: KwargsModel, connection: ASGIConnection[Any, Any, Any, Any], kwargs: dict[str, Any]
+) -> DependencyCleanupGroup:
+    cleanup_group = DependencyCleanupGroup()
+    for batch in self.dependency_batches:
+        for dependency in batch:
+            await resolve_dependency(dependency, connection, kwargs, cleanup_group)
+    return cleanup_group
+
+
+def resolve_dependencies_in_order() -> None:
+    """Litestar resolves a handler's independent dependencies concurrently, in an anyio
+    task each. Ours are use cases made by the container (no I/O) and at most one that
+    awaits (the principal or the widget access), so that bought nothing and cost a fifth of
+    a small request (issue 14); and a task's context is its own, so the `workspace_id` the
+    principal binds for the logs was lost whenever a handler had two dependencies."""
+    KwargsModel.resolve_dependencies = _in_order  # type: ignore[method-assign]

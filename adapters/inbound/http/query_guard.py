@@ -5,12 +5,11 @@ closes with its usual code (4401 for a key or token)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Scope
 
 from adapters.inbound.http.problems import from_domain_error
 from domain.errors import ValidationFailed
@@ -29,26 +28,28 @@ def _bad_parameter(query: bytes) -> tuple[str | None, list[tuple[str, str]]]:
     return bad.replace("\x00", "") or "query", kept
 
 
-class QueryStringGuard:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def refused(scope: Scope) -> tuple[str | None, list[tuple[str, str]]]:
+    """The refused parameter (None when all pass, as almost all do) and the acceptable pairs."""
+    query: bytes = scope.get("query_string", b"")
+    if not query or (b"%" not in query and query.isascii()):
+        return None, []  # the common case: nothing encoded at all
+    return _bad_parameter(query)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query: bytes = scope.get("query_string", b"")
-        if scope["type"] not in (ScopeType.HTTP, ScopeType.WEBSOCKET) or not query:
-            await self.app(scope, receive, send)
-            return
-        if b"%" not in query and query.isascii():
-            await self.app(scope, receive, send)  # the common case: nothing encoded at all
-            return
-        bad, kept = _bad_parameter(query)
-        if bad is None:
-            await self.app(scope, receive, send)
-        elif scope["type"] == ScopeType.WEBSOCKET:
-            cleaned: Any = {**scope, "query_string": urlencode(kept).encode()}
-            await self.app(cleaned, receive, send)
-        else:
-            error = ValidationFailed.on(bad, "must be UTF-8 without the NUL character")
-            request: Request[Any, Any, Any] = Request(scope)
-            response = from_domain_error(error).to_response(request)
-            await response.to_asgi_response(None, request)(scope, receive, send)
+
+def socket_scope(scope: Scope) -> Scope:
+    """A WebSocket handshake's scope without its refused parameters."""
+    bad, kept = refused(scope)
+    if bad is None:
+        return scope
+    cleaned: Any = {**scope, "query_string": urlencode(kept).encode()}
+    return cast("Scope", cleaned)
+
+
+def refusal(scope: Scope) -> ASGIApp | None:
+    """The 422 for an HTTP request whose query string is refused; None when it passes."""
+    bad, _ = refused(scope)
+    if bad is None:
+        return None
+    error = ValidationFailed.on(bad, "must be UTF-8 without the NUL character")
+    request: Request[Any, Any, Any] = Request(scope)
+    return from_domain_error(error).to_response(request).to_asgi_response(None, request)

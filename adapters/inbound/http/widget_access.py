@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders, State
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.datastructures import State
+from litestar.types import Receive, Scope, Send
 
+from adapters.inbound.http.context import RawHeaders, set_header
 from adapters.inbound.http.problems import from_domain_error
 from application.use_cases.check_widget_origin import CheckWidgetOrigin
 from application.use_cases.open_widget import OpenWidget
@@ -29,6 +29,7 @@ WIDGET_PREFIX = "/widget/v1/"
 _VERIFIED_ORIGIN = "ccgpt_cors_origin"
 ALLOW_HEADERS = "Content-Type, X-Embed-Key, X-Session-Token, X-Request-ID"
 EXPOSE_HEADERS = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-ID"
+EXPOSE_HEADERS_BYTES = EXPOSE_HEADERS.encode()
 
 
 def page_origin(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -53,62 +54,56 @@ async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State)
     return await opener.execute(embed_key(request), page_origin(request), state.own_origins)
 
 
-async def provide_widget_access(request: Request[Any, Any, Any], state: State) -> WidgetAccess:
-    """A Litestar dependency; once it succeeds, responses (errors too) carry CORS headers."""
-    access = await open_widget(request, state)
+async def provide_widget_access(request: Request) -> WidgetAccess:  # type: ignore[type-arg]
+    """A Litestar dependency (a bare `Request`, no `State`: see dependencies.py); once it
+    succeeds, responses (errors too) carry CORS headers."""
+    access = await open_widget(request, request.app.state)
     if "origin" in request.headers:
         request.scope.setdefault("state", {})[_VERIFIED_ORIGIN] = request.headers["origin"]
     return access
 
 
-async def add_cors_headers(message: Message, scope: Scope) -> None:
-    """`before_send` hook: CORS headers for an origin its embed code allowed."""
+def add_cors_headers(headers: RawHeaders, scope: Scope) -> None:
+    """For a response's start (edge.py's `before_send` hook): CORS headers for an origin its
+    embed code allowed."""
     origin = scope.get("state", {}).get(_VERIFIED_ORIGIN)
-    if origin and message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
-        headers.add("Vary", "Origin")
+    if origin:
+        set_header(headers, b"access-control-allow-origin", origin.encode("latin-1"))
+        set_header(headers, b"access-control-expose-headers", EXPOSE_HEADERS_BYTES)
+        headers.append((b"vary", b"Origin"))
 
 
-class WidgetPreflightMiddleware:
-    """Answers CORS preflights of the widget API for the origins each embed code allows."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _is_widget_preflight(scope):
-            await self.app(scope, receive, send)
-            return
-        request: Request[Any, Any, Any] = Request(scope)
-        state = scope["app"].state
-        try:
-            if embed_key(request):
-                await open_widget(request, state)
-            else:  # the key will come as X-Embed-Key: is this origin any code's at all?
-                checker: CheckWidgetOrigin = state.container.check_widget_origin()
-                if not await checker.execute(page_origin(request), state.own_origins):
-                    raise OriginNotAllowed("This site is not allowed to use this chat widget.")
-        except DomainError as exc:  # no CORS headers: the browser refuses the real request
-            response: Response[Any] = from_domain_error(exc).to_response(request)
-        else:
-            response = Response(
-                None,
-                status_code=204,
-                headers={
-                    "Access-Control-Allow-Origin": request.headers["origin"],
-                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                    "Access-Control-Allow-Headers": ALLOW_HEADERS,
-                    "Access-Control-Max-Age": "600",
-                    "Vary": "Origin",
-                },
-            )
-        await response.to_asgi_response(None, request)(scope, receive, send)
+async def answer_preflight(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answers a CORS preflight of the widget API for the origins each embed code allows."""
+    request: Request[Any, Any, Any] = Request(scope)
+    state = scope["app"].state
+    try:
+        if embed_key(request):
+            await open_widget(request, state)
+        else:  # the key will come as X-Embed-Key: is this origin any code's at all?
+            checker: CheckWidgetOrigin = state.container.check_widget_origin()
+            if not await checker.execute(page_origin(request), state.own_origins):
+                raise OriginNotAllowed("This site is not allowed to use this chat widget.")
+    except DomainError as exc:  # no CORS headers: the browser refuses the real request
+        response: Response[Any] = from_domain_error(exc).to_response(request)
+    else:
+        response = Response(
+            None,
+            status_code=204,
+            headers={
+                "Access-Control-Allow-Origin": request.headers["origin"],
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": ALLOW_HEADERS,
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin",
+            },
+        )
+    await response.to_asgi_response(None, request)(scope, receive, send)
 
 
-def _is_widget_preflight(scope: Scope) -> bool:
-    if scope["type"] != ScopeType.HTTP or scope.get("method") != "OPTIONS":
+def is_widget_preflight(scope: Scope) -> bool:
+    """An HTTP scope's: a CORS preflight of the widget API."""
+    if scope.get("method") != "OPTIONS":
         return False
     if not scope["path"].startswith(WIDGET_PREFIX):
         return False

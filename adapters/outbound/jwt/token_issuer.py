@@ -40,6 +40,8 @@ class PyJWTTokenIssuer:
         self._access_ttl, self._refresh_ttl = access_ttl_seconds, refresh_ttl_seconds
         self._widget_ttl = widget_ttl_seconds
         self._verified: dict[str, dict[str, Any]] = {}
+        # Frozen claims of verified access tokens, so each use is a lookup (issue 14).
+        self._access_claims: dict[str, AccessClaims] = {}
 
     @property
     def refresh_ttl_seconds(self) -> int:
@@ -58,6 +60,16 @@ class PyJWTTokenIssuer:
 
     def read_access(self, token: str) -> AccessClaims:
         payload = self._verify(token, "access")
+        claims = self._access_claims.get(token)
+        if claims is None:
+            claims = self._access_claims_of(payload)
+            if len(self._access_claims) >= _VERIFIED_ENTRIES:
+                self._access_claims.clear()
+            self._access_claims[token] = claims
+        return claims
+
+    @staticmethod
+    def _access_claims_of(payload: dict[str, Any]) -> AccessClaims:
         try:
             family = payload.get("fam")
             return AccessClaims(

@@ -7,7 +7,6 @@ from collections.abc import Awaitable
 from typing import Any, cast
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
@@ -81,10 +80,13 @@ class WidgetController(Controller):
 
     @get("/config")
     async def config(
-        self, widget_access: NamedDependency[WidgetAccess], state: State
+        self,
+        widget_access: NamedDependency[WidgetAccess],
+        request: Request,  # type: ignore[type-arg]  # not `state`: see dependencies.py
     ) -> w.ConfigOut:
         """The embed code's settings, and the limits the widget checks before sending."""
-        return w.config_out(widget_access.code.settings, state.settings.ws_max_frame_bytes)
+        frame_max = request.app.state.settings.ws_max_frame_bytes
+        return w.config_out(widget_access.code.settings, frame_max)
 
     @post("/sessions", status_code=201)
     async def start_session(
