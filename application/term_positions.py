@@ -5,7 +5,8 @@ counts (read with the candidates) say which do; hybrid search asks for the posit
 those alone. Tokenising a chunk is the costly part (~0.1-0.2 ms for 300 tokens), so
 positions are remembered per chunk: keyed on its id and a hash of its text, so a chunk
 rewritten under the same id is never read by its old words. Terms are interned, so entries
-share the workspace's vocabulary.
+share the workspace's vocabulary; an entry of a 300-token chunk is still ~20-30 KiB (a
+tuple per term), so 1,024 are kept (~25 MiB at most).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from domain.term_positions import Positions, positions_of
 
 
 class RememberedPositions:
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 1024) -> None:
         self._max = max_entries
         self._read: OrderedDict[tuple[ChunkId, int], Positions] = OrderedDict()
 
