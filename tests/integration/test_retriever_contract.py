@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -16,7 +17,13 @@ from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.memory.knowledge import InMemoryRetriever
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
 from adapters.outbound.postgres.engine import retrieval_engine, runtime_engine, sqlalchemy_url
-from adapters.outbound.postgres.retriever import PostgresRetriever
+from adapters.outbound.postgres.retriever import (
+    EXACT_SCAN_MAX_CHUNKS,
+    HNSW_MIN_CHUNKS,
+    HNSW_MIN_SHARE,
+    PostgresRetriever,
+    approximate_path,
+)
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.ports.retriever import Candidates, Retriever
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -351,3 +358,29 @@ async def test_a_search_survives_a_pooled_connection_the_server_dropped(database
     finally:
         await engine.dispose()
         await searching.dispose()
+
+
+@pytest.mark.parametrize(
+    ("chunks", "all_chunks", "approximate"),
+    [
+        (3_999, 4_000.0, False),  # small: always the exact scan
+        (4_001, 4_001.0, True),  # a tenant that fills the index: HNSW from 4,000 chunks
+        (12_000, 100_000.0, True),  # 12% of the index
+        (5_000, 100_000.0, False),  # 5%: filtered HNSW walks past too many others' rows
+        (5_000, float("inf"), False),  # the table never analyzed: keep the scan
+        (20_001, float("inf"), True),  # large: always HNSW
+    ],
+)
+def test_the_path_depends_on_the_tenants_size_and_its_share_of_the_index(
+    database_url: str, chunks: int, all_chunks: float, approximate: bool
+) -> None:
+    sql = "SELECT " + approximate_path("%(chunks)s::bigint", "%(all)s::float8")
+    params = {
+        "chunks": chunks,
+        "all": all_chunks,
+        "exact_max": EXACT_SCAN_MAX_CHUNKS,
+        "exact_min": HNSW_MIN_CHUNKS,
+        "hnsw_share": HNSW_MIN_SHARE,
+    }
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(sql.encode(), params).fetchone() == (approximate,)

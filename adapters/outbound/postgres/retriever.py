@@ -39,14 +39,23 @@ from domain.search_terms import TermCounts
 EXACT_SCAN_MAX_CHUNKS = 20_000  # above: always HNSW
 HNSW_MIN_CHUNKS = 4_000  # above, and holding at least HNSW_MIN_SHARE of all chunks: HNSW
 HNSW_MIN_SHARE = 0.1
-# Whether a workspace of `{n}` chunks takes the approximate path. The whole table's size is
-# PostgreSQL's estimate (pg_class.reltuples, kept by autovacuum); unknown (never analyzed)
-# counts as too large to share.
-_APPROXIMATE = (
-    "({n} > %(exact_max)s OR ({n} > %(exact_min)s AND {n} >= %(hnsw_share)s * "
+# The whole table's size: PostgreSQL's estimate (pg_class.reltuples, kept by autovacuum);
+# unknown (never analyzed) counts as too large to share.
+_ALL_CHUNKS = (
     "(SELECT CASE WHEN reltuples > 0 THEN reltuples ELSE 'infinity' END "
-    "FROM pg_class WHERE oid = 'public.chunks'::regclass)))"
+    "FROM pg_class WHERE oid = 'public.chunks'::regclass)"
 )
+
+
+def approximate_path(chunks: str, all_chunks: str = _ALL_CHUNKS) -> str:
+    """SQL: whether a workspace of `chunks` chunks takes the approximate (HNSW) path."""
+    return (
+        f"({chunks} > %(exact_max)s OR ({chunks} > %(exact_min)s AND "
+        f"{chunks} >= %(hnsw_share)s * {all_chunks}))"
+    )
+
+
+_APPROXIMATE = approximate_path("s.n")
 
 _BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 # Row-level security (migration 0001) reads the workspace from ccgpt.workspace_id. The HNSW
@@ -61,7 +70,7 @@ _SCOPE = b"""
            set_config('work_mem', '16MB', true) AS work_mem
 """
 _SORT = (
-    "set_config('enable_sort', CASE WHEN " + _APPROXIMATE.format(n="s.n") + " THEN 'off' "
+    "set_config('enable_sort', CASE WHEN " + _APPROXIMATE + " THEN 'off' "
     "ELSE 'on' END, true) AS sort"
 )
 _SIZE = """
@@ -97,7 +106,7 @@ _DENSE = """
         LIMIT %(n)s
     ),
     dense AS (SELECT * FROM exact UNION ALL SELECT * FROM approximate)
-""".replace("{approximate}", _APPROXIMATE.format(n="s.n"))
+""".replace("{approximate}", _APPROXIMATE)
 # Before the candidates, per query term: the workspace's size and its document frequency
 # (returned), and into settings the candidates statement reads: the term's keyword weight,
 # `application.search.keyword_weights` in SQL (the BM25 IDF of each informative term, in at
