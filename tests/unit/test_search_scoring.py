@@ -19,6 +19,7 @@ from application.search import (
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
 from domain.search_terms import TermCounts, chunk_term_counts, stem, terms
+from tests.unit.search_fakes import OneVectorEmbedder, counted
 
 
 def chunk(text: str, score: float = 0.0) -> FoundChunk:
@@ -69,11 +70,7 @@ def test_a_rare_term_outweighs_a_common_one() -> None:
         chunk("hello"),
     )
     asked = ["summit", "ship"]
-    bags = {
-        c.chunk_id: TermCounts.of(chunk_term_counts(None, c.text), asked)
-        for c in (rare, common, neither)
-    }
-    scores = Scoring().bm25(asked, bags, stats)
+    scores = Scoring().bm25(asked, counted((rare, common, neither), asked), stats)
     assert scores[rare.chunk_id] > scores[common.chunk_id] > scores[neither.chunk_id] == 0.0
 
 
@@ -145,31 +142,14 @@ class _Retriever:
         nearest = [replace(c, similarity=c.score) for c in self.dense[:limit]] if vector else []
         cosine = None if vector is None else 0.42
         matching = [replace(c, similarity=cosine) for c in self.keyword[:limit]]
-        counts = {
-            c.chunk_id: TermCounts.of(chunk_term_counts(c.heading, c.text), wanted)
-            for c in [*nearest, *matching]
-        }
-        return Candidates(stats, nearest, matching, counts)
-
-
-class _Embedder:
-    name = "fake"
-
-    async def embed_query(self, text: str) -> list[float]:
-        return [1.0]
-
-    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [[1.0] for _ in texts]
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
+        return Candidates(stats, nearest, matching, counted([*nearest, *matching], wanted))
 
 
 async def test_a_keyword_only_hit_carries_its_true_cosine_and_can_lead() -> None:
     dense = [chunk("pump manual", 0.70), chunk("pump safety", 0.65), chunk("warranty", 0.6)]
     code = chunk("E-2047: the pump is blocked")
     retriever = _Retriever(dense, [code, dense[0]])
-    search = HybridSearch(retriever, _Embedder())  # type: ignore[arg-type]
+    search = HybridSearch(retriever, OneVectorEmbedder())  # type: ignore[arg-type]
     found = await search.search(WorkspaceId(uuid.uuid4()), "what is E-2047", 3)
     assert retriever.calls == 1  # one call: statistics, both lists and their cosines
     assert found[0].chunk_id == code.chunk_id and found[0].similarity == 0.42
@@ -182,5 +162,5 @@ def test_term_counts_are_the_chunk_terms_counted_in_their_order() -> None:
     bag = chunk_term_counts("Pumps", "The pump E-2047: the pumps")
     assert list(bag) == ["pump", "the", "e-2047", "e", "2047"]
     assert list(bag.values()) == [3, 2, 1, 1, 1]
-    counted = TermCounts.of(bag, ["pump", "hose", "e-2047"])
-    assert (counted.length, counted["pump"], counted["hose"], counted["e-2047"]) == (8, 3, 0, 1)
+    held = TermCounts.of(bag, ["pump", "hose", "e-2047"])
+    assert (held.length, held["pump"], held["hose"], held["e-2047"]) == (8, 3, 0, 1)

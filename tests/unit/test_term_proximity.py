@@ -12,8 +12,8 @@ from application.search import HybridSearch, Scoring, query_terms
 from application.term_positions import RememberedPositions
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import FoundChunk
-from domain.search_terms import TermCounts, chunk_term_counts
 from domain.term_positions import close_pairs, distance, positions_of
+from tests.unit.search_fakes import OneVectorEmbedder, counted
 
 # Two pages of the shipped catalogue (benchmarks/catalogue), as they read.
 DESIGNED_BY_BRUNO = (
@@ -82,24 +82,7 @@ class _Fixed:
     async def candidates(
         self, ws: WorkspaceId, wanted: list[str], vector: list[float] | None, limit: int
     ) -> Candidates:
-        counts = {
-            c.chunk_id: TermCounts.of(chunk_term_counts(c.heading, c.text), wanted)
-            for c in self.found
-        }
-        return Candidates(self.stats, self.found, self.found, counts)
-
-
-class _Embedder:
-    name = "fake"
-
-    async def embed_query(self, text: str) -> list[float]:
-        return [1.0]
-
-    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [[1.0] for _ in texts]
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
+        return Candidates(self.stats, self.found, self.found, counted(self.found, wanted))
 
 
 async def test_the_page_that_says_who_tested_it_leads_where_the_words_alone_tie() -> None:
@@ -109,10 +92,10 @@ async def test_the_page_that_says_who_tested_it_leads_where_the_words_alone_tie(
     other = chunk("The KE-1 drill was designed by Ana Szabo.", 3, 0.3)
     stats = TermStatistics(240, {"bruno": 6, "jankowski": 6, "jigsaw": 20, "test": 240})
     retriever = _Fixed([designed, tested, other], stats)
-    search = HybridSearch(retriever, _Embedder())  # type: ignore[arg-type]
+    search = HybridSearch(retriever, OneVectorEmbedder())  # type: ignore[arg-type]
     found = await search.search(WorkspaceId(uuid.uuid4()), QUESTION, 3)
     assert [c.chunk_id for c in found] == [tested.chunk_id, designed.chunk_id, other.chunk_id]
-    plain = HybridSearch(retriever, _Embedder(), Scoring(proximity_weight=0.0))  # type: ignore[arg-type]
+    plain = HybridSearch(retriever, OneVectorEmbedder(), Scoring(proximity_weight=0.0))  # type: ignore[arg-type]
     tied = await plain.search(WorkspaceId(uuid.uuid4()), QUESTION, 3)
     assert tied[0].chunk_id == designed.chunk_id
 

@@ -17,12 +17,18 @@ Revises: 0014
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import op
 
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
+
+_term_postings = importlib.import_module(
+    "adapters.outbound.postgres.migrations.versions.0013_term_postings"
+)
 
 
 def upgrade() -> None:
@@ -56,24 +62,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(
-        """
-        DROP FUNCTION ccgpt_term_postings(text[], text[]);
-        CREATE FUNCTION ccgpt_term_postings(wanted text[])
-        RETURNS TABLE (id uuid, term text)
-        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-        DECLARE
-            workspace uuid := NULLIF(current_setting('ccgpt.workspace_id', true), '')::uuid;
-            one text;
-        BEGIN
-            FOREACH one IN ARRAY wanted LOOP
-                RETURN QUERY EXECUTE
-                    'SELECT c.id, $3 FROM public.chunks c '
-                    'WHERE c.workspace_id = $1 AND c.terms && $2'
-                    USING workspace, ARRAY[one], one;
-            END LOOP;
-        END $$;
-        REVOKE ALL ON FUNCTION ccgpt_term_postings(text[]) FROM PUBLIC;
-        GRANT EXECUTE ON FUNCTION ccgpt_term_postings(text[]) TO ccgpt_app;
-        """
-    )
+    op.execute("DROP FUNCTION ccgpt_term_postings(text[], text[])")
+    _term_postings.upgrade()  # migration 0013's function, as it was
