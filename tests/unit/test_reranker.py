@@ -13,7 +13,8 @@ from application.ports.reranker import RerankerUnavailable
 from application.search import HybridSearch, SearchMode
 from domain.ids import WorkspaceId
 from tests.fakes.rerank_server import FakeRerankServer
-from tests.unit.test_search_scoring import _Embedder, _Retriever, chunk
+from tests.unit.search_fakes import OneVectorEmbedder
+from tests.unit.test_search_scoring import _Retriever, chunk
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def _search(rerank_url: str) -> tuple[HybridSearch, list[str]]:
     dense = [chunk("pump manual", 0.90), chunk("warranty terms", 0.60), chunk("pump error", 0.3)]
     retriever = _Retriever(dense, [])
     reranker = HttpReranker(rerank_url, "m", timeout=0.5)
-    search = HybridSearch(retriever, _Embedder(), reranker=reranker)  # type: ignore[arg-type]
+    search = HybridSearch(retriever, OneVectorEmbedder(), reranker=reranker)  # type: ignore[arg-type]
     return search, [c.text for c in dense]
 
 
