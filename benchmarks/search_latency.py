@@ -78,21 +78,33 @@ def populate(url: str, sizes: list[int]) -> tuple[list[tuple[uuid.UUID, int]], l
                 text(
                     """
                     -- The subqueries' FROM mentions g, so they run per row, not once for all.
-                    INSERT INTO chunks
-                        (id, workspace_id, document_id, ordinal, text, token_count, embedding)
-                    SELECT gen_random_uuid(), :ws, d.id, g,
-                        (SELECT string_agg('w' || floor(power(random(), 3) * :vocab)::int, ' ')
-                         FROM generate_series(1, 40 + (g % 3))),
+                    -- Keyword terms and their counts as ingestion writes them (the synthetic
+                    -- words are single tokens such as "w123": splitting at spaces tokenises);
+                    -- the insert trigger counts them into workspace_terms (migration 0012).
+                    INSERT INTO chunks (id, workspace_id, document_id, ordinal, text,
+                                        token_count, embedding, terms, term_counts)
+                    SELECT gen_random_uuid(), :ws, d.id, g, t.text,
                         60,
                         (SELECT array_agg(c.x + 0.35 * (random() - 0.5))
                          FROM unnest((SELECT v FROM centroids
                                       WHERE k = (g * 7919 + :seed) % 200)) WITH ORDINALITY c(x, i)
                         )::vector
+                        , k.terms, k.counts
                     FROM generate_series(1, :n) g
                     JOIN LATERAL (
                         SELECT id FROM documents WHERE workspace_id = :ws ORDER BY id
                         OFFSET (g - 1) / 100 LIMIT 1
                     ) d ON true
+                    CROSS JOIN LATERAL (
+                        SELECT string_agg('w' || floor(power(random(), 3) * :vocab)::int, ' ')
+                               AS text
+                        FROM generate_series(1, 40 + (g % 3))
+                    ) t
+                    CROSS JOIN LATERAL (
+                        SELECT array_agg(w ORDER BY w) AS terms, array_agg(n ORDER BY w) AS counts
+                        FROM (SELECT w, count(*)::int AS n
+                              FROM unnest(string_to_array(t.text, ' ')) w GROUP BY w) s
+                    ) k
                     """
                 ),
                 {"ws": ws, "n": size, "vocab": VOCABULARY, "seed": len(tenants)},
@@ -104,21 +116,6 @@ def populate(url: str, sizes: list[int]) -> tuple[list[tuple[uuid.UUID, int]], l
                 ),
                 {"ws": ws},
             )
-        # Keyword terms as ingestion writes them (the synthetic words are single tokens such
-        # as "w123", so splitting at spaces is the tokeniser), and their frequencies.
-        conn.execute(
-            text(
-                "UPDATE chunks SET (terms, term_counts) = (SELECT array_agg(t ORDER BY t), "
-                "array_agg(n ORDER BY t) FROM (SELECT t, count(*)::int AS n "
-                "FROM unnest(string_to_array(text, ' ')) t GROUP BY t) s)"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO workspace_terms (workspace_id, term, chunks) "
-                "SELECT workspace_id, t, count(*) FROM chunks, unnest(terms) t GROUP BY 1, 2"
-            )
-        )
         started = time.perf_counter()
         conn.execute(text("SET maintenance_work_mem = '512MB'"))
         conn.execute(
@@ -131,8 +128,7 @@ def populate(url: str, sizes: list[int]) -> tuple[list[tuple[uuid.UUID, int]], l
         centroids = [
             list(row.v) for row in conn.execute(text("SELECT v FROM centroids ORDER BY k"))
         ]
-    # The terms were set by an UPDATE: vacuum its dead rows away, as autovacuum would in
-    # time (ingestion inserts chunks with their terms and leaves none), and analyze.
+    # Statistics for the planner, as autovacuum would gather them in time.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
