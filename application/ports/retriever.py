@@ -19,7 +19,7 @@ class TermStatistics:
     document_frequency: Mapping[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Candidates:
     """Everything one hybrid search needs from the store, read in one go.
 

@@ -134,3 +134,34 @@ async def test_a_failed_or_cancelled_embedding_is_not_remembered() -> None:
     vector = await waiting  # the one it waited for went away: it asks again itself
     assert first.cancelled() and len(vector) == 384
     assert inner.queries == ["Refund?", "Refund?"]
+
+
+class CountingSearch(HybridSearch):
+    fusions = 0
+
+    def _fused(self, wanted, found, top_k):  # type: ignore[no-untyped-def]
+        self.fusions += 1
+        return super()._fused(wanted, found, top_k)
+
+
+async def test_a_fused_ranking_is_reused_only_with_the_candidates_it_came_from() -> None:
+    uow = InMemoryUnitOfWorkFactory()
+    embedder = HashingEmbedder()
+    ws = WorkspaceId(uuid.uuid4())
+    async with uow.system() as tx:
+        await tx.workspaces.add(Workspace(ws, "T", Plan.PRO, NOW))
+        await tx.commit()
+    await add_document(uow, ws, "Orders to Canada arrive in 5 to 8 days", embedder)
+    cached = CountingSearch(CachingRetriever(InMemoryRetriever(uow.store)), embedder)
+    uncached = CountingSearch(InMemoryRetriever(uow.store), embedder)
+    question = "When do orders to Canada arrive?"
+
+    first = await cached.search(ws, question, 5)
+    assert await cached.search(ws, question, 5) == first and cached.fusions == 1
+    assert len(await cached.search(ws, question, 1)) == 1 and cached.fusions == 2
+    added = await add_document(uow, ws, "Orders to Canada ship free over $50", embedder)
+    after = await cached.search(ws, question, 5)
+    assert added in {c.document_id for c in after} and cached.fusions == 3
+    # Without a caching retriever every search brings new candidates, so a new fusion.
+    assert await uncached.search(ws, question, 5) == await uncached.search(ws, question, 5)
+    assert uncached.fusions == 2

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
@@ -72,7 +72,30 @@ class _Sentence:
     score: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A sentence of a passage as read once: what `_candidates` decides from the passage
+    alone. Whether it may be quoted also depends on the other passages and the question."""
+
+    position: int
+    text: str
+    terms: frozenset[str]
+    quotable: bool  # not a (sub)heading, not an instruction to the assistant
+    linked: bool  # holds a link
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadPassage:
+    sentences: tuple[_Read, ...]
+    injected: bool  # holds an instruction to the assistant
+    injected_hosts: frozenset[str]  # hosts named in those instructions, lowercased
+
+
 _MAX_EMBEDDED_SENTENCES = 96  # bounds the cost of one answer (about 40 ms per 16 on a CPU)
+# Passages read into sentences, remembered: the same passages answer many questions, and
+# reading them (splitting, stemming, the safety patterns) cost as much as the rest of a
+# repeated question's answer. ~10-20 KiB each.
+_READ_PASSAGES = 1_024
 
 
 class ExtractiveChatModel:
@@ -90,6 +113,7 @@ class ExtractiveChatModel:
         self._embedder = embedder
         self._sentence_vectors = SentenceVectors(embedder) if embedder is not None else None
         self._meaning_weight = meaning_weight if embedder is not None else 0.0
+        self._read: OrderedDict[tuple[object, ...], _ReadPassage] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -113,7 +137,7 @@ class ExtractiveChatModel:
             weights = dict.fromkeys(content_terms(previous), _BORROWED_WEIGHT) | own
             question = f"{previous} {question}".strip()
         links_allowed = _ASKS_FOR_LINK.search(request.question) is not None
-        sentences = _candidates(request.passages, links_allowed)
+        sentences = _candidates([self._read_passage(p) for p in request.passages], links_allowed)
         meaning = await self._meaning(question, sentences, request.passages)
         scored = _score(
             sentences, weights, frozenset(own), request.passages, meaning, self._meaning_weight
@@ -133,6 +157,19 @@ class ExtractiveChatModel:
         keys = [(passages[s.passage_index].chunk_id, s.text) for s in embedded]
         cosines = await self._sentence_vectors.cosines(query, keys)
         return cosines + [0.0] * (len(sentences) - len(embedded))
+
+    def _read_passage(self, passage: Passage) -> _ReadPassage:
+        # A chunk's text never changes under its id; its document's title may.
+        key = (passage.chunk_id, passage.title, passage.heading, passage.text)
+        read = self._read.get(key)
+        if read is None:
+            read = _read_passage(passage)
+            self._read[key] = read
+            if len(self._read) > _READ_PASSAGES:
+                self._read.popitem(last=False)
+        else:
+            self._read.move_to_end(key)
+        return read
 
     def _select(self, scored: list[_Sentence]) -> list[_Sentence]:
         ranked = sorted(scored, key=lambda s: (-s.score, s.passage_index, s.position))
@@ -160,24 +197,38 @@ def _last_visitor_turn(history: list[Turn]) -> str:
     return next((turn.text for turn in reversed(history) if turn.role == "visitor"), "")
 
 
-def _candidates(passages: list[Passage], links_allowed: bool) -> list[_Sentence]:
+def _read_passage(passage: Passage) -> _ReadPassage:
+    heading = passage.heading or ""
+    titles = {_folded(passage.title)} | {_folded(h) for h in heading.split("\u203a")}
+    sentences: list[_Read] = []
+    hosts: set[str] = set()
+    injected = False
+    for position, text in enumerate(split_sentences(passage.text)):
+        instruction = INJECTION.search(text) is not None
+        if instruction:
+            injected = True
+            hosts.update(h.lower() for h in _HOST.findall(text))
+        # A (sub)heading names a topic; it answers nothing.
+        heading_line = _folded(text) in titles or _is_heading(text)
+        quotable = not (instruction or heading_line)
+        terms = frozenset(content_terms(text)) if quotable else frozenset()
+        sentences.append(_Read(position, text, terms, quotable, URL.search(text) is not None))
+    return _ReadPassage(tuple(sentences), injected, frozenset(hosts))
+
+
+def _candidates(passages: list[_ReadPassage], links_allowed: bool) -> list[_Sentence]:
     """Every sentence of the passages that is safe to quote, injected instructions removed."""
-    split = [split_sentences(passage.text) for passage in passages]
-    injected = [[s for s in sentences if INJECTION.search(s)] for sentences in split]
-    tainted_hosts = {h.lower() for bad in injected for s in bad for h in _HOST.findall(s)}
+    tainted_hosts = frozenset().union(*(p.injected_hosts for p in passages))
     out: list[_Sentence] = []
-    for index, sentences in enumerate(split):
-        heading = passages[index].heading or ""
-        titles = {_folded(passages[index].title)} | {_folded(h) for h in heading.split("\u203a")}
-        for position, text in enumerate(sentences):
-            if _folded(text) in titles or _is_heading(text):
-                continue  # a (sub)heading names a topic; it answers nothing
-            lowered = text.lower()
-            if INJECTION.search(text) or any(host in lowered for host in tainted_hosts):
+    for index, passage in enumerate(passages):
+        for s in passage.sentences:
+            if not s.quotable:
                 continue
-            if URL.search(text) and (not links_allowed or injected[index]):
+            if tainted_hosts and any(host in s.text.lower() for host in tainted_hosts):
                 continue
-            out.append(_Sentence(index, position, text, frozenset(content_terms(text))))
+            if s.linked and (not links_allowed or passage.injected):
+                continue
+            out.append(_Sentence(index, s.position, s.text, s.terms))
     return out
 
 
