@@ -37,8 +37,8 @@ def summarise(path: Path, title: str) -> str:
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count_text.isdigit():
+            continue  # a frame named by multi-line text (SQL in a migration) breaks a line
         count = int(count_text)
         frames = [frame_name(f) for f in stack.split(";") if f]
         total += count

@@ -341,7 +341,8 @@ def run_phases(
     table.add(
         "server RSS",
         f"idle {idle:.0f} MiB, under load max {sampler.peak:.0f} MiB; soak {args.soak:.0f} s: "
-        f"{soak.first:.0f} -> {soak.last:.0f} MiB",
+        f"{soak.first:.0f} -> {soak.last:.0f} MiB (each tenth: "
+        f"{', '.join(f'{m:.0f}' for m in soak.tenths())})",
         "-",
         "printed; no growth",
     )
@@ -478,6 +479,11 @@ class RssSampler:
     @property
     def last(self) -> float:
         return float(self.samples[-1])
+
+    def tenths(self) -> list[float]:
+        """RSS at the end of each tenth of the run: growth that stops shows as a plateau."""
+        n = len(self.samples)
+        return [float(self.samples[min(n - 1, (n * k) // 10)]) for k in range(1, 11)]
 
 
 def _profile(pid: int, out: Path, seconds: float) -> Any:
