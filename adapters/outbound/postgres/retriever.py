@@ -112,7 +112,8 @@ _DENSE = """
 # `application.search.keyword_weights` in SQL (the BM25 IDF of each informative term, in at
 # most half of the chunks, or of every term when none is; float8 as Python computes it),
 # and the terms that find candidates, `application.search.finding_terms` in SQL. Settings,
-# because a statement is planned when it runs: the GIN index is used for those terms.
+# because a statement is planned when it runs: the postings index is searched for those
+# terms.
 _KEYWORD_PLAN = """
     WITH size AS (
         SELECT coalesce(sum(chunk_count), 0) AS n FROM documents WHERE workspace_id = %(ws)s::uuid
@@ -148,32 +149,36 @@ _KEYWORD_PLAN = """
             WHERE r > 1 AND postings > %(postings)s)::text, true) AS common
     FROM size s LEFT JOIN statistics t ON true
 """.replace("{sort}", _SORT).encode()
-# The chunks holding a finding term, through the GIN index (migration 0013 says why by a
-# function), with the finding terms each holds and whether it holds each of the common
-# informative terms (migration 0015: read from the row found, not looked up again). What
-# the search returns of the chunks is read under row-level security below.
+# The chunks holding a finding term, from the postings table's primary key alone
+# (migration 0016: an index-only range per term), with the finding terms each holds; then,
+# for the chunks found, the common informative terms each holds (a lookup in the same
+# index). What the search returns of the chunks is read under row-level security below.
 _KEYWORD = """
     postings AS MATERIALIZED (
-        SELECT p.id, array_agg(p.term) AS held, min(p.common_held) AS common
-        FROM ccgpt_term_postings(current_setting('ccgpt.keyword_terms')::text[],
-                                 current_setting('ccgpt.keyword_common')::text[]) p
-        GROUP BY p.id
+        SELECT p.chunk_id AS id, array_agg(p.term) AS held
+        FROM chunk_postings p
+        WHERE p.workspace_id = %(ws)s::uuid
+          AND p.term = ANY(current_setting('ccgpt.keyword_terms')::text[])
+        GROUP BY p.chunk_id
+    ),
+    common AS MATERIALIZED (
+        SELECT p.chunk_id AS id, array_agg(p.term) AS held
+        FROM chunk_postings p JOIN postings f ON f.id = p.chunk_id
+        WHERE p.workspace_id = %(ws)s::uuid
+          AND p.term = ANY(current_setting('ccgpt.keyword_common')::text[])
+        GROUP BY p.chunk_id
     ),
     keyword AS MATERIALIZED (
         SELECT p.id, {score} AS score
-        FROM postings p
+        FROM (SELECT f.id, f.held || coalesce(c.held, '{{}}') AS held
+              FROM postings f LEFT JOIN common c ON c.id = f.id) p
         ORDER BY score DESC, p.id
         LIMIT %(n)s
     )
 """
 # A chunk scores the summed weight of the informative terms it holds, in query order, as
-# `keyword_weights` says: a finding term by its postings, a common one as they report it
-# (`common[k]`: whether the chunk holds the k-th term of `keyword_common`).
-_TERM_SCORE = """(CASE
-        WHEN %(t{i})s::text = ANY(p.held) THEN {weight}
-        WHEN p.common[(SELECT array_position(current_setting('ccgpt.keyword_common')::text[],
-                                             %(t{i})s::text))] THEN {weight}
-        ELSE 0::float8 END)"""
+# `keyword_weights` says.
+_TERM_SCORE = "(CASE WHEN %(t{i})s::text = ANY(p.held) THEN {weight} ELSE 0::float8 END)"
 _WEIGHT = "(SELECT (current_setting('ccgpt.keyword_weights')::float8[])[{k}])"
 # For BM25, of each candidate: how often each asked term occurs in it (migration 0014),
 # in the order asked, and its length in terms.
