@@ -75,7 +75,15 @@ class Watch:
 
 
 def check_accessibility(page: Any, name: str) -> None:
-    """axe-core in the page (the console's CSP stays on): no serious or critical issue."""
+    """axe-core in the page (the console's CSP stays on): no serious or critical issue.
+    The page is audited settled: axe measures colour contrast with the opacity it finds, so
+    a toast caught halfway through its 0.2 s fade-in read as faint text (a flaky failure)."""
+    page.wait_for_function(
+        """() => document.getAnimations()
+            .filter((a) => a instanceof CSSTransition)
+            .every((a) => a.playState !== "running")""",
+        timeout=5_000,
+    )
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text())
     violations = page.evaluate(
