@@ -80,7 +80,8 @@ def populate(url: str, sizes: list[int]) -> tuple[list[tuple[uuid.UUID, int]], l
                     -- The subqueries' FROM mentions g, so they run per row, not once for all.
                     -- Keyword terms and their counts as ingestion writes them (the synthetic
                     -- words are single tokens such as "w123": splitting at spaces tokenises);
-                    -- the insert trigger counts them into workspace_terms (migration 0012).
+                    -- the insert triggers count them into workspace_terms (migration 0012)
+                    -- and chunk_postings (0016).
                     INSERT INTO chunks (id, workspace_id, document_id, ordinal, text,
                                         token_count, embedding, terms, term_counts)
                     SELECT gen_random_uuid(), :ws, d.id, g, t.text,
@@ -128,7 +129,8 @@ def populate(url: str, sizes: list[int]) -> tuple[list[tuple[uuid.UUID, int]], l
         centroids = [
             list(row.v) for row in conn.execute(text("SELECT v FROM centroids ORDER BY k"))
         ]
-    # Statistics for the planner, as autovacuum would gather them in time.
+    # As autovacuum would in time: statistics for the planner, and the visibility map that
+    # lets the keyword postings be read from their index alone (index-only scans).
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
