@@ -33,8 +33,10 @@ class ConversationArchive(Protocol):
     ) -> list[ArchivedSession]: ...
 
     async def erase_visitor(self, workspace_id: WorkspaceId, visitor_id: str) -> int:
-        """Deletes the visitor's sessions, messages and feedback, and forgets which analytics
-        key was theirs; returns how many sessions went. Aggregate figures do not change."""
+        """Deletes the visitor's sessions, messages and feedback, blanks the analytics copies
+        of their questions' texts and forgets which analytics key was theirs; returns how
+        many sessions went. Counts do not change; the questions leave the lists that name
+        questions by their text."""
         ...
 
     async def retention_policies(self) -> list[tuple[WorkspaceId, int]]:
@@ -42,6 +44,7 @@ class ConversationArchive(Protocol):
         ...
 
     async def erase_before(self, workspace_id: WorkspaceId, cutoff: datetime) -> int:
-        """Retention: sessions quiet since before `cutoff` go, older texts in the others are
-        blanked; returns how many messages were erased. Aggregate figures do not change."""
+        """Retention: sessions quiet since before `cutoff` go, older texts in the others (and
+        the analytics copies of questions asked before it) are blanked; returns how many
+        messages were erased. Counts do not change."""
         ...

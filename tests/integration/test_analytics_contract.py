@@ -6,8 +6,8 @@ window, bucket and rate logic is covered along with each adapter's aggregation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -24,8 +24,9 @@ from adapters.outbound.postgres.engine import runtime_engine
 from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.analytics import ReportInput, open_report
-from application.ports.analytics import AnalyticsReadModel
+from application.ports.analytics import AnalyticsReadModel, QueryCount
 from application.ports.conversation_archive import ConversationArchive
+from application.ports.question_vectors import QuestionVectors
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.principal import Principal
 from application.use_cases.apply_retention import ApplyRetention
@@ -56,6 +57,7 @@ class Harness:
     analytics: AnalyticsReadModel
     archive: ConversationArchive
     clock: FixedClock
+    vectors: QuestionVectors
 
     def reader(self, kind: Any) -> Any:
         return kind(self.analytics, self.clock)
@@ -67,7 +69,8 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     if request.param == "memory":
         uow = InMemoryUnitOfWorkFactory()
         archive = InMemoryConversationArchive(uow.store)
-        yield Harness(uow, InMemoryAnalyticsReadModel(uow.store), archive, clock)
+        memory = InMemoryQuestionVectors(uow.store)
+        yield Harness(uow, InMemoryAnalyticsReadModel(uow.store), archive, clock, memory)
         return
     engine = runtime_engine(request.getfixturevalue("database_url"), pool_size=4)
     yield Harness(
@@ -75,6 +78,7 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
         PostgresAnalyticsReadModel(engine),
         PostgresConversationArchive(engine),
         clock,
+        PostgresQuestionVectors(engine),
     )
     await engine.dispose()
 
@@ -378,6 +382,25 @@ async def every_figure(harness: Harness, ws: WorkspaceId, tz: str) -> list[Any]:
 
 
 ZONES = ("UTC", "Europe/Amsterdam", "Asia/Kolkata")
+TOP_QUERIES, QUALITY, GAPS = 3, 6, 7  # the figures of every_figure that hold question texts
+# Visitor v1's questions, normalised; nobody else asked them.
+V1_QUESTIONS = {"old question", "how do i return an item", "do you ship to mars"}
+
+
+def without_texts(figures: list[Any], gone: Callable[[QueryCount], bool]) -> list[Any]:
+    """`figures` as they read once the texts of `gone` questions are erased: every count
+    stays, those questions leave the lists that name questions by their text."""
+    kept = list(figures)
+    kept[TOP_QUERIES] = [q for q in figures[TOP_QUERIES] if not gone(q)]
+    quality = figures[QUALITY]
+    kept[QUALITY] = replace(quality, unanswered=[q for q in quality.unanswered if not gone(q)])
+    kept[GAPS] = [q for q in figures[GAPS] if not gone(q)]
+    return kept
+
+
+def texts_in(figures: list[Any]) -> set[str]:
+    lists = (figures[TOP_QUERIES], figures[QUALITY].unanswered, figures[GAPS])
+    return {q.query for found in lists for q in found}
 
 
 async def test_erasing_a_visitor_erases_them_and_keeps_every_figure(
@@ -393,8 +416,25 @@ async def test_erasing_a_visitor_erases_them_and_keeps_every_figure(
             assert await tx.conversations.get(ws, data.sessions[name]) is None
             assert await tx.conversations.messages(ws, data.sessions[name]) == []
         assert await tx.conversations.get(ws, data.sessions["s3"]) is not None
+    # "old question" was asked before the window.
+    assert texts_in(before["UTC"]) & V1_QUESTIONS == V1_QUESTIONS - {"old question"}
     for tz in ZONES:
-        assert await every_figure(harness, ws, tz) == before[tz], tz
+        after = await every_figure(harness, ws, tz)
+        # Their texts are gone from the reports too (an analytics copy is a message text).
+        assert not texts_in(after) & V1_QUESTIONS, tz
+        assert after == without_texts(before[tz], lambda q: q.query in V1_QUESTIONS), tz
+
+
+async def test_erasure_and_retention_forget_the_embeddings_of_texts_no_longer_asked(
+    harness: Harness, data: Dataset
+) -> None:
+    ws, vector = data.workspace.id, unit(1)
+    asked = ["how do i return an item", "do you ship to mars", "where is my parcel", "hello"]
+    await harness.vectors.save(ws, "m", dict.fromkeys(asked, vector))
+    await harness.archive.erase_visitor(ws, "v1")
+    assert await harness.vectors.missing(ws, "m", asked) == asked[:2]
+    await harness.archive.erase_before(ws, at("2026-03-29T18:45:30"))
+    assert await harness.vectors.missing(ws, "m", asked) == asked[:3]
 
 
 async def test_erasure_stays_in_its_workspace(harness: Harness, data: Dataset) -> None:
@@ -411,7 +451,8 @@ async def test_retention_blanks_old_texts_and_keeps_every_figure(
     before = {tz: await every_figure(harness, ws, tz) for tz in ZONES}
     # Sessions quiet since before 03-29 18:45 go (old, s1, s2, s3); s4's first exchange is
     # blanked (3 messages before the cutoff), its later question and s5 stay.
-    erased = await harness.archive.erase_before(ws, at("2026-03-29T18:45:30"))
+    cutoff = at("2026-03-29T18:45:30")
+    erased = await harness.archive.erase_before(ws, cutoff)
     assert erased == 2 + 2 + 4 + 2 + 3
     async with harness.uow.tenant(ws) as tx:
         assert await tx.conversations.get(ws, data.sessions["s3"]) is None
@@ -419,9 +460,13 @@ async def test_retention_blanks_old_texts_and_keeps_every_figure(
         assert [m.text for m in s4] == ["", "", "", "hello?"]
         s5 = await tx.conversations.messages(ws, data.sessions["s5"])
         assert [m.text for m in s5] == ["What is the warranty?", "reply"]
+    assert "where is my parcel" in texts_in(before["UTC"])  # asked twice, both before the cutoff
     for tz in ZONES:
-        assert await every_figure(harness, ws, tz) == before[tz], tz
-    assert await harness.archive.erase_before(ws, at("2026-03-29T18:45:30")) == 0
+        after = await every_figure(harness, ws, tz)
+        # Texts asked before the cutoff are gone from the reports too; every count stays.
+        assert texts_in(after) == {"hello", "what is the warranty"} & texts_in(before[tz]), tz
+        assert after == without_texts(before[tz], lambda q: q.last_asked_at < cutoff), tz
+    assert await harness.archive.erase_before(ws, cutoff) == 0
 
 
 async def test_the_archive_streams_sessions_of_a_window_in_order(
@@ -461,8 +506,12 @@ async def test_the_scheduled_sweep_applies_each_workspaces_retention(
         "v2", None, "v3", None
     ]  # fmt: skip
     assert len(await harness.archive.visitor_sessions(other.id, "v1")) == 1
+    cutoff = at("2026-03-29T12:00:00")
     for tz in ZONES:
-        assert await every_figure(harness, ws, tz) == before[tz], tz
+        after = await every_figure(harness, ws, tz)
+        assert after == without_texts(before[tz], lambda q: q.last_asked_at < cutoff), tz
+    other_top = await harness.reader(GetTopQueries).execute(agent(other.id), report(), 100)
+    assert [q.query for q in other_top] == ["how do i return an item"]
 
 
 @pytest.fixture(params=["memory", "postgres"])

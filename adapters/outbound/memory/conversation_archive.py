@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime
 
+from adapters.outbound.memory.analytics_records import QuestionRecord
 from adapters.outbound.memory.store import MemoryStore
 from application.ports.conversation_archive import ArchivedSession
 from domain.conversations import Conversation
@@ -43,7 +44,8 @@ class InMemoryConversationArchive:
             gone = [c for c in self._of(workspace_id) if c.visitor_id == visitor_id]
             for c in gone:
                 self._drop(c)
-            self._store.analytics_visitors.pop((workspace_id, visitor_id), None)
+            key = self._store.analytics_visitors.pop((workspace_id, visitor_id), None)
+            self._blank_questions(workspace_id, lambda q: q.visitor_key == key)
         return len(gone)
 
     async def retention_policies(self) -> list[tuple[WorkspaceId, int]]:
@@ -68,7 +70,23 @@ class InMemoryConversationArchive:
                 if key[0] == workspace_id and f.created_at < cutoff and f.comment:
                     self._store.feedback[key] = replace(f, comment=None)
             self._forget_orphan_visitors(workspace_id)
+            self._blank_questions(workspace_id, lambda q: q.asked_at < cutoff)
         return erased
+
+    def _blank_questions(
+        self, workspace_id: WorkspaceId, which: Callable[[QuestionRecord], bool]
+    ) -> None:
+        """The analytics copy of a question's text is a message text too: blanked (the
+        record and every count stay), with embeddings of texts no longer asked."""
+        for (w, _), q in self._store.analytics_questions.items():
+            if w == workspace_id and q.query and which(q):
+                q.query = ""
+        asked = {
+            q.query for (w, _), q in self._store.analytics_questions.items() if w == workspace_id
+        }
+        for key in list(self._store.question_vectors):
+            if key[0] == workspace_id and key[2] not in asked:
+                del self._store.question_vectors[key]
 
     def _drop(self, c: Conversation) -> None:
         key = (c.workspace_id, c.id)

@@ -25,6 +25,29 @@ _FORGET_ORPHAN_VISITORS = text(
         WHERE c.workspace_id = v.workspace_id AND c.visitor_id = v.visitor_id)
     """
 )
+# The analytics copy of a question's text is a message text too: erasure and retention
+# blank it (the record and every count stay), and forget embeddings of texts no longer asked.
+_BLANK_VISITOR_QUESTIONS = text(
+    """
+    UPDATE analytics_questions q SET query = ''
+    FROM analytics_visitors v
+    WHERE v.workspace_id = :ws AND v.visitor_id = :v
+      AND q.workspace_id = v.workspace_id AND q.visitor_key = v.visitor_key AND q.query <> ''
+    """
+)
+_BLANK_OLD_QUESTIONS = text(
+    """
+    UPDATE analytics_questions SET query = ''
+    WHERE workspace_id = :ws AND asked_at < :cutoff AND query <> ''
+    """
+)
+_FORGET_UNASKED_VECTORS = text(
+    """
+    DELETE FROM analytics_question_vectors qv WHERE qv.workspace_id = :ws AND NOT EXISTS (
+        SELECT 1 FROM analytics_questions q
+        WHERE q.workspace_id = qv.workspace_id AND q.query = qv.query)
+    """
+)
 
 
 def _threads(workspace_id: WorkspaceId) -> Select[Any]:
@@ -109,16 +132,21 @@ class PostgresConversationArchive:
         c = t.conversations.c
         async with self._tx(workspace_id) as conn:
             # Messages and feedback go with their session (ON DELETE CASCADE); the analytics
-            # records stay, under a key nothing links to this visitor any more.
+            # records stay, without their texts, under a key nothing links to this visitor
+            # any more.
             gone = await conn.execute(
                 delete(t.conversations).where(
                     c.workspace_id == workspace_id, c.visitor_id == visitor_id
                 )
             )
+            visitor = {"ws": workspace_id, "v": visitor_id}
+            blanked = await conn.execute(_BLANK_VISITOR_QUESTIONS, visitor)
             await conn.execute(
                 text("DELETE FROM analytics_visitors WHERE workspace_id = :ws AND visitor_id = :v"),
-                {"ws": workspace_id, "v": visitor_id},
+                visitor,
             )
+            if blanked.rowcount:
+                await conn.execute(_FORGET_UNASKED_VECTORS, {"ws": workspace_id})
         return int(gone.rowcount or 0)
 
     async def retention_policies(self) -> list[tuple[WorkspaceId, int]]:
@@ -147,4 +175,9 @@ class PostgresConversationArchive:
                 .values(comment=None)
             )
             await conn.execute(_FORGET_ORPHAN_VISITORS, {"ws": workspace_id})
+            questions = await conn.execute(
+                _BLANK_OLD_QUESTIONS, {"ws": workspace_id, "cutoff": cutoff}
+            )
+            if questions.rowcount:
+                await conn.execute(_FORGET_UNASKED_VECTORS, {"ws": workspace_id})
         return int(whole or 0) + int(blanked.rowcount or 0)
