@@ -86,6 +86,9 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["status"] == status
     assert body["code"] == code
     assert isinstance(body["detail"], str) and body["detail"]
+    if code == "validation_error":  # API.md: validation errors name their fields
+        assert isinstance(body.get("errors"), list) and body["errors"], body
+        assert all({"field", "message"} <= e.keys() for e in body["errors"]), body
     return body
 
 

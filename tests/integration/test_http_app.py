@@ -195,6 +195,28 @@ def test_a_missing_body_is_named_as_such(client: TestClient[Any]) -> None:
         assert "'data'" not in response.text
 
 
+@pytest.mark.parametrize(
+    ("path", "content", "content_type"),
+    [
+        ("/api/v1/auth/register", b"{bad json", "application/json"),
+        ("/api/v1/auth/login", b'{"email": "a@b.example", "pass', "application/json"),
+        ("/api/v1/auth/login", b"not json", "application/json"),
+        ("/api/v1/documents", b"title=nofile", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_a_body_that_cannot_be_read_is_a_422_naming_the_body(
+    client: TestClient[Any], path: str, content: bytes, content_type: str
+) -> None:
+    headers = {"Content-Type": content_type}
+    if path == "/api/v1/documents":
+        headers |= auth(register(client)["access_token"])
+    body = assert_problem(
+        client.post(path, content=content, headers=headers), 422, "validation_error"
+    )
+    assert [e["field"] for e in body["errors"]] == ["body"], body
+    assert body["errors"][0]["message"] == body["detail"]
+
+
 def test_a_wrong_method_is_a_405_with_allow(client: TestClient[Any]) -> None:
     response = client.delete("/api/v1/me")
     body = assert_problem(response, 405, "method_not_allowed")

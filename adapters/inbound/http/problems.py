@@ -137,17 +137,25 @@ def from_validation_exception(exc: ValidationException) -> ProblemDetailsExcepti
         {"field": _field_of(item), "message": str(item.get("message") or exc.detail)}
         for item in raw
     ]
-    return problem("validation_error", str(exc.detail), errors=errors or None)
+    return problem("validation_error", str(exc.detail), errors=errors or _unreadable_body(exc))
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
-    # A body that is not even JSON is bad input like any other: 422 validation_error.
-    status = 422 if exc.status_code == 400 else exc.status_code
+    # A body that is not even JSON (or a form that is not multipart) is bad input like any
+    # other: 422 validation_error, with the body as the field at fault.
+    if exc.status_code == 400:
+        return problem("validation_error", str(exc.detail), errors=_unreadable_body(exc))
+    status = exc.status_code
     if status >= 500:
         log.error("http.server_error", status=status, detail=str(exc.detail), exc_info=exc)
     code = CODE_BY_STATUS.get(status, "internal_error" if status >= 500 else "validation_error")
     detail = str(exc.detail) if status < 500 else "The server could not complete the request."
     return problem(code, detail, status=status, headers=exc.headers)
+
+
+def _unreadable_body(exc: HTTPException) -> list[dict[str, str]]:
+    """Every 422 names its fields (API.md); a body that cannot be read is its own."""
+    return [{"field": "body", "message": str(exc.detail)}]
 
 
 def from_undecodable_text(exc: UnicodeDecodeError) -> ProblemDetailsException:
