@@ -52,6 +52,7 @@ from application.drafting import Drafting
 from application.health_probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
 from application.ports.rate_limiter import RateLimit
 from application.recently_read import AccessMemory, ForgetfulRealtime
+from application.replay import Replay
 from application.search import HybridSearch
 from application.token_pairs import TokenPairs
 from application.turns import Turns
@@ -397,6 +398,7 @@ class Container(containers.DeclarativeContainer):
         AskInWidget, widget_session_tokens, answer_message, widget_limits
     )
     read_widget_history = providers.Factory(ReadWidgetHistory, uow, widget_session_tokens)
+    replay = providers.Factory(Replay, uow)
     read_widget_session = providers.Factory(ReadWidgetSession, uow, widget_session_tokens)
     rate_answer = providers.Factory(RateAnswer, uow, widget_session_tokens, clock)
     request_person = providers.Factory(RequestPerson, uow, widget_session_tokens, realtime)

@@ -40,6 +40,13 @@ class ConversationRepository(Protocol):
         """Oldest first."""
         ...
 
+    async def messages_after(
+        self, workspace_id: WorkspaceId, session_id: SessionId, after_seq: int, limit: int
+    ) -> list[Message]:
+        """Up to `limit` messages numbered after `after_seq`, in `seq` order: a page of what
+        a socket resuming with `?after=` missed."""
+        ...
+
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
     ) -> Message | None:

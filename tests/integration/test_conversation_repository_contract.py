@@ -92,6 +92,29 @@ async def test_a_limit_keeps_the_latest_messages_oldest_first(uow: UnitOfWorkFac
         assert await tx.conversations.messages(ws, c.id, limit=0) == []
 
 
+async def test_messages_after_a_seq_come_a_page_at_a_time_in_seq_order(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws, other = await new_workspace(uow), await new_workspace(uow)
+    c = conversation(ws)
+    question = message(c, "q")
+    agent = message(c, "a person wrote first", Role.AGENT)
+    answer = message(c, "late answer", Role.ASSISTANT, reply_to=question.id)
+    later = [message(c, f"m{i}") for i in range(4)]
+    await store(uow, c, [question, agent, answer, *later])
+    written = [question, agent, answer, *later]  # seq order, not reading order
+    async with uow.tenant(ws) as tx:
+        read = tx.conversations.messages_after
+        assert await read(ws, c.id, 0, 100) == written
+        assert await read(ws, c.id, 1, 2) == written[1:3]
+        assert await read(ws, c.id, 3, 2) == written[3:5]
+        assert await read(ws, c.id, 6, 2) == written[6:]
+        assert await read(ws, c.id, 7, 2) == []
+        assert await read(ws, SessionId(uuid.uuid4()), 0, 10) == []
+    async with uow.tenant(other) as tx:
+        assert await tx.conversations.messages_after(ws, c.id, 0, 10) == []
+
+
 async def test_messages_stay_in_their_session_and_workspace(uow: UnitOfWorkFactory) -> None:
     ws_a, ws_b = await new_workspace(uow), await new_workspace(uow)
     first, second, elsewhere = conversation(ws_a), conversation(ws_a), conversation(ws_b)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket as stdlib_socket
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from websockets.sync.client import ClientConnection
+from websockets.sync.client import ClientConnection, connect
 
 from bootstrap.app import create_app
 from tests.conftest import make_settings
@@ -33,8 +34,9 @@ from tests.integration.test_websockets import (
     dashboard_socket,
     frames_until,
     widget_socket,
+    ws_url,
 )
-from tests.integration.widget_helpers import Site
+from tests.integration.widget_helpers import SITE, Site
 
 FAST_LIMITS = {
     "rate_limit_ip": "10000/minute",
@@ -351,6 +353,108 @@ def test_after_replays_only_what_is_newer(
         socket.send(json.dumps({"type": "ping"}))
         frames = frames_until(socket, lambda f: f["type"] == "pong")
     assert sequence(frames) == expected
+
+
+def take_over(site: Site, session: dict[str, Any]) -> None:
+    taken = site.client.post(
+        f"/api/v1/conversations/{session['session_id']}/takeover", headers=site.headers
+    )
+    assert taken.status_code == 200, taken.text
+
+
+def dashboard_resuming(
+    server: ApiServer, site: Site, session: dict[str, Any], after: int
+) -> ClientConnection:
+    token = site.headers["Authorization"].split(" ", 1)[1]
+    query = httpx.QueryParams(token=token, session_id=session["session_id"], after=str(after))
+    return connect(ws_url(server, f"/api/v1/ws?{query}"), open_timeout=10)
+
+
+def seqs_of(frames: list[dict[str, Any]]) -> list[int]:
+    """The messages a socket delivered, replayed or live, by number."""
+    return [f["seq"] for f in frames if f["type"] in ("message", "message.created")]
+
+
+def test_a_long_session_is_replayed_whole_on_both_sockets(server: ApiServer, site: Site) -> None:
+    """More messages than one read of a history holds (500): every one comes back, in order."""
+    session = site.start()
+    take_over(site, session)
+    for i in range(1, 506):
+        agent_says(site, session, f"note {i}")  # seq 1 ... 505
+    with ready(widget_socket(server, site, session, after="0")) as socket:
+        frames = frames_until(socket, lambda f: f.get("seq") == 505, seconds=60)
+    assert sequence(frames) == list(range(1, 506))
+    with ready(dashboard_resuming(server, site, session, 3)) as socket:
+        frames = frames_until(socket, lambda f: f.get("seq") == 505, seconds=60)
+    assert sequence(frames) == list(range(4, 506))
+
+
+def test_a_resume_while_an_agent_keeps_writing_misses_nothing_and_repeats_nothing(
+    server: ApiServer, site: Site
+) -> None:
+    """Messages stored while a socket opens come either replayed or live, exactly once (the
+    dashboard used to read the session before it subscribed, and lost one now and then)."""
+    session = site.start()
+    take_over(site, session)
+    agent_says(site, session, "first")  # seq 1
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            path = f"/api/v1/conversations/{session['session_id']}/messages"
+            while not stop.is_set():
+                client.post(path, json={"text": "more"}, headers=site.headers).raise_for_status()
+
+    with ThreadPoolExecutor(1) as pool:
+        writer = pool.submit(keep_writing)
+        try:
+            for open_socket in [
+                lambda: dashboard_resuming(server, site, session, 1),
+                lambda: widget_socket(server, site, session, after="1"),
+            ] * 5:
+                with ready(open_socket()) as socket:
+                    frames = frames_until(socket, lambda f: len(seqs_of([f])) > 0, seconds=10)
+                    deadline = time.monotonic() + 0.4
+                    while time.monotonic() < deadline:
+                        with contextlib.suppress(TimeoutError):
+                            frames.append(json.loads(socket.recv(timeout=0.1)))
+                got = seqs_of(frames)
+                assert got == list(range(2, max(got) + 1)), got
+        finally:
+            stop.set()
+            writer.result()
+
+
+def test_a_question_to_a_held_session_gets_a_handoff_frame_with_its_seq(
+    server: ApiServer, site: Site
+) -> None:
+    session = site.start()
+    site.ask(session, "Shipping to Canada?")  # seq 1, 2
+    take_over(site, session)
+    with ready(widget_socket(server, site, session)) as socket:
+        ask = {"type": "message", "text": "Anyone there?", "client_message_id": "h1"}
+        socket.send(json.dumps(ask))  # seq 3: the bot stays silent
+        frames = frames_until(socket, lambda f: f["type"] == "handoff")
+    assert frames[-1] == {"type": "handoff", "state": True, "seq": 3}
+
+
+def test_the_same_client_message_id_again_on_one_socket_gets_the_first_answer(
+    server: ApiServer, site: Site
+) -> None:
+    session = site.start()
+    ask = {"type": "message", "text": "How long does shipping to Canada take?"}
+    with ready(widget_socket(server, site, session)) as socket:
+        socket.send(json.dumps(ask | {"client_message_id": "c1"}))
+        first = frames_until(socket, lambda f: f.get("role") == "assistant")[-1]
+        socket.send(json.dumps(ask | {"client_message_id": "c1"}))
+        again = frames_until(socket, lambda f: f.get("role") == "assistant")[-1]
+    assert again == first and first["type"] == "message"
+    history = site.client.get(
+        f"/widget/v1/sessions/{session['session_id']}/messages",
+        params={"key": site.key},
+        headers={"Origin": SITE, "X-Session-Token": session["session_token"]},
+    ).json()["items"]
+    assert [m["role"] for m in history] == ["visitor", "assistant"]  # counted once
 
 
 @pytest.mark.parametrize("after", ["-1", "1.5", "x", "9" * 40])

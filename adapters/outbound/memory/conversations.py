@@ -55,6 +55,15 @@ class InMemoryConversationRepository(ScopedRepository):
         # Not thread[-limit:]: thread[-0:] is the whole thread, where LIMIT 0 is none of it.
         return reading_order(copy.deepcopy(thread[max(len(thread) - limit, 0) :]))
 
+    async def messages_after(
+        self, workspace_id: WorkspaceId, session_id: SessionId, after_seq: int, limit: int
+    ) -> list[Message]:
+        later = sorted(
+            (m for m in self._thread(workspace_id, session_id) if m.seq > after_seq),
+            key=lambda m: m.seq,
+        )
+        return copy.deepcopy(later[:limit])
+
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
     ) -> Message | None:

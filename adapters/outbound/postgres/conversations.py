@@ -76,6 +76,18 @@ class PostgresConversationRepository:
         found = (await self._conn.execute(query)).all()
         return reading_order([rows.MESSAGES.from_row(row) for row in found])
 
+    async def messages_after(
+        self, workspace_id: WorkspaceId, session_id: SessionId, after_seq: int, limit: int
+    ) -> list[Message]:
+        m = t.messages.c
+        query = (
+            select(t.messages)
+            .where(m.workspace_id == workspace_id, m.session_id == session_id, m.seq > after_seq)
+            .order_by(m.seq)
+            .limit(limit)
+        )
+        return [rows.MESSAGES.from_row(row) for row in (await self._conn.execute(query)).all()]
+
     async def find_by_client_id(
         self, workspace_id: WorkspaceId, session_id: SessionId, client_message_id: str
     ) -> Message | None:

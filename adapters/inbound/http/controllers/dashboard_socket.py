@@ -57,6 +57,7 @@ from application.events import (
 from application.ports.realtime import Realtime
 from application.ports.socket_registry import Slot
 from application.principal import Principal
+from application.replay import Replay
 from application.use_cases.authenticate import Authenticate
 from application.use_cases.post_agent_message import PostAgentMessage
 from domain.conversations import Message
@@ -97,16 +98,17 @@ async def dashboard_socket(socket: WebSocket[Any, Any, Any]) -> None:
             authenticate,
             state.container.post_agent_message(),
             state.container.realtime(),
+            state.container.replay(),
         )
-        replay = None
+        recent: list[Message] = []
         if resume is not None:
             try:
                 thread = await state.container.read_conversation().execute(principal, resume[0])
             except DomainError as exc:  # another workspace's session, say
                 await sock.close(close_code_for(exc), exc.detail)
                 return
-            replay = (thread.messages, resume[1])
-        await session.run(settings.ws_recheck_seconds, replay)
+            recent = thread.messages
+        await session.run(settings.ws_recheck_seconds, resume, recent)
     finally:
         await places.give_back()
 
@@ -126,23 +128,34 @@ class DashboardSocketSession:
         authenticate: Authenticate,
         post: PostAgentMessage,
         realtime: Realtime,
+        replay: Replay,
     ) -> None:
         self._socket, self._principal, self._bearer = sock, principal, bearer
         self._authenticate, self._post, self._realtime = authenticate, post, realtime
+        self._replay = replay
         self._sent: set[uuid.UUID] = set()  # messages replayed on opening
         self._typing: dict[SessionId, TypingRelay] = {}  # this agent's typing, per session
 
     async def run(
-        self, recheck_seconds: float, replay: tuple[list[Message], int] | None = None
+        self,
+        recheck_seconds: float,
+        resume: tuple[SessionId, int] | None = None,
+        recent: list[Message] | None = None,
     ) -> None:
+        """With `resume` (a session and a seq), that session's stored messages numbered
+        after the seq are read once subscribed: one stored meanwhile comes as an event too,
+        and is sent once (by message id), so nothing falls between the two. `recent`: the
+        session's latest messages, naming the questions that answers reply to."""
         workspace_id = self._principal.workspace_id
         channels = (workspace_channel(workspace_id), access_channel(workspace_id))
         async with self._realtime.subscribe(*channels) as events:
             await self._socket.send(Ready())
-            if replay is not None and replay[0]:
-                for frame in stored_frames(replay[0], replay[1], with_session=True):
-                    self._sent.add(frame.id)
-                    await self._socket.send(frame)
+            if resume is not None:
+                try:
+                    await self._send_stored(*resume, recent or [])
+                except DomainError as exc:  # the database away or busy
+                    await self._socket.close(close_code_for(exc), exc.detail)
+                    return
             guard = keep_checking(
                 self._socket, self._still_allowed, recheck_seconds, self._expires_at
             )
@@ -152,6 +165,15 @@ class DashboardSocketSession:
             finally:
                 for relay in self._typing.values():
                     await stop_quietly(relay)
+
+    async def _send_stored(self, session_id: SessionId, after: int, recent: list[Message]) -> None:
+        earlier = list(recent)
+        workspace_id = self._principal.workspace_id
+        async for page in self._replay.pages(workspace_id, session_id, after):
+            for frame in stored_frames(page, after, with_session=True, earlier=earlier):
+                self._sent.add(frame.id)
+                await self._socket.send(frame)
+            earlier += page
 
     def _expires_at(self) -> datetime | None:
         return self._principal.expires_at

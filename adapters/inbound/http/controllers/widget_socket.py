@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from litestar import WebSocket, websocket
+from msgspec import UNSET
 
 from adapters.inbound.http.dependencies import client_ip
 from adapters.inbound.http.schemas.frames import (
@@ -56,10 +57,12 @@ from application.events import (
 )
 from application.ports.realtime import Realtime
 from application.ports.socket_registry import Slot
+from application.replay import Replay
 from application.use_cases.ask_in_widget import AskInWidget
 from application.use_cases.open_widget import OpenWidget
 from application.use_cases.read_widget_history import ReadWidgetHistory
 from application.widget_access import WidgetAccess, WidgetSessionTokens
+from domain.conversations import Message
 from domain.errors import DomainError
 from domain.ids import SessionId
 
@@ -123,6 +126,7 @@ async def widget_socket(socket: WebSocket[Any, Any, Any]) -> None:
             state.container.ask_in_widget(),
             state.container.read_widget_history(),
             realtime,
+            state.container.replay(),
         )
         await socket_session.run(still_allowed, settings.ws_recheck_seconds, after, places)
     finally:
@@ -141,10 +145,11 @@ class WidgetSocketSession:
         ask: AskInWidget,
         read_history: ReadWidgetHistory,
         realtime: Realtime,
+        replay: Replay,
     ) -> None:
         self._socket, self._access, self._session_id = sock, access, session_id
         self._token, self._ip, self._realtime = token, ip, realtime
-        self._ask_in_widget, self._read_history = ask, read_history
+        self._ask_in_widget, self._read_history, self._replay = ask, read_history, replay
         self._sent: set[uuid.UUID] = set()  # message ids this socket has already delivered
         self._asked: set[str] = set()  # client ids of questions sent over this socket
         self._typing = TypingRelay(self._publish_typing)
@@ -174,9 +179,11 @@ class WidgetSocketSession:
             status = thread.conversation.status.value
             await self._socket.send(Ready(session_id=self._session_id, status=status))
             if after is not None:
-                for frame in stored_frames(thread.messages, after):
-                    self._sent.add(frame.id)
-                    await self._socket.send(frame)
+                try:
+                    await self._send_stored(after, thread.messages)
+                except DomainError as exc:
+                    await self._socket.close(close_code_for(exc), exc.detail)
+                    return
             guard = keep_checking(self._socket, still_allowed, recheck, lambda: None)
             reading = self._socket.read_frames(FRAMES, self._handle)
             try:
@@ -187,6 +194,17 @@ class WidgetSocketSession:
                 await stop_quietly(self._typing)
         # Answers still being prepared finish and are stored (a closed socket only drops
         # their frames): a question is never left unanswered because its tab went away.
+
+    async def _send_stored(self, after: int, recent: list[Message]) -> None:
+        """Every stored message numbered after `after`, a page at a time; the `recent`
+        messages name the questions that answers reply to."""
+        workspace_id = self._access.code.workspace_id
+        earlier = list(recent)
+        async for page in self._replay.pages(workspace_id, self._session_id, after):
+            for frame in stored_frames(page, after, earlier=earlier):
+                self._sent.add(frame.id)
+                await self._socket.send(frame)
+            earlier += page
 
     async def _on_event(self, event: Event) -> None:
         if isinstance(event, AccessChanged):
@@ -232,6 +250,8 @@ class WidgetSocketSession:
 
     async def _ask(self, frame: Ask) -> None:
         client_id = frame.client_message_id
+        # Sent again on this socket: the client wants the first answer again (API.md).
+        again = client_id is not None and client_id in self._asked
         if client_id:
             self._asked.add(client_id)
         async with self._answering:
@@ -251,9 +271,10 @@ class WidgetSocketSession:
                 await self._socket.send(failure)
                 return
         if reply.message is None:  # a person holds the conversation: the bot stays silent
-            await self._socket.send(HandoffOut(state=True))
+            held_at = reply.question.seq if reply.question is not None else UNSET
+            await self._socket.send(HandoffOut(state=True, seq=held_at))
             return
-        if reply.message.id in self._sent:
+        if reply.message.id in self._sent and not again:
             return  # the event got here first
         self._sent.add(reply.message.id)
         await self._socket.send(message_frame(MessagePosted.of(reply.message, reply.question)))

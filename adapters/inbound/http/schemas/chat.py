@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
@@ -113,9 +114,10 @@ def chat_out(reply: Reply) -> ChatOut:
     )
 
 
-def messages_out(messages: list[Message]) -> list[MessageOut]:
-    """Oldest first, each answer carrying the client id of the question it answers."""
-    client_ids = {m.id: m.client_message_id for m in messages if m.client_message_id}
+def messages_out(messages: list[Message], earlier: Iterable[Message] = ()) -> list[MessageOut]:
+    """Oldest first, each answer carrying the client id of the question it answers (among
+    `messages` or the `earlier` ones)."""
+    client_ids = {m.id: m.client_message_id for m in (*earlier, *messages) if m.client_message_id}
     return [MessageOut.of(m, client_ids.get(m.reply_to) if m.reply_to else None) for m in messages]
 
 

@@ -8,6 +8,7 @@ A message has one wire shape everywhere: `MessageOut` of the HTTP API, here with
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -248,13 +249,18 @@ def token_out(event: AnswerDelta, *, with_session: bool = False) -> TokenOut:
 
 
 def stored_frames(
-    messages: list[Message], after: int, *, with_session: bool = False
+    messages: list[Message],
+    after: int,
+    *,
+    with_session: bool = False,
+    earlier: Iterable[Message] = (),
 ) -> list[MessageFrame]:
     """The stored messages numbered after `after`, in order, as `message` frames: what a
-    socket that reconnects with `?after=` missed."""
+    socket that reconnects with `?after=` missed. An answer whose question is among the
+    `earlier` messages still carries its client id."""
     return [
         MessageFrame(**_fields(out), session_id=messages[0].session_id if with_session else UNSET)
-        for out in messages_out(sorted(messages, key=lambda m: m.seq))
+        for out in messages_out(sorted(messages, key=lambda m: m.seq), earlier)
         if out.seq > after
     ]
 
