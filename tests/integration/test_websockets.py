@@ -3,6 +3,7 @@ credentials and close codes, answers and agent replies live, typing, handoff, li
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -204,6 +205,22 @@ def test_floods_big_frames_and_idle_sockets_are_closed(server: ApiServer, site: 
     with widget_socket(server, site, session) as idle:
         frames_until(idle, lambda f: f["type"] == "ready")
         assert close_code(idle) == 4408
+
+
+def test_a_client_flooding_frames_is_closed_with_4429(server: ApiServer, site: Site) -> None:
+    session = site.start()
+    with widget_socket(server, site, session) as calm:
+        frames_until(calm, lambda f: f["type"] == "ready")
+        for _ in range(40):  # within the burst: each answered
+            calm.send(json.dumps({"type": "ping"}))
+        seen = [json.loads(calm.recv(timeout=10)) for _ in range(40)]
+        assert [f["type"] for f in seen] == ["pong"] * 40
+    with widget_socket(server, site, session) as flood:
+        frames_until(flood, lambda f: f["type"] == "ready")
+        with contextlib.suppress(ConnectionClosed):
+            for _ in range(500):
+                flood.send(json.dumps({"type": "typing", "state": True}))
+        assert close_code(flood) == 4429
 
 
 def redis_reachable() -> bool:

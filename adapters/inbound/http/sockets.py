@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -46,6 +47,11 @@ CLOSE_TOO_LARGE = 1009
 CLOSE_POLICY = 1008
 CLOSE_TRY_LATER = 1013
 SEND_TIMEOUT_SECONDS = 5.0
+# Frames a client may send: a burst, then so many a second. A person types, asks and pings
+# far below this; a client over it is flooding and is closed with 4429 (API.md: "too many
+# connections or messages"). Questions also spend the chat rate limits (an error frame).
+FRAME_BURST = 60
+FRAMES_PER_SECOND = 20.0
 
 
 class SocketClosed(Exception):
@@ -107,7 +113,8 @@ class FrameSocket:
     Sending is bounded: a client that stops reading (its send buffer full for
     `send_timeout` seconds) is closed, never buffered without limit. A quiet client gets a
     `ping` frame halfway through the idle time; one that still sends nothing (no `pong`,
-    no `ping`, nothing) is closed with 4408 when the idle time is up."""
+    no `ping`, nothing) is closed with 4408 when the idle time is up. One that sends frames
+    faster than `FRAMES_PER_SECOND` after a burst of `FRAME_BURST` is closed with 4429."""
 
     def __init__(
         self,
@@ -120,6 +127,7 @@ class FrameSocket:
         self._send_timeout = send_timeout
         self._send_lock = asyncio.Lock()
         self.closed = False
+        self._allowance, self._counted_at = float(FRAME_BURST), time.monotonic()
 
     async def send(self, frame: Frame) -> None:
         if self.closed:
@@ -171,7 +179,21 @@ class FrameSocket:
         if len(raw.encode()) > self._max_bytes:
             await self.close(CLOSE_TOO_LARGE, "frame too large")
             raise SocketClosed
+        if not self._within_frame_rate():
+            log.info("socket.flood_closed")
+            await self.close(CLOSE_TOO_MANY, "too many messages")
+            raise SocketClosed
         return raw
+
+    def _within_frame_rate(self) -> bool:
+        """A token bucket: FRAME_BURST frames, refilled at FRAMES_PER_SECOND."""
+        now = time.monotonic()
+        elapsed, self._counted_at = now - self._counted_at, now
+        self._allowance = min(FRAME_BURST, self._allowance + elapsed * FRAMES_PER_SECOND)
+        if self._allowance < 1:
+            return False
+        self._allowance -= 1
+        return True
 
     async def pump_events(
         self, events: AsyncIterator[Event], on_event: Callable[[Event], Awaitable[None]]
