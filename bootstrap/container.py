@@ -33,6 +33,7 @@ from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
 from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
+from adapters.outbound.postgres.realtime import PostgresRealtime
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
@@ -279,12 +280,13 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemorySocketRegistry),
         redis=providers.Singleton(RedisSocketRegistry, settings.provided.redis_url, redis_breaker),
     )
-    # With Redis, events cross processes (and degrade to this one while Redis is down);
-    # without it, every socket must be held by this process.
+    # With Redis, events cross processes (and degrade to this one while Redis is down); with
+    # CCGPT_EVENTS=database, through PostgreSQL NOTIFY; else every socket is in this process.
     shared_realtime = providers.Selector(
-        settings.provided.shared_state,
+        settings.provided.event_bus,
         memory=providers.Singleton(InMemoryRealtime),
         redis=providers.Singleton(RedisRealtime, settings.provided.redis_url, redis_breaker),
+        database=providers.Singleton(PostgresRealtime, database.provided.current_url),
     )
     # What requests remember of access, forgotten whenever access changes (any process).
     access_memory = providers.Singleton(AccessMemory)

@@ -26,6 +26,13 @@ class Database:
         self._embedded: EmbeddedPostgres | None = None
         self._engine: AsyncEngine | None = None
         self._retrieval_engine: AsyncEngine | None = None
+        self._url: str | None = None
+
+    def current_url(self) -> str:
+        """The database's URL (the embedded server's once started)."""
+        if self._url is None:
+            raise RuntimeError("The database is not started: the app's lifespan starts it.")
+        return self._url
 
     @property
     def engine(self) -> AsyncEngine:
@@ -49,6 +56,7 @@ class Database:
             self._embedded = EmbeddedPostgres(settings.data_dir)
             url = await asyncio.to_thread(self._embedded.start)
         await asyncio.to_thread(migrate, url)
+        self._url = url
         self._engine = runtime_engine(url, settings.database_pool_size)
         # Searches are short: half the pool serves them (max_overflow doubles either).
         self._retrieval_engine = retrieval_engine(url, max(2, settings.database_pool_size // 2))

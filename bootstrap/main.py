@@ -122,6 +122,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
             # Workers share one server: start it here and hand them its URL.
             embedded = EmbeddedPostgres(settings.data_dir)
             os.environ["CCGPT_DATABASE_URL"] = embedded.start()
+        if not settings.redis_url:
+            # Without Redis, the workers' sockets hear each other's events through the
+            # database they share (API.md: events reach every socket of a session).
+            os.environ.setdefault("CCGPT_EVENTS", "database")
         uvicorn.run(
             "bootstrap.app:create_app",
             factory=True,

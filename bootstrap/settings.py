@@ -55,6 +55,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     own_origins: str = ""
     # Ours, beyond API.md:
     storage: Literal["postgres", "memory"] = "postgres"
+    # Where realtime events travel when CCGPT_REDIS_URL is unset: `process` (this process's
+    # sockets only) or `database` (PostgreSQL LISTEN/NOTIFY to every process on the same
+    # database). `ccgpt serve --workers N` (N > 1) sets `database` for its workers.
+    events: Literal["process", "database"] = "process"
     # A reranker behind the `/rerank` API (off while the URL is unset): reorders the best
     # `rerank_depth` hybrid results; on failure or timeout the hybrid order stands.
     reranker_base_url: str | None = None
@@ -131,6 +135,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             parts = urlsplit(self.public_url)
             return (f"{parts.scheme}://{parts.netloc}",)
         return ()
+
+    @property
+    def event_bus(self) -> Literal["redis", "database", "memory"]:
+        """How realtime events reach other processes: Redis, the database, or not at all."""
+        if self.redis_url:
+            return "redis"
+        return "database" if self.events == "database" and self.storage == "postgres" else "memory"
 
     @property
     def shared_state(self) -> Literal["redis", "memory"]:

@@ -1,5 +1,6 @@
-"""One contract for every Realtime adapter: in-process, and Redis pub/sub across
-"processes" (two adapters on one Redis), and Redis down degrading to this process."""
+"""One contract for every Realtime adapter: in-process, Redis pub/sub across "processes"
+(two adapters on one Redis), PostgreSQL NOTIFY likewise (two adapters on one database), and
+Redis or the database down degrading to this process."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from adapters.outbound.memory.realtime import InMemoryRealtime
+from adapters.outbound.postgres.realtime import PostgresRealtime
 from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.realtime import RedisRealtime
 from application.events import (
@@ -31,18 +33,24 @@ from tests.integration.test_rate_limiter_contract import REDIS_URL, redis_availa
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-@pytest.fixture(params=["local", "redis"])
+@pytest.fixture(params=["local", "redis", "database"])
 async def make_realtime(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Realtime]]:
-    """Builds adapters that share one bus: one object in-process, one Redis otherwise."""
+    """Builds adapters that share one bus: one object in-process, one Redis or one
+    PostgreSQL otherwise."""
     if request.param == "redis" and not await redis_available():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")  # a failure when CI=true
     shared = InMemoryRealtime()
-    built: list[RedisRealtime] = []
+    built: list[RedisRealtime | PostgresRealtime] = []
     breakers: list[RedisBreaker] = []
 
     def build() -> Realtime:
         if request.param == "local":
             return shared
+        if request.param == "database":
+            url = request.getfixturevalue("database_url")
+            on_database = PostgresRealtime(lambda: url)
+            built.append(on_database)
+            return on_database
         breaker = RedisBreaker(REDIS_URL)
         breakers.append(breaker)
         adapter = RedisRealtime(REDIS_URL, breaker)
@@ -131,6 +139,35 @@ async def test_redis_down_degrades_to_this_process_without_raising() -> None:
     finally:
         await realtime.aclose()
         await breaker.aclose()
+
+
+async def test_the_database_down_degrades_to_this_process_without_raising() -> None:
+    realtime = PostgresRealtime(lambda: "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+    sent = event("still here")
+    try:
+        async with realtime.subscribe(session_channel(sent.workspace_id, sent.session_id)) as ev:
+            await asyncio.wait_for(realtime.publish(sent), 5)
+            assert await next_event(ev) == sent
+    finally:
+        await realtime.aclose()
+
+
+async def test_an_event_larger_than_one_notification_arrives_whole(database_url: str) -> None:
+    """NOTIFY carries under 8,000 bytes: a long answer with sources goes in parts."""
+    publisher, listener = (
+        PostgresRealtime(lambda: database_url),
+        PostgresRealtime(lambda: database_url),
+    )
+    source = Source(DocumentId(uuid.uuid4()), "Long", "Snippet " * 40, page=1)
+    sent = event("Wörter und Sätze. " * 900, sources=[source] * 5)  # ~20,000 bytes
+    try:
+        async with listener.subscribe(session_channel(sent.workspace_id, sent.session_id)) as ev:
+            await publisher.publish(sent)
+            await publisher.publish(event("next"))  # other sessions' events in between
+            assert await next_event(ev) == sent
+    finally:
+        await publisher.aclose()
+        await listener.aclose()
 
 
 async def test_a_credential_change_reaches_every_socket_of_the_workspace(

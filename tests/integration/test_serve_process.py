@@ -34,13 +34,19 @@ def environment(data_dir: Path) -> dict[str, str]:
 
 
 class Server:
-    def __init__(self, data_dir: Path, cwd: Path, extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        cwd: Path,
+        extra: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # A file, not a pipe: an unread pipe fills up and blocks the server's logging.
         self.log = cwd / f"server-{self.port}.log"
         self.process = subprocess.Popen(  # noqa: S603 - our own console script
-            [CCGPT, "serve", "--port", str(self.port)],
+            [CCGPT, "serve", "--port", str(self.port), *args],
             env={**environment(data_dir), **(extra or {})},
             cwd=cwd,
             stdout=self.log.open("w"),

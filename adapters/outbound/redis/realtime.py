@@ -14,15 +14,15 @@ from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import msgspec
 import structlog
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from adapters.outbound.event_wire import decode, encode
 from adapters.outbound.memory.realtime import InMemoryRealtime, drain
 from adapters.outbound.redis.breaker import RedisBreaker
-from application.events import EVENT_TYPES, Event
+from application.events import Event
 
 log = structlog.get_logger()
 PREFIX = "ccgpt:rt:"
@@ -31,26 +31,6 @@ FALLBACKS = Counter(
     "ccgpt_realtime_fallbacks_total",
     "Realtime events delivered in this process only because Redis could not be reached",
 )
-_BY_NAME: dict[str, type[Event]] = {kind.__name__: kind for kind in EVENT_TYPES}
-
-
-class _Envelope(msgspec.Struct, frozen=True):
-    """An event on the wire between processes: its class name, then its fields."""
-
-    kind: str
-    event: msgspec.Raw
-
-
-_ENCODER = msgspec.json.Encoder()
-
-
-def encode(event: Event) -> bytes:
-    return _ENCODER.encode(_Envelope(type(event).__name__, msgspec.Raw(_ENCODER.encode(event))))
-
-
-def decode(raw: bytes | str) -> Event:
-    envelope = msgspec.json.decode(raw, type=_Envelope)
-    return msgspec.json.decode(envelope.event, type=_BY_NAME[envelope.kind])
 
 
 class RedisRealtime:
