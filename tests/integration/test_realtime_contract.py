@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 
 from adapters.outbound.memory.realtime import InMemoryRealtime
@@ -168,6 +169,22 @@ async def test_an_event_larger_than_one_notification_arrives_whole(database_url:
     finally:
         await publisher.aclose()
         await listener.aclose()
+
+
+async def test_foreign_notifications_on_the_channel_are_ignored(database_url: str) -> None:
+    """Someone else's NOTIFY on our channel neither breaks the listener nor reaches sockets."""
+    listener, publisher = (PostgresRealtime(lambda: database_url) for _ in range(2))
+    sent = event("after the junk")
+    try:
+        async with listener.subscribe(session_channel(sent.workspace_id, sent.session_id)) as ev:
+            async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as c:
+                for junk in ("junk", "a:b:c:d", "k:0:1:{not json"):
+                    await c.execute("SELECT pg_notify('ccgpt_events', %s)", [junk])
+            await publisher.publish(sent)
+            assert await next_event(ev) == sent
+    finally:
+        await listener.aclose()
+        await publisher.aclose()
 
 
 async def test_a_credential_change_reaches_every_socket_of_the_workspace(

@@ -32,6 +32,7 @@ CHANNEL = "ccgpt_events"
 PART_CHARS = 1900
 RETRY_SECONDS = 1.0
 LISTENING_WAIT_SECONDS = 5.0
+MAX_PARTIAL_EVENTS = 64
 FALLBACKS = Counter(
     "ccgpt_realtime_database_fallbacks_total",
     "Realtime events delivered in this process only because the database could not carry them",
@@ -96,13 +97,20 @@ class PostgresRealtime:
                 await asyncio.sleep(RETRY_SECONDS)
 
     def _received(self, payload: str) -> None:
-        key, index, count, text = payload.split(":", 3)
+        try:
+            key, index, count, text = payload.split(":", 3)
+            position, total = int(index), int(count)
+        except ValueError:  # not one of ours: someone else's NOTIFY on the channel
+            log.warning("realtime.database_notification_ignored")
+            return
+        if key not in self._parts and len(self._parts) >= MAX_PARTIAL_EVENTS:
+            self._parts.clear()  # never expected (parts arrive together): stay bounded
         parts = self._parts.setdefault(key, [])
-        if int(index) != len(parts):  # a part missing: the event cannot be read
+        if position != len(parts):  # a part missing: the event cannot be read
             self._parts.pop(key, None)
             return
         parts.append(text)
-        if len(parts) < int(count):
+        if len(parts) < total:
             return
         del self._parts[key]
         try:
