@@ -15,6 +15,8 @@ from domain.ids import SessionId, WorkspaceId
 LOW_CONFIDENCE = 0.5
 # A session is resolved by the bot once the visitor has been quiet this long after its answer.
 RESOLUTION_QUIET = timedelta(hours=24)
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
 MAX_DAYS = 366
 MAX_HOURLY_DAYS = 31
 
@@ -72,6 +74,7 @@ class ReportWindow:
         cls, first: date | None, last: date | None, tz: str | None, today: date
     ) -> ReportWindow:
         zone = parse_zone(tz)
+        _within_calendar(first, last)
         last = last or today
         first = first or (last - timedelta(days=29))
         if first > last:
@@ -115,11 +118,22 @@ class ReportWindow:
         return [max(s.astimezone(UTC), self.start) for s in starts] + [self.end]
 
 
+def _within_calendar(first: date | None, last: date | None) -> None:
+    """Dates whose local midnights, week starts and next days exist in every zone (the
+    edges of the calendar overflowed into a 500)."""
+    for field, day in (("from", first), ("to", last)):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ValidationFailed.on(
+                field, f"must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
+            )
+
+
 def day_bounds(
     first: date | None, last: date | None, tz: str | None
 ) -> tuple[datetime | None, datetime | None]:
     """[local midnight of `first`, local midnight after `last`) in UTC; a missing end is open."""
     zone = parse_zone(tz)
+    _within_calendar(first, last)
     if first is not None and last is not None and first > last:
         raise ValidationFailed.on("from", "must not be after to")
     start = local_midnight(first, zone).astimezone(UTC) if first else None

@@ -11,6 +11,7 @@ from adapters.outbound.memory.clock import FixedClock
 from adapters.outbound.postgres.analytics import PostgresAnalyticsReadModel
 from adapters.outbound.postgres.conversation_archive import PostgresConversationArchive
 from adapters.outbound.postgres.engine import runtime_engine, sqlalchemy_url
+from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from tests.integration.analytics_dataset import NOW, known_traffic
 from tests.integration.conftest import fresh_database
@@ -30,6 +31,7 @@ async def test_the_backfill_rebuilds_what_the_triggers_kept(database_url: str) -
         PostgresAnalyticsReadModel(engine),
         PostgresConversationArchive(engine),
         FixedClock(NOW),
+        PostgresQuestionVectors(engine),
     )
     data = await known_traffic(uow)
     kept = {tz: await every_figure(harness, data.workspace.id, tz) for tz in ZONES}

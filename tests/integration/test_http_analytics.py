@@ -147,9 +147,16 @@ def test_unknown_zone_and_bad_parameters_are_422(
         ({"interval": "minute"}, "interval"),
         ({"format": "xml"}, "format"),
         ({"from": "yesterday"}, "from"),
+        # The calendar's edges (they overflowed into a 500): a local midnight of year 10000.
+        ({"from": "9999-12-01", "to": "9999-12-31"}, "from"),
+        ({"from": "0001-01-01", "to": "0001-01-31", "tz": "Asia/Kolkata"}, "from"),
+        ({"from": "2026-01-01", "to": "9999-12-31"}, "to"),
     ):
         response = client.get("/api/v1/analytics/queries-over-time", params=params, headers=agent)
         assert_validation_error(response, field)
+    for path in ("/api/v1/analytics/summary", "/api/v1/analytics/gaps"):
+        far = client.get(path, params={"from": "9999-12-01", "to": "9999-12-31"}, headers=agent)
+        assert_validation_error(far, "from")
 
 
 def test_reports_need_a_caller(traffic: tuple[TestClient[Any], dict[str, str], str]) -> None:

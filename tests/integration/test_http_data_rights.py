@@ -67,6 +67,9 @@ def test_export_streams_jsonl_and_csv(site: Site) -> None:
         headers=site.headers,
     )
     assert none.status_code == 200 and none.text == ""
+    for params in ({"to": "9999-12-31"}, {"to": "9999-12-31", "format": "csv"}):
+        far = site.client.get("/api/v1/conversations/export", params=params, headers=site.headers)
+        assert_problem(far, 422, "validation_error")  # was a 500: past the calendar's end
 
 
 @pytest.mark.critical
