@@ -217,6 +217,14 @@ def test_a_body_that_cannot_be_read_is_a_422_naming_the_body(
     assert body["errors"][0]["message"] == body["detail"]
 
 
+def test_a_form_part_past_the_parsers_limits_is_a_413(client: TestClient[Any]) -> None:
+    headers = auth(register(client)["access_token"])
+    files = {"file": ("a" * 5000 + ".txt", b"hello there")}
+    response = client.post("/api/v1/documents", files=files, headers=headers)
+    body = assert_problem(response, 413, "payload_too_large")
+    assert "file name" in body["detail"]
+
+
 def test_a_wrong_method_is_a_405_with_allow(client: TestClient[Any]) -> None:
     response = client.delete("/api/v1/me")
     body = assert_problem(response, 405, "method_not_allowed")

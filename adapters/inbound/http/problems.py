@@ -143,6 +143,11 @@ def from_validation_exception(exc: ValidationException) -> ProblemDetailsExcepti
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     # A body that is not even JSON (or a form that is not multipart) is bad input like any
     # other: 422 validation_error, with the body as the field at fault.
+    if exc.status_code == 400 and exc.detail == _MULTIPART_LIMIT:
+        # Litestar's multipart parser past one of its limits (a part's headers, a file name
+        # of thousands of characters...) says 400 "for backwards compatibility": it is a 413.
+        detail = "A part of the form (its headers or file name, say) is larger than allowed."
+        return problem("payload_too_large", detail)
     if exc.status_code == 400:
         return problem("validation_error", str(exc.detail), errors=_unreadable_body(exc))
     status = exc.status_code
@@ -151,6 +156,9 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     code = CODE_BY_STATUS.get(status, "internal_error" if status >= 500 else "validation_error")
     detail = str(exc.detail) if status < 500 else "The server could not complete the request."
     return problem(code, detail, status=status, headers=exc.headers)
+
+
+_MULTIPART_LIMIT = "Request Entity Too Large"
 
 
 def _unreadable_body(exc: HTTPException) -> list[dict[str, str]]:
