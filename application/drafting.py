@@ -67,7 +67,7 @@ class Drafting:
             return Draft(no_answer, [], confidence, Action.NO_ANSWER, None)
         passages = passages_of(found)
         turns = [Turn(m.role.value, m.text) for m in history[-self._policy.history_turns :]]
-        request = ChatRequest(question, passages, turns)
+        request = ChatRequest(question, passages, turns, workspace_id=workspace_id)
         if on_text is None:
             answer = await self._model.answer(request)
             # A model can be talked into repeating what a poisoned passage says: scrub it too.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from domain.errors import ServiceUnavailable
-from domain.ids import ChunkId, DocumentId
+from domain.ids import ChunkId, DocumentId, WorkspaceId
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class ChatRequest:
     passages: list[Passage]
     history: list[Turn] = field(default_factory=list)  # oldest first, without the question
     max_output_tokens: int = 400
+    workspace_id: WorkspaceId | None = None  # whose passages: for what is stored per tenant
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,6 +156,7 @@ async def answer_accuracy(
     hits = 0
     for case in cases:
         found = await search.search(workspace, case.question, top_k)
-        answer = await model.answer(ChatRequest(case.question, passages_of(found)))
+        request = ChatRequest(case.question, passages_of(found), workspace_id=workspace)
+        answer = await model.answer(request)
         hits += _folded(case.sentence) in _folded(answer.text)
     return hits / max(1, len(cases))

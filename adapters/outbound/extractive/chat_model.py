@@ -42,9 +42,11 @@ from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
-from adapters.outbound.extractive.sentence_vectors import SentenceVectors
+from adapters.outbound.extractive.sentence_vectors import SentenceRef, SentenceVectors
 from application.ports.chat_model import ChatAnswer, ChatRequest, Passage, Turn
 from application.ports.embedder import Embedder
+from application.ports.sentence_vectors import SentenceVectorStore
+from domain.ids import ChunkId
 from domain.passage_safety import INJECTION, URL
 from domain.sentences import content_terms, split_sentences
 
@@ -106,12 +108,15 @@ class ExtractiveChatModel:
         min_score: float = 0.2,
         embedder: Embedder | None = None,
         meaning_weight: float = 0.75,
+        stored_vectors: SentenceVectorStore | None = None,
     ) -> None:
         self._max_sentences = max_sentences
         self._max_passages = max_passages
         self._min_score = min_score
         self._embedder = embedder
-        self._sentence_vectors = SentenceVectors(embedder) if embedder is not None else None
+        self._sentence_vectors = (
+            SentenceVectors(embedder, stored=stored_vectors) if embedder is not None else None
+        )
         self._meaning_weight = meaning_weight if embedder is not None else 0.0
         self._read: OrderedDict[tuple[object, ...], _ReadPassage] = OrderedDict()
 
@@ -137,8 +142,10 @@ class ExtractiveChatModel:
             weights = dict.fromkeys(content_terms(previous), _BORROWED_WEIGHT) | own
             question = f"{previous} {question}".strip()
         links_allowed = _ASKS_FOR_LINK.search(request.question) is not None
-        sentences = _candidates([self._read_passage(p) for p in request.passages], links_allowed)
-        meaning = await self._meaning(question, sentences, request.passages)
+        read = [self._read_passage(p) for p in request.passages]
+        sentences = _candidates(read, links_allowed)
+        counts = {p.chunk_id: len(r.sentences) for p, r in zip(request.passages, read, strict=True)}
+        meaning = await self._meaning(question, sentences, request, counts)
         scored = _score(
             sentences, weights, frozenset(own), request.passages, meaning, self._meaning_weight
         )
@@ -146,7 +153,11 @@ class ExtractiveChatModel:
         return _render(chosen, request.passages, request.max_output_tokens, self.name)
 
     async def _meaning(
-        self, question: str, sentences: list[_Sentence], passages: list[Passage]
+        self,
+        question: str,
+        sentences: list[_Sentence],
+        request: ChatRequest,
+        counts: dict[ChunkId, int],
     ) -> list[float]:
         """Cosine of the question to each sentence (0 past the first few dozen, or without
         an embedder). Vectors are unit length, so the dot product is the cosine."""
@@ -154,8 +165,11 @@ class ExtractiveChatModel:
             return [0.0] * len(sentences)
         embedded = sentences[:_MAX_EMBEDDED_SENTENCES]
         query = await self._embedder.embed_query(question)
-        keys = [(passages[s.passage_index].chunk_id, s.text) for s in embedded]
-        cosines = await self._sentence_vectors.cosines(query, keys)
+        passages = request.passages
+        refs = [
+            SentenceRef(passages[s.passage_index].chunk_id, s.position, s.text) for s in embedded
+        ]
+        cosines = await self._sentence_vectors.cosines(query, refs, request.workspace_id, counts)
         return cosines + [0.0] * (len(sentences) - len(embedded))
 
     def _read_passage(self, passage: Passage) -> _ReadPassage:
