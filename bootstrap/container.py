@@ -20,6 +20,7 @@ from adapters.outbound.memory.knowledge import InMemoryJobQueue, InMemoryRetriev
 from adapters.outbound.memory.question_vectors import InMemoryQuestionVectors
 from adapters.outbound.memory.rate_limiter import LimitsRateLimiter
 from adapters.outbound.memory.realtime import InMemoryRealtime
+from adapters.outbound.memory.sentence_vectors import InMemorySentenceVectorStore
 from adapters.outbound.memory.socket_registry import InMemorySocketRegistry
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
@@ -35,6 +36,7 @@ from adapters.outbound.postgres.job_queue import PostgresJobQueue
 from adapters.outbound.postgres.question_vectors import PostgresQuestionVectors
 from adapters.outbound.postgres.realtime import PostgresRealtime
 from adapters.outbound.postgres.retriever import PostgresRetriever
+from adapters.outbound.postgres.sentence_vectors import PostgresSentenceVectorStore
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
 from adapters.outbound.redis.breaker import RedisBreaker
@@ -51,7 +53,9 @@ from application.answering import AnswerPolicy
 from application.document_intake import DocumentIntake
 from application.drafting import Drafting
 from application.health_probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
+from application.ports.embedder import Embedder
 from application.ports.rate_limiter import RateLimit
+from application.ports.sentence_vectors import SentenceVectorStore
 from application.recently_read import AccessMemory, ForgetfulRealtime
 from application.replay import Replay
 from application.search import HybridSearch
@@ -99,6 +103,7 @@ from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_widget import OpenWidget
 from application.use_cases.post_agent_message import PostAgentMessage
+from application.use_cases.prepare_sentence_vectors import PrepareSentenceVectors
 from application.use_cases.rate_answer import RateAnswer
 from application.use_cases.read_conversation import ReadConversation
 from application.use_cases.read_widget_history import ReadWidgetHistory
@@ -124,6 +129,13 @@ from bootstrap.plans import load_plans
 from bootstrap.secrets import signing_key
 from bootstrap.settings import Settings
 from domain.plans import ParseBudget
+
+
+def _sentence_preparer(
+    llm: str, store: SentenceVectorStore, embedder: Embedder | None
+) -> PrepareSentenceVectors | None:
+    """Only where the extractive model weighs sentences by meaning (it reads them)."""
+    return PrepareSentenceVectors(store, embedder) if llm == "extractive" and embedder else None
 
 
 def _reranker(
@@ -231,7 +243,17 @@ class Container(containers.DeclarativeContainer):
         openai=embedder,
         hashing=providers.Object(None),
     )
-    extractive_model = providers.Singleton(ExtractiveChatModel, embedder=meaning_embedder)
+    sentence_vector_store = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(PostgresSentenceVectorStore, engine),
+        memory=providers.Singleton(InMemorySentenceVectorStore, memory_store),
+    )
+    extractive_model = providers.Singleton(
+        ExtractiveChatModel, embedder=meaning_embedder, stored_vectors=sentence_vector_store
+    )
+    prepare_sentence_vectors = providers.Singleton(
+        _sentence_preparer, settings.provided.llm, sentence_vector_store, meaning_embedder
+    )
     chat_model = providers.Selector(
         settings.provided.llm,
         extractive=extractive_model,
@@ -435,6 +457,7 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.ingestion_concurrency,
         lease_seconds=settings.provided.job_lease_seconds,
         poll_seconds=settings.provided.job_poll_seconds,
+        prepare=prepare_sentence_vectors,
     )
 
     retention_sweeper = providers.Singleton(

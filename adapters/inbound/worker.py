@@ -3,6 +3,10 @@
 It runs inside `ccgpt serve` by default and alone in `ccgpt worker` processes. A job's
 lease is extended while it runs; on shutdown the worker hands its job back at once, and
 if it dies instead, the lease runs out and any worker takes the job up again.
+
+With nothing to ingest, it embeds the sentences of chunks that have none stored yet
+(`PrepareSentenceVectors`), a batch at a time, checking the queue between batches: after each
+document it made ready, and every `sweep_seconds` for chunks other processes left.
 """
 
 from __future__ import annotations
@@ -11,18 +15,24 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 import uuid
 
 import structlog
 from prometheus_client import Counter
 
+from application.ingestion_outcome import Outcome
 from application.ports.job_queue import JobQueue
 from application.use_cases.abandon_ingestion import AbandonIngestion
 from application.use_cases.ingest_document import IngestDocument
+from application.use_cases.prepare_sentence_vectors import PrepareSentenceVectors
 from domain.knowledge import IngestionJob
 
 log = structlog.get_logger()
 JOBS = Counter("ccgpt_ingestion_jobs_total", "Ingestion jobs by outcome", ["outcome"])
+PREPARED = Counter(
+    "ccgpt_sentence_vectors_prepared_total", "Chunks whose sentences were embedded and stored"
+)
 
 
 class IngestionWorker:
@@ -34,8 +44,13 @@ class IngestionWorker:
         concurrency: int = 1,
         lease_seconds: int = 60,
         poll_seconds: float = 1.0,
+        prepare: PrepareSentenceVectors | None = None,
+        sweep_seconds: float = 600.0,
     ) -> None:
         self._queue, self._ingest, self._abandon = queue, ingest, abandon
+        self._prepare, self._sweep_seconds = prepare, sweep_seconds
+        self._prepare_due, self._next_sweep = True, 0.0
+        self._preparing = asyncio.Lock()
         self._concurrency, self._lease, self._poll = concurrency, lease_seconds, poll_seconds
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._tasks: list[asyncio.Task[None]] = []
@@ -55,13 +70,17 @@ class IngestionWorker:
             await self._queue.release(self.name)
         log.info("worker.stopped", worker=self.name)
 
-    async def run_until_idle(self) -> int:
-        """Processes jobs until none is ready (tests, `ccgpt eval`); returns how many ran."""
+    async def run_until_idle(self, prepare: bool = True) -> int:
+        """Processes jobs until none is ready (tests, `ccgpt eval`), then, with `prepare`,
+        stores the sentence vectors of every chunk without; returns how many jobs ran."""
         await self._reap()
         done = 0
         while (job := await self._queue.claim(self.name, self._lease)) is not None:
             await self._process(job)
             done += 1
+        if prepare and self._prepare is not None:
+            while prepared := await self._prepare.execute():
+                PREPARED.inc(prepared)
         return done
 
     async def _loop(self) -> None:
@@ -73,9 +92,31 @@ class IngestionWorker:
                 job = None
             if job is None:
                 await self._reap()
-                await asyncio.sleep(self._poll)
+                if not await self._prepare_some():
+                    await asyncio.sleep(self._poll)
                 continue
             await self._process(job)
+
+    async def _prepare_some(self) -> bool:
+        """One batch of sentence vectors, when due; whether it found any to make."""
+        now = time.monotonic()
+        if self._prepare is None or self._preparing.locked():
+            return False
+        if not self._prepare_due and now < self._next_sweep:
+            return False
+        async with self._preparing:
+            self._prepare_due = False
+            try:
+                prepared = await self._prepare.execute()
+            except Exception as exc:  # the database or the model failed: try again later
+                log.warning("sentence_vectors.prepare_failed", error=type(exc).__name__)
+                prepared = 0
+        if prepared:
+            PREPARED.inc(prepared)
+            self._prepare_due = True
+            return True
+        self._next_sweep = now + self._sweep_seconds
+        return False
 
     async def _reap(self) -> None:
         """Jobs whose worker died on every attempt: their documents fail, readably."""
@@ -101,6 +142,8 @@ class IngestionWorker:
                 log.warning("ingestion.lease_lost", document_id=str(job.document_id))
                 return
             JOBS.labels(outcome.value).inc()
+            if outcome is Outcome.READY:
+                self._prepare_due = True
             log.info("ingestion.done", document_id=str(job.document_id), outcome=outcome.value)
         except asyncio.CancelledError:
             raise
