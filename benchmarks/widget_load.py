@@ -212,18 +212,28 @@ def pad_workspace(database_url: str, ws: WorkspaceId, total: int) -> int:
                 ),
                 {"id": doc, "ws": ws, "t": f"Archive {r}", "n": have},
             )
+            # A copy has its original's sentence vectors too (the same text), as the idle
+            # worker would have made them: it must not be embedding them under the load.
             conn.execute(
                 text(
                     """
-                    INSERT INTO chunks (id, workspace_id, document_id, ordinal, text, heading,
-                        page, token_count, terms, term_counts, embedding)
-                    SELECT gen_random_uuid(), c.workspace_id, :doc,
-                        row_number() OVER (ORDER BY c.id), c.text,
-                        c.heading, c.page, c.token_count, c.terms, c.term_counts,
-                        l2_normalize(c.embedding + (SELECT array_agg((random() - 0.5) * 0.15)
-                            FROM generate_series(1, 384 + 0 * c.token_count))::vector)
-                    FROM chunks c JOIN documents d ON d.id = c.document_id
-                    WHERE c.workspace_id = :ws AND d.filename <> 'pad.txt'
+                    WITH source AS MATERIALIZED (
+                        SELECT c.*, gen_random_uuid() AS copy_id
+                        FROM chunks c JOIN documents d ON d.id = c.document_id
+                        WHERE c.workspace_id = :ws AND d.filename <> 'pad.txt'
+                    ), copied AS (
+                        INSERT INTO chunks (id, workspace_id, document_id, ordinal, text,
+                            heading, page, token_count, terms, term_counts, embedding)
+                        SELECT s.copy_id, s.workspace_id, :doc,
+                            row_number() OVER (ORDER BY s.id), s.text,
+                            s.heading, s.page, s.token_count, s.terms, s.term_counts,
+                            l2_normalize(s.embedding + (SELECT array_agg((random() - 0.5) * 0.15)
+                                FROM generate_series(1, 384 + 0 * s.token_count))::vector)
+                        FROM source s
+                    )
+                    INSERT INTO chunk_sentence_vectors (chunk_id, model, workspace_id, vectors)
+                    SELECT s.copy_id, v.model, v.workspace_id, v.vectors
+                    FROM source s JOIN chunk_sentence_vectors v ON v.chunk_id = s.id
                     """
                 ),
                 {"doc": doc, "ws": ws},
@@ -234,6 +244,24 @@ def pad_workspace(database_url: str, ws: WorkspaceId, total: int) -> int:
         conn.execute(text("ANALYZE chunks"))
     engine.dispose()
     return int(count)
+
+
+def wait_for_sentence_vectors(database_url: str, ws: WorkspaceId, chunks: int) -> float:
+    """Seconds until the idle worker has stored the sentence vectors of every chunk."""
+    engine = create_engine(sqlalchemy_url(database_url))
+    started = time.perf_counter()
+    count = text("SELECT count(*) FROM chunk_sentence_vectors WHERE workspace_id = :ws")
+    try:
+        while time.perf_counter() - started < 600:
+            with engine.connect() as conn:
+                if int(conn.execute(count, {"ws": ws}).scalar_one()) >= chunks:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the sentence vectors were not prepared in 10 minutes")
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
 
 
 def ms(seconds: float) -> str:
@@ -295,6 +323,8 @@ def run_phases(
     site = Site(server.url)
     chunks = site.upload_corpus()
     print(f"workspace: {chunks} chunks from the support corpus; embedder {args.embedder}")
+    waited = wait_for_sentence_vectors(database_url, site.workspace_id, chunks)
+    print(f"their sentence vectors stored {waited:.1f} s after the last document was ready")
     idle = server.rss_mib()
     embeds, lookups = floor(
         database_url, base / "floor", args.embedder, site.workspace_id, unique(60)
