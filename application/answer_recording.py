@@ -55,8 +55,7 @@ class AnswerRecorder:
                 latency_ms=latency_ms,
                 model=draft.model,
             )
-            await tx.conversations.add_message(answer)
-            await tx.conversations.save(conversation)
+            await tx.conversations.append(conversation, answer)
             await tx.commit()
         await self._realtime.publish(MessagePosted.of(answer, question))
         return answer

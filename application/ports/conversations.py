@@ -34,6 +34,11 @@ class ConversationRepository(Protocol):
 
     async def add_message(self, message: Message) -> None: ...
 
+    async def append(self, conversation: Conversation, message: Message) -> None:
+        """`add_message(message)` and `save(conversation)` (its state after the message) in
+        one write: what every new message of a held conversation does."""
+        ...
+
     async def messages(
         self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
     ) -> list[Message]:

@@ -163,8 +163,7 @@ class AnswerMessage:
                 tx, workspace_id, inp.budgets, inp.rate_limited_message
             )
             question = conversation.ask(inp.text, self._clock.now(), inp.client_message_id)
-            await tx.conversations.add_message(question)
-            await tx.conversations.save(conversation)
+            await tx.conversations.append(conversation, question)
             await tx.commit()
         return _Asked(conversation, question, history, started, rate)
 

@@ -24,8 +24,7 @@ class PostAgentMessage:
             held = await tx.conversations.get(workspace_id, session_id, for_update=True)
             conversation = found(held, "Conversation")
             message = conversation.write_as_agent(principal.user_id, text, self._clock.now())
-            await tx.conversations.add_message(message)
-            await tx.conversations.save(conversation)
+            await tx.conversations.append(conversation, message)
             await tx.commit()
         await self._realtime.publish(MessagePosted.of(message))
         return message

@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from application.pagination import PageRequest
 from application.ports.conversations import ConversationFilter
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.accounts import Workspace
 from domain.conversations import Action, Conversation, ConversationStatus, Message, Role, Source
+from domain.errors import Conflict
 from domain.ids import DocumentId, MessageId, SessionId, UserId, WorkspaceId
 from domain.plans import Plan
 
@@ -131,6 +134,46 @@ async def test_messages_stay_in_their_session_and_workspace(uow: UnitOfWorkFacto
 
 
 # --- find_by_client_id and find_reply ------------------------------------------
+
+
+async def test_append_stores_the_message_with_the_conversation_after_it(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws = await new_workspace(uow)
+    c = conversation(ws)
+    await store(uow, c)
+    question = message(c, "Is it in stock?", client_message_id="c-1", seconds=30)
+    c.last_message_at = question.created_at
+    async with uow.tenant(ws) as tx:
+        await tx.conversations.append(c, question)
+        await tx.commit()
+    async with uow.tenant(ws) as tx:
+        assert await tx.conversations.get(ws, c.id) == c
+        assert await tx.conversations.messages(ws, c.id) == [question]
+        assert c.message_count == 1
+
+
+async def test_append_with_a_used_client_id_is_a_conflict_and_keeps_nothing(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws = await new_workspace(uow)
+    c = conversation(ws)
+    first = message(c, "first", client_message_id="c-1")
+    await store(uow, c, [first])
+    before = await _stored(uow, c)
+    again = message(c, "again", client_message_id="c-1", seconds=5)
+    c.last_message_at = again.created_at
+    with pytest.raises(Conflict):
+        async with uow.tenant(ws) as tx:
+            await tx.conversations.append(c, again)
+            await tx.commit()
+    assert await _stored(uow, c) == before
+
+
+async def _stored(uow: UnitOfWorkFactory, c: Conversation) -> tuple[Any, list[Message]]:
+    async with uow.tenant(c.workspace_id) as tx:
+        held = await tx.conversations.get(c.workspace_id, c.id)
+        return held, await tx.conversations.messages(c.workspace_id, c.id)
 
 
 async def test_find_by_client_id_finds_the_message_in_its_session(uow: UnitOfWorkFactory) -> None:

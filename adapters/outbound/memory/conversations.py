@@ -48,6 +48,10 @@ class InMemoryConversationRepository(ScopedRepository):
         thread.append(copy.deepcopy(message))
         analytics_records.message_added(self._store, message)
 
+    async def append(self, conversation: Conversation, message: Message) -> None:
+        await self.add_message(message)
+        await self.save(conversation)
+
     async def messages(
         self, workspace_id: WorkspaceId, session_id: SessionId, limit: int = 500
     ) -> list[Message]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, delete, exists, func, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, delete, exists, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,6 +46,10 @@ async def fetch_page(
     )
 
 
+_WORKSPACE = select(t.workspaces).where(t.workspaces.c.id == bindparam("id"))
+_WORKSPACE_FOR_UPDATE = _WORKSPACE.with_for_update()
+
+
 class PostgresWorkspaceRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -54,10 +58,8 @@ class PostgresWorkspaceRepository:
         await self._conn.execute(t.workspaces.insert().values(**rows.WORKSPACES.to_row(workspace)))
 
     async def get(self, workspace_id: WorkspaceId, *, for_update: bool = False) -> Workspace | None:
-        query = select(t.workspaces).where(t.workspaces.c.id == workspace_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
+        query = _WORKSPACE_FOR_UPDATE if for_update else _WORKSPACE  # every message reads it
+        row = (await self._conn.execute(query, {"id": workspace_id})).first()
         return rows.WORKSPACES.from_row(row) if row else None
 
     async def save(self, workspace: Workspace) -> None:

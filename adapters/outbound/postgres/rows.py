@@ -38,6 +38,11 @@ class Rows(Generic[E]):
         self._fields = tuple(field.name for field in dataclasses.fields(entity))  # type: ignore[arg-type]
         self._store, self._load = dict(store or {}), dict(load or {})
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The columns `to_row` fills, in the entity's field order."""
+        return self._fields
+
     def to_row(self, item: E) -> dict[str, Any]:
         return {
             name: self._store.get(name, _column_value)(getattr(item, name)) for name in self._fields
