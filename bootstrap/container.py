@@ -245,7 +245,9 @@ class Container(containers.DeclarativeContainer):
     )
     sentence_vector_store = providers.Selector(
         settings.provided.storage,
-        postgres=providers.Singleton(PostgresSentenceVectorStore, engine),
+        postgres=providers.Singleton(
+            PostgresSentenceVectorStore, engine, database.provided.retrieval_engine
+        ),
         memory=providers.Singleton(InMemorySentenceVectorStore, memory_store),
     )
     extractive_model = providers.Singleton(

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.outbound.memory.sentence_vectors import InMemorySentenceVectorStore
 from adapters.outbound.memory.unit_of_work import InMemoryUnitOfWorkFactory
-from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.engine import retrieval_engine, runtime_engine
 from adapters.outbound.postgres.sentence_vectors import PostgresSentenceVectorStore
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.ports.sentence_vectors import PackedVectors, SentenceVectorStore
@@ -35,9 +35,11 @@ async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
         uow = InMemoryUnitOfWorkFactory()
         yield Setup(uow, InMemorySentenceVectorStore(uow.store))
         return
-    engine = runtime_engine(request.getfixturevalue("empty_database_url"), pool_size=4)
-    yield Setup(PostgresUnitOfWorkFactory(engine), PostgresSentenceVectorStore(engine))
+    url = request.getfixturevalue("empty_database_url")
+    engine, reads = runtime_engine(url, pool_size=4), retrieval_engine(url, pool_size=2)
+    yield Setup(PostgresUnitOfWorkFactory(engine), PostgresSentenceVectorStore(engine, reads))
     await engine.dispose()
+    await reads.dispose()
 
 
 def packed(rows: int, seed: int) -> PackedVectors:

@@ -9,8 +9,11 @@ that first exchange, before anything of ours ran on it, and is replaced."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
+import psycopg
+from psycopg.rows import namedtuple_row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.outbound.postgres.outage import is_outage, outage_translated
@@ -51,6 +54,31 @@ async def begin_scoped(engine: AsyncEngine, workspace_id: WorkspaceId | None) ->
             continue
         return conn
     raise ConnectionError("every pooled database connection failed")
+
+
+async def read_in_one_round_trip(
+    engine: AsyncEngine, workspace_id: WorkspaceId, query: bytes, params: Mapping[str, Any]
+) -> list[Any]:
+    """The rows of one read-only query in the workspace's scope: BEGIN, scope, query and
+    COMMIT sent as one psycopg pipeline, so one round trip where a scoped transaction takes
+    three. `engine` must be autocommit (`retrieval_engine`: psycopg adds no BEGIN of its
+    own). A connection that fails mid-way is dropped, not pooled; an outage comes out as
+    DatabaseUnavailable."""
+    async with outage_translated(), engine.connect() as conn:
+        raw: psycopg.AsyncConnection[Any] = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
+        if not raw.autocommit:
+            raise RuntimeError("read_in_one_round_trip needs an autocommit engine")
+        try:
+            async with raw.pipeline():
+                await raw.execute(b"BEGIN READ ONLY")
+                await raw.execute(_SCOPE_SQL, (str(workspace_id), "tenant"))
+                cursor = raw.cursor(row_factory=namedtuple_row)
+                await cursor.execute(query, params)
+                await raw.execute(b"COMMIT")
+            return await cursor.fetchall()
+        except BaseException:
+            await conn.invalidate()  # a statement failed or we were cancelled mid-pipeline
+            raise
 
 
 @contextlib.asynccontextmanager

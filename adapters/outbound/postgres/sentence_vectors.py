@@ -1,4 +1,7 @@
-"""Sentence vectors in PostgreSQL: one row per chunk and model, read with the passages."""
+"""Sentence vectors in PostgreSQL: one row per chunk and model, read with the passages.
+
+Read while a visitor waits, so in one round trip (`read_in_one_round_trip` on the autocommit
+retrieval engine); written and listed by the idle worker in ordinary scoped transactions."""
 
 from __future__ import annotations
 
@@ -6,16 +9,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.outbound.postgres.scope import scoped
+from adapters.outbound.postgres.scope import read_in_one_round_trip, scoped
 from application.ports.sentence_vectors import PackedVectors, UnpreparedChunk
 from domain.ids import ChunkId, WorkspaceId
 
-_READ = text(
-    """
+_READ = b"""
     SELECT chunk_id, vectors FROM chunk_sentence_vectors
-    WHERE workspace_id = :ws AND model = :model AND chunk_id = ANY(CAST(:ids AS uuid[]))
-    """
-)
+    WHERE workspace_id = %(ws)s::uuid AND model = %(model)s AND chunk_id = ANY(%(ids)s::uuid[])
+"""
 # Only chunks that are still there and are this workspace's: a document deleted while its
 # sentences were embedded loses nothing and fails nothing.
 _WRITE = text(
@@ -38,18 +39,17 @@ _UNPREPARED = text(
 
 
 class PostgresSentenceVectorStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine) -> None:
+        self._engine, self._read_engine = engine, read_engine
 
     async def read(
         self, workspace_id: WorkspaceId, model: str, chunk_ids: list[ChunkId]
     ) -> dict[ChunkId, PackedVectors]:
         if not chunk_ids:
             return {}
-        params = {"ws": workspace_id, "model": model, "ids": chunk_ids}
-        async with scoped(self._engine, workspace_id) as conn:
-            rows = await conn.execute(_READ, params)
-            return {ChunkId(row.chunk_id): PackedVectors(bytes(row.vectors)) for row in rows}
+        params = {"ws": str(workspace_id), "model": model, "ids": [str(c) for c in chunk_ids]}
+        rows = await read_in_one_round_trip(self._read_engine, workspace_id, _READ, params)
+        return {ChunkId(row.chunk_id): PackedVectors(bytes(row.vectors)) for row in rows}
 
     async def write(
         self, workspace_id: WorkspaceId, model: str, vectors: dict[ChunkId, PackedVectors]
