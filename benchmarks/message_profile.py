@@ -2,8 +2,9 @@
 
 The app in this process (its lifespan run by hand, requests through httpx's ASGI
 transport, so the profiler sees the handler's awaits), an embedded PostgreSQL, the `local`
-embedder and the support corpus. Ten warm-up messages, then 40 first-time questions (each
-in a new session), then the same 40 twice more; pyinstrument (async mode: time spent
+embedder and the support corpus with its sentence vectors stored (`widget_in_process`, which
+`benchmarks.message_segments` shares). Ten warm-up messages, then 40 first-time questions
+(each in a new session), then the same 40 twice more; pyinstrument (async mode: time spent
 awaiting is charged to the awaiting frame) writes `first.txt` and `repeat.txt`. The
 profiler slows everything down about twice: read shares, not milliseconds.
 """
@@ -12,20 +13,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pyinstrument import Profiler
 
-from benchmarks.widget_load import CORPUS, SITE, UNLIMITED, unique
+from benchmarks.widget_load import CORPUS, SITE, UNLIMITED, unique, wait_for_sentence_vectors
 from bootstrap.app import create_app
 from bootstrap.embedded_postgres import EmbeddedPostgres
 from bootstrap.settings import load_settings
+from domain.ids import WorkspaceId
 
 
 async def _started(app: Any) -> None:
@@ -40,7 +44,8 @@ async def _started(app: Any) -> None:
         raise RuntimeError(f"the app did not start: {event}")
 
 
-async def _site(client: httpx.AsyncClient) -> tuple[dict[str, str], str]:
+async def _site(client: httpx.AsyncClient) -> tuple[dict[str, str], str, WorkspaceId, int]:
+    """A workspace with the support corpus ready: its auth header, public key, id and chunks."""
     body = {
         "email": f"profile-{uuid.uuid4().hex[:8]}@bench.invalid",
         "password": "bench-password",
@@ -50,22 +55,33 @@ async def _site(client: httpx.AsyncClient) -> tuple[dict[str, str], str]:
     token = (await client.post("/api/v1/auth/register", json=body)).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     await client.put("/api/v1/workspace/plan", json={"plan": "enterprise"}, headers=auth)
+    me = (await client.get("/api/v1/me", headers=auth)).json()
     code = {"name": "Shop", "allowed_domains": ["shop.example.com"], "settings": {}}
     key = (await client.post("/api/v1/embed-codes", json=code, headers=auth)).json()
     ids = []
     for path in sorted((CORPUS / "docs").iterdir()):
         files = {"file": (path.name, path.read_bytes())}
         ids.append((await client.post("/api/v1/documents", files=files, headers=auth)).json()["id"])
+    chunks = 0
     for document_id in ids:
         while True:  # the worker runs in this process: poll until it is done
             document = (await client.get(f"/api/v1/documents/{document_id}", headers=auth)).json()
             if document["status"] in ("ready", "failed"):
+                chunks += int(document.get("chunk_count") or 0)
                 break
             await asyncio.sleep(0.1)
-    return auth, str(key["public_key"])
+    workspace_id = WorkspaceId(uuid.UUID(me["workspace"]["id"]))
+    return auth, str(key["public_key"]), workspace_id, chunks
 
 
-async def profile(database_url: str, data_dir: Path, out: Path) -> None:
+Ask = Callable[[str], Awaitable[float]]
+
+
+@contextlib.asynccontextmanager
+async def widget_in_process(database_url: str, data_dir: Path) -> AsyncIterator[Ask]:
+    """The app in this process with the corpus ready, its sentence vectors stored (by the
+    in-process worker, as a server's) and ten warm-up messages asked: yields `ask`, which
+    puts one question in a new widget session and returns the seconds its message took."""
     settings = load_settings(
         {
             "CCGPT_DATABASE_URL": database_url,
@@ -82,7 +98,9 @@ async def profile(database_url: str, data_dir: Path, out: Path) -> None:
     await _started(app)
     transport = httpx.ASGITransport(app)  # type: ignore[arg-type]  # ASGI typing differs
     async with httpx.AsyncClient(transport=transport, base_url="http://ccgpt.test") as client:
-        _, key = await _site(client)
+        _, key, workspace_id, chunks = await _site(client)
+        # In a thread: the worker that stores them runs on this event loop.
+        await asyncio.to_thread(wait_for_sentence_vectors, database_url, workspace_id, chunks)
         page = {"Origin": SITE}
 
         async def ask(text: str) -> float:
@@ -101,6 +119,22 @@ async def profile(database_url: str, data_dir: Path, out: Path) -> None:
 
         for text in unique(10):
             await ask(text)
+        yield ask
+
+
+def on_embedded_database(run: Callable[[str, Path], Awaitable[None]]) -> None:
+    """`run(database_url, data_dir)` against a throwaway embedded PostgreSQL."""
+    with tempfile.TemporaryDirectory() as temporary:
+        database = EmbeddedPostgres(Path(temporary) / "db")
+        url = database.start()
+        try:
+            asyncio.run(run(url, Path(temporary) / "server"))
+        finally:
+            database.stop()
+
+
+async def profile(database_url: str, data_dir: Path, out: Path) -> None:
+    async with widget_in_process(database_url, data_dir) as ask:
         texts = unique(40)
         for name, rounds in (("first", 1), ("repeat", 2)):
             profiler = Profiler(interval=0.0005, async_mode="enabled")
@@ -120,13 +154,7 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="folder for first.txt and repeat.txt")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as temporary:
-        database = EmbeddedPostgres(Path(temporary) / "db")
-        url = database.start()
-        try:
-            asyncio.run(profile(url, Path(temporary) / "server", args.out))
-        finally:
-            database.stop()
+    on_embedded_database(lambda url, data_dir: profile(url, data_dir, args.out))
 
 
 if __name__ == "__main__":

@@ -1,28 +1,24 @@
 """Where a widget message's milliseconds go, without a profiler's slowdown:
 `python -m benchmarks.message_segments`.
 
-The app in this process on an embedded PostgreSQL with the support corpus, as
-`benchmarks.message_profile` runs it (its sentence vectors given time to be stored), but
-timed by wrapping the steps of the chat path: for 40 first-time questions (each in a new
-session) and the same 40 twice more, the p50 of a message and the mean milliseconds per
+The app in this process on an embedded PostgreSQL with the support corpus and its sentence
+vectors stored, as `benchmarks.message_profile` runs it (`widget_in_process`), but timed by
+wrapping the steps of the chat path: for 40 first-time questions (each in a new session)
+and the same 40 twice more, the p50 of a message and the mean milliseconds per
 message spent in each step. Steps nest (`draft` holds `search`, which holds
 `embed_query` and `candidates`), so the rows do not add up to the message.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import statistics
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from adapters.outbound.caching.retriever import CachingRetriever
 from adapters.outbound.extractive.chat_model import ExtractiveChatModel
@@ -32,11 +28,8 @@ from application.answer_recording import AnswerRecorder
 from application.drafting import Drafting
 from application.search import HybridSearch
 from application.use_cases.answer_message import AnswerMessage
-from benchmarks.message_profile import _site, _started
-from benchmarks.widget_load import SITE, UNLIMITED, unique
-from bootstrap.app import create_app
-from bootstrap.embedded_postgres import EmbeddedPostgres
-from bootstrap.settings import load_settings
+from benchmarks.message_profile import on_embedded_database, widget_in_process
+from benchmarks.widget_load import unique
 
 # (class, method, label): coroutines timed on every call.
 STEPS: list[tuple[type, str, str]] = [
@@ -77,42 +70,7 @@ def timed_steps(spent: dict[str, float]) -> Iterator[None]:
 
 
 async def measure(database_url: str, data_dir: Path) -> None:
-    settings = load_settings(
-        {
-            "CCGPT_DATABASE_URL": database_url,
-            "CCGPT_DATA_DIR": str(data_dir),
-            "CCGPT_EMBEDDER": "local",
-            "CCGPT_LOG_LEVEL": "warning",
-            "CCGPT_RATE_LIMIT_IP": UNLIMITED,
-            "CCGPT_RATE_LIMIT_EMBED": UNLIMITED,
-            "CCGPT_RATE_LIMIT_WORKSPACE": UNLIMITED,
-        },
-        None,
-    )
-    app = create_app(settings)
-    await _started(app)
-    transport = httpx.ASGITransport(app)  # type: ignore[arg-type]  # ASGI typing differs
-    async with httpx.AsyncClient(transport=transport, base_url="http://ccgpt.test") as client:
-        _, key = await _site(client)
-        await asyncio.sleep(5)  # the idle worker stores the corpus's sentence vectors
-        page = {"Origin": SITE}
-
-        async def ask(text: str) -> float:
-            session = (
-                await client.post("/widget/v1/sessions", json={}, headers=page, params={"key": key})
-            ).json()
-            started = time.perf_counter()
-            reply = await client.post(
-                f"/widget/v1/sessions/{session['session_id']}/messages",
-                json={"text": text},
-                headers={**page, "X-Session-Token": session["session_token"]},
-                params={"key": key},
-            )
-            reply.raise_for_status()
-            return time.perf_counter() - started
-
-        for text in unique(10):
-            await ask(text)
+    async with widget_in_process(database_url, data_dir) as ask:
         texts = unique(40)
         for name, rounds in (("first time", 1), ("repeated", 2)):
             spent: dict[str, float] = defaultdict(float)
@@ -127,13 +85,7 @@ async def measure(database_url: str, data_dir: Path) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as temporary:
-        database = EmbeddedPostgres(Path(temporary) / "db")
-        url = database.start()
-        try:
-            asyncio.run(measure(url, Path(temporary) / "server"))
-        finally:
-            database.stop()
+    on_embedded_database(measure)
 
 
 if __name__ == "__main__":
