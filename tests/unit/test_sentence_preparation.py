@@ -15,7 +15,7 @@ from adapters.outbound.memory.sentence_vectors import InMemorySentenceVectorStor
 from adapters.outbound.memory.store import MemoryStore
 from adapters.outbound.parsing.isolated import InlineDocumentParser
 from application.ports.chat_model import ChatRequest, Passage
-from application.ports.sentence_vectors import PackedVectors, UnpreparedChunk
+from application.ports.sentence_vectors import PackedVectors
 from application.principal import Principal
 from application.use_cases.abandon_ingestion import AbandonIngestion
 from application.use_cases.prepare_sentence_vectors import PrepareSentenceVectors
@@ -26,27 +26,13 @@ from domain.documents import DocumentStatus
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import Chunk
 from domain.sentences import split_sentences
+from tests.unit.sentence_fakes import CountingEmbedder, FailingStore
 
 GUIDE = (
     b"# Password reset\n\nTo reset your password, open Settings, then Security, and choose "
     b"Send reset link. We email you a link. The link expires after 30 minutes.\n\n"
     b"# Shipping\n\nWe ship to Canada in 5 days. Tracking numbers arrive by email.\n"
 )
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.embedded: list[str] = []
-
-    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.embedded += texts
-        return await super().embed_documents(texts)
-
-
-class BrokenStore(InMemorySentenceVectorStore):
-    async def unprepared(self, model: str, limit: int) -> list[UnpreparedChunk]:
-        raise ConnectionError("database down")
 
 
 def chunks_of(store: MemoryStore, count: int) -> tuple[WorkspaceId, list[Chunk]]:
@@ -134,11 +120,17 @@ async def test_an_idle_worker_prepares_what_it_made_ready(container: Container) 
 
 
 async def test_a_failing_store_never_stops_ingestion(container: Container) -> None:
-    ws, document_id = await upload_guide(container)
-    prepare = PrepareSentenceVectors(BrokenStore(container.memory_store()), CountingEmbedder())
-    worker = idle_worker(container, prepare)
+    store = FailingStore()
+    worker = idle_worker(container, PrepareSentenceVectors(store, CountingEmbedder()))
     worker.start()
     try:
+        for _ in range(500):  # idle at start, it tries to prepare: the store fails
+            if store.calls:
+                break
+            await asyncio.sleep(0.01)
+        assert store.calls
+        # The worker lives on: a document uploaded after the failure is ingested.
+        ws, document_id = await upload_guide(container)
         for _ in range(500):
             document = container.memory_store().documents[(ws, document_id)]
             if document.status is DocumentStatus.READY:

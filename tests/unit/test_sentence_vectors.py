@@ -7,33 +7,12 @@ import math
 import uuid
 
 from adapters.outbound.extractive.sentence_vectors import SentenceRef, SentenceVectors
-from adapters.outbound.memory.embedder import HashingEmbedder
 from adapters.outbound.memory.sentence_vectors import InMemorySentenceVectorStore
 from adapters.outbound.memory.store import MemoryStore
-from application.ports.sentence_vectors import PackedVectors, UnpreparedChunk
+from application.ports.sentence_vectors import PackedVectors
 from domain.ids import ChunkId, DocumentId, WorkspaceId
 from domain.knowledge import Chunk
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.embedded: list[str] = []
-
-    async def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.embedded += texts
-        return await super().embed_documents(texts)
-
-
-class FailingStore:
-    async def read(self, *args: object) -> dict[ChunkId, PackedVectors]:
-        raise ConnectionError("database down")
-
-    async def write(self, *args: object) -> None:
-        raise ConnectionError("database down")
-
-    async def unprepared(self, model: str, limit: int) -> list[UnpreparedChunk]:
-        raise ConnectionError("database down")
+from tests.unit.sentence_fakes import CountingEmbedder, FailingStore
 
 
 def refs(chunk: ChunkId, *texts: str) -> list[SentenceRef]:
