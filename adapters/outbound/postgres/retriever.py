@@ -25,11 +25,10 @@ from typing import Any
 
 import psycopg
 from psycopg.pq import TransactionStatus
-from psycopg.rows import namedtuple_row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres.outage import outage_translated
-from adapters.outbound.postgres.scope import MAX_DEAD_CONNECTIONS
+from adapters.outbound.postgres.scope import MAX_DEAD_CONNECTIONS, pipelined
 from application.ports.retriever import Candidates, TermStatistics
 from application.search import KEYWORD_POSTINGS
 from domain.ids import ChunkId, DocumentId, WorkspaceId
@@ -330,7 +329,7 @@ class PostgresRetriever:
                     driver = (await conn.get_raw_connection()).driver_connection
                     raw: psycopg.AsyncConnection[Any] = driver  # type: ignore[assignment]
                     try:
-                        results = await _pipelined(raw, queries, params)
+                        results = await pipelined(raw, _BEGIN, queries, params)
                     except psycopg.Error:
                         if not raw.broken:
                             await _rolled_back(raw)
@@ -352,22 +351,6 @@ class PostgresRetriever:
 class _Read:
     version: Hashable
     results: list[list[Any]]
-
-
-async def _pipelined(
-    raw: psycopg.AsyncConnection[Any], queries: Sequence[bytes], params: dict[str, Any]
-) -> list[list[Any]]:
-    if not raw.autocommit:
-        raise RuntimeError("PostgresRetriever needs an autocommit engine (retrieval_engine)")
-    cursors = []
-    async with raw.pipeline():
-        await raw.execute(_BEGIN)
-        for query in queries:
-            cursor = raw.cursor(row_factory=namedtuple_row)
-            await cursor.execute(query, params)
-            cursors.append(cursor)
-        await raw.execute(b"COMMIT")
-    return [await cursor.fetchall() for cursor in cursors]
 
 
 async def _rolled_back(raw: psycopg.AsyncConnection[Any]) -> None:

@@ -9,7 +9,7 @@ that first exchange, before anything of ours ran on it, and is replaced."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -25,6 +25,12 @@ from domain.ids import WorkspaceId
 MAX_DEAD_CONNECTIONS = 64
 _SCOPE_SQL = (
     "SELECT set_config('ccgpt.workspace_id', %s, true), set_config('ccgpt.scope', %s, true)"
+)
+
+# The same scope, with the workspace as the named parameter `ws` (for `pipelined`).
+_TENANT_SCOPE = (
+    b"SELECT set_config('ccgpt.workspace_id', %(ws)s, true) AS workspace, "
+    b"set_config('ccgpt.scope', 'tenant', true) AS scope"
 )
 
 
@@ -56,6 +62,27 @@ async def begin_scoped(engine: AsyncEngine, workspace_id: WorkspaceId | None) ->
     raise ConnectionError("every pooled database connection failed")
 
 
+async def pipelined(
+    raw: psycopg.AsyncConnection[Any],
+    begin: bytes,
+    queries: Sequence[bytes],
+    params: Mapping[str, Any],
+) -> list[list[Any]]:
+    """`begin`, the queries and COMMIT sent as one psycopg pipeline (one round trip) on an
+    autocommit connection (psycopg adds no BEGIN of its own): the rows of each query."""
+    if not raw.autocommit:
+        raise RuntimeError("a pipelined transaction needs an autocommit engine")
+    cursors = []
+    async with raw.pipeline():
+        await raw.execute(begin)
+        for query in queries:
+            cursor = raw.cursor(row_factory=namedtuple_row)
+            await cursor.execute(query, params)
+            cursors.append(cursor)
+        await raw.execute(b"COMMIT")
+    return [await cursor.fetchall() for cursor in cursors]
+
+
 async def read_in_one_round_trip(
     engine: AsyncEngine, workspace_id: WorkspaceId, query: bytes, params: Mapping[str, Any]
 ) -> list[Any]:
@@ -66,16 +93,10 @@ async def read_in_one_round_trip(
     DatabaseUnavailable."""
     async with outage_translated(), engine.connect() as conn:
         raw: psycopg.AsyncConnection[Any] = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
-        if not raw.autocommit:
-            raise RuntimeError("read_in_one_round_trip needs an autocommit engine")
         try:
-            async with raw.pipeline():
-                await raw.execute(b"BEGIN READ ONLY")
-                await raw.execute(_SCOPE_SQL, (str(workspace_id), "tenant"))
-                cursor = raw.cursor(row_factory=namedtuple_row)
-                await cursor.execute(query, params)
-                await raw.execute(b"COMMIT")
-            return await cursor.fetchall()
+            params = {**params, "ws": str(workspace_id)}
+            _, rows = await pipelined(raw, b"BEGIN READ ONLY", [_TENANT_SCOPE, query], params)
+            return rows
         except BaseException:
             await conn.invalidate()  # a statement failed or we were cancelled mid-pipeline
             raise
