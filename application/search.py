@@ -43,6 +43,7 @@ from enum import StrEnum
 import structlog
 
 from application.ports.embedder import Embedder
+from application.ports.query_map import QueryMaps
 from application.ports.reranker import Reranker, RerankerUnavailable
 from application.ports.retriever import Candidates, Retriever, TermStatistics
 from application.term_positions import RememberedPositions
@@ -134,6 +135,9 @@ class Scoring:
     proximity_weight: float = 1.0
     proximity_window: int = 4
     proximity_depth: int = 20
+    # The query map's share of a candidate's cosine (`application.ports.query_map`),
+    # measured with `python -m benchmarks.query_map` (README, "Retrieval quality").
+    map_blend: float = 0.7
 
     def idf(self, term: str, stats: TermStatistics) -> float:
         total = max(stats.chunks, 1)
@@ -231,7 +235,12 @@ class HybridSearch:
     retriever that caches (`CachingRetriever`) hands back the same candidates while the
     workspace's knowledge stands, and a repeated question then skips the fusion (scoring
     ~100 candidates in Python cost ~3 ms, a fifth of a repeated question's answer). New
-    candidates, or none cached, mean a new fusion."""
+    candidates, or none cached, mean a new fusion.
+
+    With query maps (`application.ports.query_map`), each candidate's cosine is blended with
+    its cosine to the mapped question before the router and the fusion; a workspace's map
+    arrives after its documents are ready (the idle worker fits it), and a ranking
+    remembered before then stands until its candidates change."""
 
     def __init__(
         self,
@@ -240,9 +249,11 @@ class HybridSearch:
         scoring: Scoring = Scoring(),
         reranker: Reranker | None = None,
         rerank_depth: int = 20,
+        query_maps: QueryMaps | None = None,
     ) -> None:
         self._retriever, self._embedder, self._scoring = retriever, embedder, scoring
         self._reranker, self._rerank_depth = reranker, rerank_depth
+        self._query_maps = query_maps
         self._positions = RememberedPositions()
         self._fusions: OrderedDict[Hashable, _Fusion] = OrderedDict()
 
@@ -277,24 +288,50 @@ class HybridSearch:
             return [replace(c, score=lexical[c.chunk_id]) for c in ranked][:top_k]
         embedding = await self._embedder.embed_query(query)
         found = await self._retriever.candidates(workspace_id, wanted, embedding, pool)
-        return self._remembered_fusion(workspace_id, wanted, found, top_k)
+        return await self._remembered_fusion(workspace_id, wanted, embedding, found, top_k)
 
-    def _remembered_fusion(
-        self, workspace_id: WorkspaceId, wanted: list[str], found: Candidates, top_k: int
+    async def _remembered_fusion(
+        self,
+        workspace_id: WorkspaceId,
+        wanted: list[str],
+        embedding: list[float],
+        found: Candidates,
+        top_k: int,
     ) -> list[FoundChunk]:
         key = (workspace_id, tuple(wanted), top_k)
         earlier = self._fusions.get(key)
         if earlier is not None and earlier.candidates() is found:
             self._fusions.move_to_end(key)
             return list(earlier.ranked)
-        ranked = self._fused(wanted, found, top_k)
+        mapped = await self._mapped(workspace_id, embedding, found)
+        ranked = self._fused(wanted, found, top_k, mapped)
         self._fusions[key] = _Fusion(weakref.ref(found), tuple(ranked))
         self._fusions.move_to_end(key)
         if len(self._fusions) > FUSIONS_REMEMBERED:
             self._fusions.popitem(last=False)
         return ranked
 
-    def _fused(self, wanted: list[str], found: Candidates, top_k: int) -> list[FoundChunk]:
+    async def _mapped(
+        self, workspace_id: WorkspaceId, embedding: list[float], found: Candidates
+    ) -> dict[ChunkId, float]:
+        """The candidates' cosines to the mapped question; none without a query map, or
+        when reading it fails (the search then ranks as it would without one)."""
+        if self._query_maps is None:
+            return {}
+        ids = list(dict.fromkeys(c.chunk_id for c in [*found.nearest, *found.matching]))
+        try:
+            return await self._query_maps.cosines(workspace_id, embedding, ids)
+        except Exception as exc:
+            log.warning("query_map.unavailable", error=type(exc).__name__)
+            return {}
+
+    def _fused(
+        self,
+        wanted: list[str],
+        found: Candidates,
+        top_k: int,
+        mapped: Mapping[ChunkId, float] | None = None,
+    ) -> list[FoundChunk]:
         chunks = {c.chunk_id: c for c in [*found.matching, *found.nearest]}
         cosine = {c.chunk_id: c.score for c in found.nearest}
         for c in found.matching:  # keyword-only finds carry their true cosine
@@ -314,8 +351,15 @@ class HybridSearch:
             wanted, self._positions.of({cid: chunks[cid] for cid in paired}), stats
         )
         lexical = {cid: score + near.get(cid, 0.0) for cid, score in lexical.items()}
-        weight = self._scoring.lexical_weight(wanted, bags, stats, cosine)
-        fused = self._scoring.fuse(cosine, lexical, weight)
+        # The router and the fusion see the cosine with the query map's share blended in; a
+        # result's `similarity` stays the embedder's own (the answer threshold's scale).
+        blend = self._scoring.map_blend
+        dense = {
+            cid: (1 - blend) * value + blend * mapped[cid] if mapped and cid in mapped else value
+            for cid, value in cosine.items()
+        }
+        weight = self._scoring.lexical_weight(wanted, bags, stats, dense)
+        fused = self._scoring.fuse(dense, lexical, weight)
         ordered = sorted(fused, key=lambda cid: (-fused[cid], str(cid)))[:top_k]
         return [replace(chunks[cid], score=fused[cid], similarity=cosine[cid]) for cid in ordered]
 

@@ -39,6 +39,8 @@ from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.sentence_vectors import PostgresSentenceVectorStore
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
+from adapters.outbound.query_map.memory import InMemoryQueryMaps
+from adapters.outbound.query_map.postgres import PostgresQueryMaps
 from adapters.outbound.redis.breaker import RedisBreaker
 from adapters.outbound.redis.rate_limiter import RedisProbe, redis_rate_limiter
 from adapters.outbound.redis.realtime import RedisRealtime
@@ -47,12 +49,15 @@ from adapters.outbound.redis.socket_registry import RedisSocketRegistry
 from adapters.outbound.rerank.http_reranker import HttpReranker
 from adapters.outbound.sentence_transformers.embedder import SentenceTransformerEmbedder
 from adapters.outbound.system.clock import SystemClock
+from adapters.outbound.teacher.install import TEACHER_NAME
+from adapters.outbound.teacher.model import TEACHER_DIMENSIONS, TeacherProcess
 from application.admission import Admission
 from application.answer_recording import AnswerRecorder
 from application.answering import AnswerPolicy
 from application.document_intake import DocumentIntake
 from application.drafting import Drafting
 from application.health_probes import DatabaseProbe, NotConfiguredProbe, QueueProbe
+from application.idle_work import IdleWork, Preparation
 from application.ports.embedder import Embedder
 from application.ports.rate_limiter import RateLimit
 from application.ports.sentence_vectors import SentenceVectorStore
@@ -103,6 +108,7 @@ from application.use_cases.log_in import LogIn
 from application.use_cases.log_out import LogOut
 from application.use_cases.open_widget import OpenWidget
 from application.use_cases.post_agent_message import PostAgentMessage
+from application.use_cases.prepare_query_maps import PrepareQueryMaps
 from application.use_cases.prepare_sentence_vectors import PrepareSentenceVectors
 from application.use_cases.rate_answer import RateAnswer
 from application.use_cases.read_conversation import ReadConversation
@@ -136,6 +142,12 @@ def _sentence_preparer(
 ) -> PrepareSentenceVectors | None:
     """Only where the extractive model weighs sentences by meaning (it reads them)."""
     return PrepareSentenceVectors(store, embedder) if llm == "extractive" and embedder else None
+
+
+def _idle_work(*steps: Preparation | None) -> IdleWork | None:
+    """The worker's idle steps that are on, in order (sentence vectors first)."""
+    wanted = [step for step in steps if step is not None]
+    return IdleWork(*wanted) if wanted else None
 
 
 def _reranker(
@@ -227,12 +239,36 @@ class Container(containers.DeclarativeContainer):
         api_key=settings.provided.reranker_api_key,
         timeout=settings.provided.reranker_timeout_seconds,
     )
+    sentence_vector_store = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(
+            PostgresSentenceVectorStore, engine, database.provided.retrieval_engine
+        ),
+        memory=providers.Singleton(InMemorySentenceVectorStore, memory_store),
+    )
+    teacher = providers.Singleton(TeacherProcess, settings.provided.teacher_model_dir)
+    query_maps = providers.Selector(
+        settings.provided.query_map_storage,
+        postgres=providers.Singleton(
+            PostgresQueryMaps,
+            engine,
+            database.provided.retrieval_engine,
+            sentence_vector_store,
+            TEACHER_NAME,
+            TEACHER_DIMENSIONS,
+        ),
+        memory=providers.Singleton(
+            InMemoryQueryMaps, memory_store, sentence_vector_store, TEACHER_NAME, TEACHER_DIMENSIONS
+        ),
+        off=providers.Object(None),
+    )
     hybrid_search = providers.Singleton(
         HybridSearch,
         retriever,
         embedder,
         reranker=reranker,
         rerank_depth=settings.provided.rerank_depth,
+        query_maps=query_maps,
     )
     # Sentences are chosen by meaning with a real model; the hashing embedder (tests only)
     # carries no meaning, so with it sentences are chosen by shared words alone.
@@ -243,19 +279,19 @@ class Container(containers.DeclarativeContainer):
         openai=embedder,
         hashing=providers.Object(None),
     )
-    sentence_vector_store = providers.Selector(
-        settings.provided.storage,
-        postgres=providers.Singleton(
-            PostgresSentenceVectorStore, engine, database.provided.retrieval_engine
-        ),
-        memory=providers.Singleton(InMemorySentenceVectorStore, memory_store),
-    )
     extractive_model = providers.Singleton(
         ExtractiveChatModel, embedder=meaning_embedder, stored_vectors=sentence_vector_store
     )
     prepare_sentence_vectors = providers.Singleton(
         _sentence_preparer, settings.provided.llm, sentence_vector_store, meaning_embedder
     )
+    prepare_query_maps = providers.Selector(
+        settings.provided.query_map_storage,
+        postgres=providers.Singleton(PrepareQueryMaps, sentence_vector_store, teacher, query_maps),
+        memory=providers.Singleton(PrepareQueryMaps, sentence_vector_store, teacher, query_maps),
+        off=providers.Object(None),
+    )
+    idle_work = providers.Singleton(_idle_work, prepare_sentence_vectors, prepare_query_maps)
     chat_model = providers.Selector(
         settings.provided.llm,
         extractive=extractive_model,
@@ -459,7 +495,7 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.ingestion_concurrency,
         lease_seconds=settings.provided.job_lease_seconds,
         poll_seconds=settings.provided.job_poll_seconds,
-        prepare=prepare_sentence_vectors,
+        prepare=idle_work,
     )
 
     retention_sweeper = providers.Singleton(
@@ -481,6 +517,8 @@ async def start(container: Container) -> None:
 async def stop(container: Container) -> None:
     """Closes what the container opened, the database last."""
     closables = [container.embedder(), container.shared_realtime(), container.reranker()]
+    if container.settings().query_map_storage != "off":
+        await container.teacher().release()
     if container.settings().redis_url:
         closables += [container.socket_registry(), container.redis_breaker()]
     for closable in closables:

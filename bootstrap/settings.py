@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import msgspec
 from dotenv import dotenv_values
 
+from adapters.outbound.teacher.install import installed
 from application.ports.rate_limiter import RateLimit
 from domain.errors import ValidationFailed
 
@@ -55,6 +56,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     own_origins: str = ""
     # Ours, beyond API.md:
     storage: Literal["postgres", "memory"] = "postgres"
+    # The query map (README, "Retrieval quality"): a stronger model (all-mpnet-base-v2, put
+    # beside the ONNX model by `ccgpt prepare`) embeds each chunk when the worker is idle,
+    # and questions are mapped into its space. On only with the local model (`local` or
+    # `torch`: the map is fitted for its vectors) and where the teacher is installed.
+    query_map: Literal["on", "off"] = "on"
     # Where realtime events travel when CCGPT_REDIS_URL is unset: `process` (this process's
     # sockets only) or `database` (PostgreSQL LISTEN/NOTIFY to every process on the same
     # database). `ccgpt serve --workers N` (N > 1) sets `database` for its workers.
@@ -150,11 +156,26 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     @property
     def onnx_model_dir(self) -> Path:
-        cache = (
+        return self._model_cache / "all-MiniLM-L6-v2-onnx"
+
+    @property
+    def teacher_model_dir(self) -> Path:
+        return self._model_cache / "all-mpnet-base-v2"
+
+    @property
+    def _model_cache(self) -> Path:
+        return (
             self.model_cache_dir
             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "customercaregpt"
         )
-        return cache / "all-MiniLM-L6-v2-onnx"
+
+    @property
+    def query_map_storage(self) -> Literal["postgres", "memory", "off"]:
+        """Where query maps live, or `off` (CCGPT_QUERY_MAP=off, another embedder, or no
+        teacher installed)."""
+        if self.query_map == "off" or self.embedder not in ("local", "torch"):
+            return "off"
+        return self.storage if installed(self.teacher_model_dir) else "off"
 
     @property
     def embedded_database(self) -> bool:

@@ -21,11 +21,11 @@ import uuid
 import structlog
 from prometheus_client import Counter
 
+from application.idle_work import Preparation
 from application.ingestion_outcome import Outcome
 from application.ports.job_queue import JobQueue
 from application.use_cases.abandon_ingestion import AbandonIngestion
 from application.use_cases.ingest_document import IngestDocument
-from application.use_cases.prepare_sentence_vectors import PrepareSentenceVectors
 from domain.knowledge import IngestionJob
 
 log = structlog.get_logger()
@@ -44,7 +44,7 @@ class IngestionWorker:
         concurrency: int = 1,
         lease_seconds: int = 60,
         poll_seconds: float = 1.0,
-        prepare: PrepareSentenceVectors | None = None,
+        prepare: Preparation | None = None,
         sweep_seconds: float = 600.0,
     ) -> None:
         self._queue, self._ingest, self._abandon = queue, ingest, abandon

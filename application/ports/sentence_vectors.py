@@ -21,7 +21,9 @@ _ROW_BYTES = 2 * EMBEDDING_DIMENSIONS  # IEEE half precision: cosines move by ~1
 @dataclass(frozen=True, slots=True)
 class PackedVectors:
     """One unit vector per sentence of `domain.sentences.split_sentences(chunk.text)`, in
-    that order, packed as little-endian float16 rows of EMBEDDING_DIMENSIONS values."""
+    that order, packed as little-endian float16 rows of EMBEDDING_DIMENSIONS values. (The
+    query map's teacher stores one row of its own width a chunk the same way, under its
+    own model name: `application.ports.query_map`.)"""
 
     packed: bytes
 
@@ -47,6 +49,7 @@ class UnpreparedChunk:
     workspace_id: WorkspaceId
     chunk_id: ChunkId
     text: str
+    heading: str | None = None
 
 
 class SentenceVectorStore(Protocol):

@@ -139,9 +139,9 @@ async def test_a_failed_or_cancelled_embedding_is_not_remembered() -> None:
 class CountingSearch(HybridSearch):
     fusions = 0
 
-    def _fused(self, wanted, found, top_k):  # type: ignore[no-untyped-def]
+    def _fused(self, wanted, found, top_k, mapped=None):  # type: ignore[no-untyped-def]
         self.fusions += 1
-        return super()._fused(wanted, found, top_k)
+        return super()._fused(wanted, found, top_k, mapped)
 
 
 async def test_a_fused_ranking_is_reused_only_with_the_candidates_it_came_from() -> None:

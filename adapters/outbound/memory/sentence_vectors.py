@@ -48,7 +48,7 @@ class InMemorySentenceVectorStore:
         for key in [k for k in self._store.sentence_vectors if k[:2] not in live]:
             del self._store.sentence_vectors[key]
         waiting = [
-            UnpreparedChunk(WorkspaceId(workspace), chunk.id, chunk.text)
+            UnpreparedChunk(WorkspaceId(workspace), chunk.id, chunk.text, chunk.heading)
             for (workspace, _), chunks in self._store.chunks.items()
             for chunk in chunks
             if (workspace, chunk.id, model) not in self._store.sentence_vectors

@@ -35,6 +35,7 @@ class MemoryStore:
     )
     question_vectors: dict[tuple[uuid.UUID, str, str], list[float]] = field(default_factory=dict)
     sentence_vectors: dict[tuple[uuid.UUID, uuid.UUID, str], Any] = field(default_factory=dict)
+    query_maps: dict[uuid.UUID, Any] = field(default_factory=dict)
 
     # One transaction at a time: the memory store is serialisable by construction.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -30,7 +30,7 @@ _WRITE = text(
 )
 _UNPREPARED = text(
     """
-    SELECT c.workspace_id, c.id, c.text FROM chunks c
+    SELECT c.workspace_id, c.id, c.text, c.heading FROM chunks c
     WHERE NOT EXISTS (SELECT 1 FROM chunk_sentence_vectors s
                       WHERE s.chunk_id = c.id AND s.model = :model)
     LIMIT :limit
@@ -73,4 +73,7 @@ class PostgresSentenceVectorStore:
     async def unprepared(self, model: str, limit: int) -> list[UnpreparedChunk]:
         async with scoped(self._engine, None) as conn:
             rows = await conn.execute(_UNPREPARED, {"model": model, "limit": max(0, limit)})
-            return [UnpreparedChunk(row.workspace_id, ChunkId(row.id), row.text) for row in rows]
+            return [
+                UnpreparedChunk(row.workspace_id, ChunkId(row.id), row.text, row.heading)
+                for row in rows
+            ]
