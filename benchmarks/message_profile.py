@@ -100,7 +100,10 @@ async def widget_in_process(database_url: str, data_dir: Path) -> AsyncIterator[
     async with httpx.AsyncClient(transport=transport, base_url="http://ccgpt.test") as client:
         _, key, workspace_id, chunks = await _site(client)
         # In a thread: the worker that stores them runs on this event loop.
-        await asyncio.to_thread(wait_for_sentence_vectors, database_url, workspace_id, chunks)
+        teacher = settings.query_map_storage != "off"
+        await asyncio.to_thread(
+            wait_for_sentence_vectors, database_url, workspace_id, chunks, teacher
+        )
         page = {"Origin": SITE}
 
         async def ask(text: str) -> float:

@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text
 
 from adapters.outbound.postgres.engine import retrieval_engine, sqlalchemy_url
 from adapters.outbound.postgres.retriever import PostgresRetriever
+from adapters.outbound.sentence_transformers.embedder import MODEL_NAME
 from benchmarks.load_tools import (
     ROOT,
     ccgpt_server,
@@ -246,19 +247,31 @@ def pad_workspace(database_url: str, ws: WorkspaceId, total: int) -> int:
     return int(count)
 
 
-def wait_for_sentence_vectors(database_url: str, ws: WorkspaceId, chunks: int) -> float:
-    """Seconds until the idle worker has stored the sentence vectors of every chunk."""
+def wait_for_sentence_vectors(
+    database_url: str, ws: WorkspaceId, chunks: int, teacher: bool
+) -> float:
+    """Seconds until the idle worker is done with the workspace: every chunk's sentence
+    vectors stored and, where the query map is on (the teacher installed), every chunk's
+    teacher vector and the workspace's map fitted on all of them."""
     engine = create_engine(sqlalchemy_url(database_url))
     started = time.perf_counter()
-    count = text("SELECT count(*) FROM chunk_sentence_vectors WHERE workspace_id = :ws")
+    done = text(
+        """
+        SELECT (SELECT count(*) FROM chunk_sentence_vectors
+                WHERE workspace_id = :ws AND model = :model) >= :chunks
+           AND (NOT :teacher OR EXISTS (SELECT 1 FROM workspace_query_maps
+                                        WHERE workspace_id = :ws AND chunks >= :chunks))
+        """
+    )
+    params = {"ws": ws, "model": MODEL_NAME, "chunks": chunks, "teacher": teacher}
     try:
-        while time.perf_counter() - started < 600:
+        while time.perf_counter() - started < 900:
             with engine.connect() as conn:
-                if int(conn.execute(count, {"ws": ws}).scalar_one()) >= chunks:
+                if conn.execute(done, params).scalar_one():
                     break
             time.sleep(0.1)
         else:
-            raise RuntimeError("the sentence vectors were not prepared in 10 minutes")
+            raise RuntimeError("the idle worker had not finished the workspace in 15 minutes")
     finally:
         engine.dispose()
     return time.perf_counter() - started
@@ -301,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         "CCGPT_RATE_LIMIT_WORKSPACE": UNLIMITED,
         **dict(pair.split("=", 1) for pair in args.env),
     }
+    args.teacher = load_settings(env, None).query_map_storage != "off"
     try:
         with ccgpt_server(free_port(), env, base / "server.log") as server:
             if args.only_rps:
@@ -323,8 +337,9 @@ def run_phases(
     site = Site(server.url)
     chunks = site.upload_corpus()
     print(f"workspace: {chunks} chunks from the support corpus; embedder {args.embedder}")
-    waited = wait_for_sentence_vectors(database_url, site.workspace_id, chunks)
-    print(f"their sentence vectors stored {waited:.1f} s after the last document was ready")
+    waited = wait_for_sentence_vectors(database_url, site.workspace_id, chunks, args.teacher)
+    made = "sentence and teacher vectors and query map" if args.teacher else "sentence vectors"
+    print(f"their {made} stored {waited:.1f} s after the last document was ready")
     idle = server.rss_mib()
     embeds, lookups = floor(
         database_url, base / "floor", args.embedder, site.workspace_id, unique(60)
