@@ -4,9 +4,11 @@ It runs inside `ccgpt serve` by default and alone in `ccgpt worker` processes. A
 lease is extended while it runs; on shutdown the worker hands its job back at once, and
 if it dies instead, the lease runs out and any worker takes the job up again.
 
-With nothing to ingest, it embeds the sentences of chunks that have none stored yet
-(`PrepareSentenceVectors`), a batch at a time, checking the queue between batches: after each
-document it made ready, and every `sweep_seconds` for chunks other processes left.
+With nothing to ingest, it does the idle work (`IdleWork`): it embeds the sentences of chunks
+that have none stored yet (`PrepareSentenceVectors`), then, with the query map on, each
+chunk's teacher vector and the maps of workspaces whose chunks changed (`PrepareQueryMaps`),
+a batch at a time, checking the queue between batches: after each document it made ready,
+and every `sweep_seconds` for chunks other processes left.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from domain.knowledge import IngestionJob
 
 log = structlog.get_logger()
 JOBS = Counter("ccgpt_ingestion_jobs_total", "Ingestion jobs by outcome", ["outcome"])
+# The name is older than the query map: it counts all idle work (chunks whose sentence or
+# teacher vectors were stored, and query maps fitted).
 PREPARED = Counter(
-    "ccgpt_sentence_vectors_prepared_total", "Chunks whose sentences were embedded and stored"
+    "ccgpt_sentence_vectors_prepared_total", "Idle work done: chunks prepared and maps fitted"
 )
 
 
@@ -109,7 +113,7 @@ class IngestionWorker:
             try:
                 prepared = await self._prepare.execute()
             except Exception as exc:  # the database or the model failed: try again later
-                log.warning("sentence_vectors.prepare_failed", error=type(exc).__name__)
+                log.warning("idle_work.failed", error=type(exc).__name__)
                 prepared = 0
         if prepared:
             PREPARED.inc(prepared)
