@@ -37,6 +37,13 @@ class _Piece:
     page: int | None
 
 
+def with_heading(heading: str | None, text: str) -> str:
+    """What a chunk's vector is made of: the heading gives a short chunk its context."""
+    if heading and not text.startswith(heading):
+        return f"{heading}\n{text}"
+    return text
+
+
 def chunk_blocks(
     blocks: list[Block], count_tokens: TokenCounter, policy: ChunkingPolicy = ChunkingPolicy()
 ) -> list[ChunkDraft]:

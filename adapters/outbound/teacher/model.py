@@ -16,7 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from adapters.outbound.teacher.install import TEACHER_NAME, WEIGHTS_FILE, WEIGHTS_SHA256, sha256
+from adapters.outbound.onnx.export import sha256
+from adapters.outbound.teacher.install import TEACHER_NAME, WEIGHTS_FILE, WEIGHTS_SHA256
 
 TEACHER_DIMENSIONS = 768
 _model: Any = None
