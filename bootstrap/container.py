@@ -38,6 +38,7 @@ from adapters.outbound.postgres.realtime import PostgresRealtime
 from adapters.outbound.postgres.retriever import PostgresRetriever
 from adapters.outbound.postgres.sentence_vectors import PostgresSentenceVectorStore
 from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from adapters.outbound.postgres.vector_indexes import PostgresTenantVectorIndexes
 from adapters.outbound.publicsuffix.public_suffixes import PslPublicSuffixes
 from adapters.outbound.query_map.memory import InMemoryQueryMaps
 from adapters.outbound.query_map.postgres import PostgresQueryMaps
@@ -126,6 +127,7 @@ from application.use_cases.rotate_embed_key import RotateEmbedKey
 from application.use_cases.search_knowledge import SearchKnowledge
 from application.use_cases.start_widget_session import StartWidgetSession
 from application.use_cases.take_over import TakeOver
+from application.use_cases.tend_vector_indexes import TendVectorIndexes
 from application.use_cases.update_embed_code import UpdateEmbedCode
 from application.use_cases.upload_document import UploadDocument
 from application.warm_up import EmbedderWarmth
@@ -145,7 +147,7 @@ def _sentence_preparer(
 
 
 def _idle_work(*steps: Preparation | None) -> IdleWork | None:
-    """The worker's idle steps that are on, in order (sentence vectors first)."""
+    """The worker's idle steps that are on, in order."""
     wanted = [step for step in steps if step is not None]
     return IdleWork(*wanted) if wanted else None
 
@@ -291,7 +293,19 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(PrepareQueryMaps, sentence_vector_store, teacher, query_maps),
         off=providers.Object(None),
     )
-    idle_work = providers.Singleton(_idle_work, prepare_sentence_vectors, prepare_query_maps)
+    # Large workspaces' own vector indexes first: quick, once a workspace, and every search
+    # of the workspace gains (in memory, search is an exact scan: nothing to tend).
+    tend_vector_indexes = providers.Selector(
+        settings.provided.storage,
+        postgres=providers.Singleton(
+            TendVectorIndexes,
+            providers.Singleton(PostgresTenantVectorIndexes, engine, database.provided.current_url),
+        ),
+        memory=providers.Object(None),
+    )
+    idle_work = providers.Singleton(
+        _idle_work, tend_vector_indexes, prepare_sentence_vectors, prepare_query_maps
+    )
     chat_model = providers.Selector(
         settings.provided.llm,
         extractive=extractive_model,

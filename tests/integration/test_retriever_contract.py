@@ -361,23 +361,26 @@ async def test_a_search_survives_a_pooled_connection_the_server_dropped(database
 
 
 @pytest.mark.parametrize(
-    ("chunks", "all_chunks", "approximate"),
+    ("chunks", "all_chunks", "own_index", "approximate"),
     [
-        (3_999, 4_000.0, False),  # small: always the exact scan
-        (4_001, 4_001.0, True),  # a tenant that fills the index: HNSW from 4,000 chunks
-        (12_000, 100_000.0, True),  # 12% of the index
-        (5_000, 100_000.0, False),  # 5%: filtered HNSW walks past too many others' rows
-        (5_000, float("inf"), False),  # the table never analyzed: keep the scan
-        (20_001, float("inf"), True),  # large: always HNSW
+        (3_999, 4_000.0, False, False),  # small: always the exact scan
+        (3_999, 100_000.0, True, False),  # even with an index of its own
+        (4_001, 4_001.0, False, True),  # a tenant that fills the index: HNSW from 4,000 chunks
+        (12_000, 100_000.0, False, True),  # 12% of the index
+        (5_000, 100_000.0, False, False),  # 5%: filtered HNSW walks past too many others' rows
+        (5_000, 100_000.0, True, True),  # 5%, with its own index: it walks that
+        (5_000, float("inf"), False, False),  # the table never analyzed: keep the scan
+        (20_001, float("inf"), False, True),  # large: always HNSW
     ],
 )
-def test_the_path_depends_on_the_tenants_size_and_its_share_of_the_index(
-    database_url: str, chunks: int, all_chunks: float, approximate: bool
+def test_the_path_depends_on_the_tenants_size_its_share_of_the_index_and_its_own_index(
+    database_url: str, chunks: int, all_chunks: float, own_index: bool, approximate: bool
 ) -> None:
-    sql = "SELECT " + approximate_path("%(chunks)s::bigint", "%(all)s::float8")
+    sql = "SELECT " + approximate_path("%(chunks)s::bigint", "%(all)s::float8", "%(own)s")
     params = {
         "chunks": chunks,
         "all": all_chunks,
+        "own": own_index,
         "exact_max": EXACT_SCAN_MAX_CHUNKS,
         "exact_min": HNSW_MIN_CHUNKS,
         "hnsw_share": HNSW_MIN_SHARE,

@@ -8,7 +8,9 @@ is large depends on the workspace's share of the index too: filtered, HNSW has t
 past every other tenant's rows, so a 5,000-chunk tenant holding 5% of all chunks found
 only 0.90-0.94 of its exact 60 nearest and was barely faster, while one holding all of
 them is found 7-10x faster than by scanning, at recall 0.99-1.00 (the search benchmark's
-database, `benchmarks/search_latency.py`).
+database, `benchmarks/search_latency.py`). A workspace with an index of its own
+(`vector_indexes`, built by the idle worker from 4,000 chunks) walks that instead, never
+passing other tenants' rows.
 
 One search is one round trip: the transaction (BEGIN, the row-level-security scope, the
 statements, COMMIT) goes out as one psycopg pipeline on a connection of the retrieval
@@ -29,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.outbound.postgres.outage import outage_translated
 from adapters.outbound.postgres.scope import MAX_DEAD_CONNECTIONS, pipelined
+from adapters.outbound.postgres.vector_indexes import own_index_name
 from application.ports.retriever import Candidates, TermStatistics
 from application.search import KEYWORD_POSTINGS
 from domain.ids import ChunkId, DocumentId, WorkspaceId
@@ -46,11 +49,24 @@ _ALL_CHUNKS = (
 )
 
 
-def approximate_path(chunks: str, all_chunks: str = _ALL_CHUNKS) -> str:
-    """SQL: whether a workspace of `chunks` chunks takes the approximate (HNSW) path."""
+# Whether the workspace has a complete HNSW index of its own (`vector_indexes`): a catalog
+# lookup by name, `own_index` being `own_index_name(ws)`.
+_OWN_INDEX = (
+    "EXISTS (SELECT FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
+    "WHERE c.relname = %(own_index)s AND c.relnamespace = 'public'::regnamespace "
+    "AND i.indisvalid)"
+)
+
+
+def approximate_path(
+    chunks: str, all_chunks: str = _ALL_CHUNKS, own_index: str = _OWN_INDEX
+) -> str:
+    """SQL: whether a workspace of `chunks` chunks takes the approximate (HNSW) path: a
+    large one always; from HNSW_MIN_CHUNKS, one with an index of its own, or that fills
+    enough of the shared index for its filtered walk to pay."""
     return (
         f"({chunks} > %(exact_max)s OR ({chunks} > %(exact_min)s AND "
-        f"{chunks} >= %(hnsw_share)s * {all_chunks}))"
+        f"({own_index} OR {chunks} >= %(hnsw_share)s * {all_chunks})))"
     )
 
 
@@ -305,6 +321,19 @@ class PostgresRetriever:
         )
         return read.version, candidates
 
+    def parameters(self, workspace_id: WorkspaceId, params: dict[str, Any]) -> dict[str, Any]:
+        """`params` (`n` the number of rows wanted) with what every statement is bound
+        with besides: the workspace, its own index's name and the path's thresholds."""
+        return {
+            **params,
+            "ws": str(workspace_id),
+            "exact_max": self._exact_max,
+            "exact_min": self._exact_min,
+            "hnsw_share": HNSW_MIN_SHARE,
+            "own_index": own_index_name(workspace_id),
+            "ef_search": max(100, 4 * int(params["n"])),
+        }
+
     async def _transaction(
         self,
         workspace_id: WorkspaceId,
@@ -314,14 +343,7 @@ class PostgresRetriever:
     ) -> _Read:
         """BEGIN, scope, [version,] the statements, COMMIT: one pipeline, whose results
         are [the version and] the rows of each statement."""
-        params = {
-            **params,
-            "ws": str(workspace_id),
-            "exact_max": self._exact_max,
-            "exact_min": self._exact_min,
-            "hnsw_share": HNSW_MIN_SHARE,
-            "ef_search": max(100, 4 * int(params["n"])),
-        }
+        params = self.parameters(workspace_id, params)
         queries = [_SCOPE, *([_VERSION] if versioned else []), *statements]
         async with outage_translated():
             for attempt in range(1, MAX_DEAD_CONNECTIONS + 1):
