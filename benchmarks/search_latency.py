@@ -1,7 +1,9 @@
 """Search latency with 100,000 chunks over 50 workspaces: `python -m benchmarks.search_latency`.
 
 Workspaces have skewed sizes (a few large, many small), so both retrieval paths run:
-the exact scan for small tenants and HNSW with iterative scanning for large ones. Vectors
+the exact scan for small tenants and HNSW for large ones, through each large workspace's
+own index as the idle worker makes them (`TendVectorIndexes`), or with `--shared-index`
+through the one index of every tenant's rows, filtered with iterative scanning. Vectors
 and text are synthetic and made inside PostgreSQL. Queries alternate between the smallest
 and the largest workspace; prints p50/p95 of routed vector search, exact search, hybrid
 (as the API runs it, document frequencies from `workspace_terms`) and keyword search for
@@ -23,10 +25,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from adapters.outbound.memory.embedder import HashingEmbedder
-from adapters.outbound.postgres.engine import retrieval_engine, sqlalchemy_url
+from adapters.outbound.postgres.engine import retrieval_engine, runtime_engine, sqlalchemy_url
 from adapters.outbound.postgres.migrate import migrate
 from adapters.outbound.postgres.retriever import EXACT_SCAN_MAX_CHUNKS, PostgresRetriever
+from adapters.outbound.postgres.vector_indexes import PostgresTenantVectorIndexes
 from application.search import HybridSearch, SearchMode
+from application.use_cases.tend_vector_indexes import TendVectorIndexes
 from bootstrap.embedded_postgres import EmbeddedPostgres
 from domain.ids import ChunkId, WorkspaceId
 
@@ -150,6 +154,24 @@ def populated(
     return tenants, centroids
 
 
+async def tend_indexes(url: str, own: bool) -> None:
+    """As the idle worker would: each large workspace's own index made (or, for the shared
+    index alone, every one dropped)."""
+    engine = runtime_engine(url, pool_size=1)  # as wired: scoped transactions need one
+    indexes = PostgresTenantVectorIndexes(engine, lambda: url)
+    tend = TendVectorIndexes(indexes) if own else TendVectorIndexes(indexes, 10**12, 10**12)
+    started, changed = time.perf_counter(), 0
+    while await tend.execute():
+        changed += 1
+    own_now = len(await indexes.indexed())
+    await engine.dispose()
+    print(
+        f"own indexes: {own_now} ({changed} {'built' if own else 'dropped'} in "
+        f"{time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -205,6 +227,11 @@ def main() -> None:
     parser.add_argument("--workspaces", type=int, default=50)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument(
+        "--shared-index",
+        action="store_true",
+        help="no workspace's own index: large ones walk the index of every tenant's rows",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, help="keep the database here, and reuse it when it is there"
     )
     args = parser.parse_args()
@@ -224,6 +251,7 @@ def main() -> None:
                 f"loaded in {time.perf_counter() - started:.0f} s",
                 flush=True,
             )
+            asyncio.run(tend_indexes(url, own=not args.shared_index))
             asyncio.run(measure(url, tenants, centroids, args.queries))
         finally:
             server.stop()
