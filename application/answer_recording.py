@@ -37,11 +37,13 @@ class AnswerRecorder:
         the conversation."""
         workspace_id, session_id = question.workspace_id, question.session_id
         async with self._turns.turn(), self._uow.tenant(workspace_id) as tx:
-            held = await tx.conversations.get(workspace_id, session_id, for_update=True)
-            conversation = found(held, "Conversation")
-            existing = await tx.conversations.find_reply(workspace_id, session_id, question.id)
-            if existing is not None:
-                return existing
+            held = found(
+                await tx.conversations.hold(workspace_id, session_id, reply_to=question.id),
+                "Conversation",
+            )
+            if held.reply is not None:
+                return held.reply
+            conversation = held.conversation
             if not conversation.bot_answers:
                 return None
             answer = conversation.answer(

@@ -19,6 +19,16 @@ class ConversationFilter:
     embed_code_id: uuid.UUID | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A conversation locked for this transaction, with what a new message needs of it."""
+
+    conversation: Conversation
+    history: list[Message]  # its latest messages, oldest first
+    earlier: Message | None = None  # the message sent with the client id asked about
+    reply: Message | None = None  # the answer stored for the question asked about
+
+
 class ConversationRepository(Protocol):
     """Chat sessions and their messages, in the order they were written."""
 
@@ -28,6 +38,20 @@ class ConversationRepository(Protocol):
         self, workspace_id: WorkspaceId, session_id: SessionId, *, for_update: bool = False
     ) -> Conversation | None:
         """With `for_update`, messages to this session wait for this transaction."""
+        ...
+
+    async def hold(
+        self,
+        workspace_id: WorkspaceId,
+        session_id: SessionId,
+        *,
+        history: int = 0,
+        client_message_id: str | None = None,
+        reply_to: MessageId | None = None,
+    ) -> Held | None:
+        """`get(for_update=True)`, then, once it is held, its latest `history` messages
+        (`messages`), the message of `client_message_id` (`find_by_client_id`) and the
+        reply to `reply_to` (`find_reply`): what a new message reads, in one round trip."""
         ...
 
     async def save(self, conversation: Conversation) -> None: ...

@@ -27,6 +27,7 @@ from domain.errors import ValidationFailed, found
 from domain.ids import MessageId, SessionId, WorkspaceId, new_uuid
 
 DeltaSink = Callable[[AnswerDelta], Awaitable[None]]
+HISTORY = 50  # the latest messages a question is asked with
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +150,8 @@ class AnswerMessage:
         """Stores the question (or finds the earlier one of a retry) with the history before
         it; a new question is admitted first, in the same transaction."""
         async with self._turns.turn(), self._uow.tenant(workspace_id) as tx:
-            conversation = await self._conversation(tx, workspace_id, inp)
-            history = await tx.conversations.messages(workspace_id, conversation.id, 50)
+            conversation, history, earlier = await self._conversation(tx, workspace_id, inp)
             started = inp.session_id is None
-            earlier = await self._earlier(tx, conversation, inp.client_message_id)
             if earlier is not None:
                 before = history[: _index(history, earlier)]
                 answered = await tx.conversations.find_reply(
@@ -169,24 +168,23 @@ class AnswerMessage:
 
     async def _conversation(
         self, tx: UnitOfWork, workspace_id: WorkspaceId, inp: AskInput
-    ) -> Conversation:
+    ) -> tuple[Conversation, list[Message], Message | None]:
+        """The conversation held for the new message, the history before it and the
+        earlier message of a retry (a new conversation has neither)."""
         if inp.session_id is not None:
-            held = await tx.conversations.get(workspace_id, inp.session_id, for_update=True)
-            return found(held, "Conversation")
+            held = await tx.conversations.hold(
+                workspace_id,
+                inp.session_id,
+                history=HISTORY,
+                client_message_id=inp.client_message_id,
+            )
+            held = found(held, "Conversation")
+            return held.conversation, held.history, held.earlier
         conversation = Conversation.start(
             workspace_id, self._clock.now(), inp.embed_code_id, inp.visitor_id
         )
         await tx.conversations.add(conversation)
-        return conversation
-
-    async def _earlier(
-        self, tx: UnitOfWork, conversation: Conversation, client_message_id: str | None
-    ) -> Message | None:
-        if not client_message_id:
-            return None
-        return await tx.conversations.find_by_client_id(
-            conversation.workspace_id, conversation.id, client_message_id
-        )
+        return conversation, [], None
 
 
 def _index(history: list[Message], message: Message) -> int:

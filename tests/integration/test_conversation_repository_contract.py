@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from adapters.outbound.postgres.engine import runtime_engine
+from adapters.outbound.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from application.pagination import PageRequest
 from application.ports.conversations import ConversationFilter
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -228,6 +231,98 @@ async def test_lookups_reach_the_start_of_a_long_thread(uow: UnitOfWorkFactory) 
         assert len(await tx.conversations.messages(ws, c.id, limit=WINDOW + 10)) == WINDOW + 2
         assert await tx.conversations.find_by_client_id(ws, c.id, "early-1") == question
         assert await tx.conversations.find_reply(ws, c.id, question.id) == answer
+
+
+async def test_hold_reads_what_a_new_message_needs_of_its_conversation(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws_a, ws_b = await new_workspace(uow), await new_workspace(uow)
+    c, other = conversation(ws_a), conversation(ws_a)
+    question = message(c, "q1", client_message_id="c-1", sources=[])
+    answer = message(
+        c,
+        "a1",
+        Role.ASSISTANT,
+        reply_to=question.id,
+        sources=[Source(DocumentId(uuid.uuid4()), "Shipping", "Ships Monday", 2)],
+        confidence=0.5,
+        action=Action.ANSWERED,
+    )
+    later = message(c, "q2", client_message_id="c-2")
+    await store(uow, c, [question, answer, later])
+    await store(uow, other)
+    async with uow.tenant(ws_a) as tx:
+        held = await tx.conversations.hold(
+            ws_a, c.id, history=2, client_message_id="c-1", reply_to=question.id
+        )
+        assert held is not None
+        assert held.conversation == await tx.conversations.get(ws_a, c.id)
+        assert held.history == [answer, later]  # the latest two, oldest first
+        assert (held.earlier, held.reply) == (question, answer)
+        bare = await tx.conversations.hold(ws_a, c.id)
+        assert bare is not None
+        assert (bare.history, bare.earlier, bare.reply) == ([], None, None)
+        missing = await tx.conversations.hold(
+            ws_a, c.id, history=5, client_message_id="c-9", reply_to=later.id
+        )
+        assert missing is not None
+        assert (missing.history, missing.earlier, missing.reply) == (
+            [question, answer, later],
+            None,
+            None,
+        )
+        empty = await tx.conversations.hold(ws_a, other.id, history=5, reply_to=question.id)
+        assert empty is not None
+        assert (empty.conversation.id, empty.history, empty.reply) == (other.id, [], None)
+        assert await tx.conversations.hold(ws_a, SessionId(uuid.uuid4()), history=5) is None
+    async with uow.tenant(ws_b) as tx:
+        assert await tx.conversations.hold(ws_a, c.id, history=5) is None
+        assert await tx.conversations.hold(ws_b, c.id, history=5) is None
+
+
+async def test_a_waiting_hold_reads_what_the_holder_before_it_committed(
+    database_url: str,
+) -> None:
+    """Two messages to one session: the second waits for the first's lock, and its history
+    and its reply lookup then include what the first stored (the reads run after the lock
+    is taken, not from before it). PostgreSQL only: the memory fake runs one transaction
+    at a time, so nothing there ever waits on a row."""
+    engine = runtime_engine(database_url, pool_size=4)
+    try:
+        await _two_holds(PostgresUnitOfWorkFactory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _two_holds(uow: UnitOfWorkFactory) -> None:
+    ws = await new_workspace(uow)
+    c = conversation(ws)
+    question = message(c, "q1")
+    await store(uow, c, [question])
+    first_holds, waiter_started = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with uow.tenant(ws) as tx:
+            held = await tx.conversations.hold(ws, c.id, history=10)
+            assert held is not None
+            first_holds.set()
+            await waiter_started.wait()
+            await asyncio.sleep(0.2)  # the second is waiting on the lock by now
+            reply = message(held.conversation, "a1", Role.ASSISTANT, reply_to=question.id)
+            await tx.conversations.append(held.conversation, reply)
+            await tx.commit()
+
+    async def second() -> tuple[int, list[str], str | None]:
+        await first_holds.wait()
+        async with uow.tenant(ws) as tx:
+            waiter_started.set()
+            held = await tx.conversations.hold(ws, c.id, history=10, reply_to=question.id)
+            assert held is not None
+            reply = held.reply.text if held.reply else None
+            return held.conversation.message_count, [m.text for m in held.history], reply
+
+    _, (count, history, reply) = await asyncio.gather(first(), second())
+    assert (count, history, reply) == (2, ["q1", "a1"], "a1")
 
 
 # --- list --------------------------------------------------------------------

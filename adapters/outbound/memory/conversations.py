@@ -9,7 +9,7 @@ from adapters.outbound.memory import analytics_records
 from adapters.outbound.memory.repositories import paginate
 from adapters.outbound.memory.store import ScopedRepository
 from application.pagination import Cursor, Page, PageRequest
-from application.ports.conversations import ConversationFilter
+from application.ports.conversations import ConversationFilter, Held
 from domain.conversations import Conversation, Message, Role, reading_order
 from domain.errors import Conflict
 from domain.feedback import Feedback
@@ -30,6 +30,26 @@ class InMemoryConversationRepository(ScopedRepository):
         if not self._sees(workspace_id):
             return None
         return copy.deepcopy(self._store.conversations.get((workspace_id, session_id)))
+
+    async def hold(
+        self,
+        workspace_id: WorkspaceId,
+        session_id: SessionId,
+        *,
+        history: int = 0,
+        client_message_id: str | None = None,
+        reply_to: MessageId | None = None,
+    ) -> Held | None:
+        conversation = await self.get(workspace_id, session_id, for_update=True)
+        if conversation is None:
+            return None
+        earlier = reply = None
+        if client_message_id:
+            earlier = await self.find_by_client_id(workspace_id, session_id, client_message_id)
+        if reply_to is not None:
+            reply = await self.find_reply(workspace_id, session_id, reply_to)
+        recent = await self.messages(workspace_id, session_id, history)
+        return Held(conversation, recent, earlier, reply)
 
     async def save(self, conversation: Conversation) -> None:
         key = (conversation.workspace_id, conversation.id)

@@ -11,16 +11,18 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, exists, select, update
+from sqlalchemy import ClauseElement, ColumnElement, Table, bindparam, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.outbound.postgres import rows
 from adapters.outbound.postgres import tables as t
 from adapters.outbound.postgres.repositories import fetch_page
+from adapters.outbound.postgres.scope import reads_together
 from application.pagination import Page, PageRequest
-from application.ports.conversations import ConversationFilter
+from application.ports.conversations import ConversationFilter, Held
 from domain.conversations import (
     Conversation,
     ConversationStatus,
@@ -72,6 +74,21 @@ _REPLY = (
 )
 
 
+def _driver_query(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
+    """The statement as psycopg runs it (named parameters), with its fixed parameters'
+    values (a literal LIMIT), for `reads_together`."""
+    compiled = statement.compile(dialect=_DIALECT)
+    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
+
+
+_DIALECT = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]
+# What `hold` reads, in the order the server runs them: the lock first.
+_HOLD = _driver_query(_GET_FOR_UPDATE)
+_HOLD_HISTORY = _driver_query(_LATEST)
+_HOLD_EARLIER = _driver_query(_BY_CLIENT_ID)
+_HOLD_REPLY = _driver_query(_REPLY)
+
+
 @contextlib.asynccontextmanager
 async def _client_message_conflict() -> AsyncIterator[None]:
     try:
@@ -95,6 +112,45 @@ class PostgresConversationRepository:
         query = _GET_FOR_UPDATE if for_update else _GET
         row = (await self._conn.execute(query, {"ws": workspace_id, "id": session_id})).first()
         return rows.CONVERSATIONS.from_row(row) if row else None
+
+    async def hold(
+        self,
+        workspace_id: WorkspaceId,
+        session_id: SessionId,
+        *,
+        history: int = 0,
+        client_message_id: str | None = None,
+        reply_to: MessageId | None = None,
+    ) -> Held | None:
+        """One pipeline: the lock is taken first, and each read after it runs once it is
+        held, so it sees what the transaction that held it before committed."""
+        params = {
+            "ws": workspace_id,
+            "id": session_id,
+            "session": session_id,
+            "n": history,
+            "cid": client_message_id,
+            "question": reply_to,
+        }
+        wanted = [
+            _HOLD,
+            *([_HOLD_HISTORY] if history else []),
+            *([_HOLD_EARLIER] if client_message_id else []),
+            *([_HOLD_REPLY] if reply_to is not None else []),
+        ]
+        found = iter(await reads_together(self._conn, [(q, fixed | params) for q, fixed in wanted]))
+        conversation = next(found)
+        recent = next(found) if history else []
+        earlier = next(found) if client_message_id else []
+        reply = next(found) if reply_to is not None else []
+        if not conversation:
+            return None
+        return Held(
+            rows.CONVERSATIONS.from_mapping(conversation[0]),
+            reading_order([rows.MESSAGES.from_mapping(row) for row in recent]),
+            rows.MESSAGES.from_mapping(earlier[0]) if earlier else None,
+            rows.MESSAGES.from_mapping(reply[0]) if reply else None,
+        )
 
     async def save(self, conversation: Conversation) -> None:
         row = _prefixed(rows.CONVERSATIONS.to_row(conversation), "c_")

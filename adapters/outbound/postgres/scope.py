@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.outbound.postgres.outage import is_outage, outage_translated
@@ -80,6 +80,22 @@ async def pipelined(
             await cursor.execute(query, params)
             cursors.append(cursor)
         await raw.execute(b"COMMIT")
+    return [await cursor.fetchall() for cursor in cursors]
+
+
+async def reads_together(
+    conn: AsyncConnection, queries: Sequence[tuple[str, Mapping[str, Any]]]
+) -> list[list[dict[str, Any]]]:
+    """Queries of the connection's open transaction sent as one psycopg pipeline (one round
+    trip), run in turn by the server: the rows of each, as column -> value. Each still
+    sees what committed before it ran (a lock the first waits for is held by the next)."""
+    raw: psycopg.AsyncConnection[Any] = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
+    cursors = []
+    async with raw.pipeline():
+        for query, params in queries:
+            cursor = raw.cursor(row_factory=dict_row)
+            await cursor.execute(query.encode(), params)
+            cursors.append(cursor)
     return [await cursor.fetchall() for cursor in cursors]
 
 
