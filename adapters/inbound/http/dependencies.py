@@ -15,6 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from adapters.inbound.http.context import first_header
 from application.principal import Principal
 from application.use_cases.authenticate import Authenticate
 
@@ -46,7 +47,7 @@ def _made_by(provider: Callable[[], Any]) -> Provide:
 
 
 async def provide_principal(request: Request) -> Principal:  # type: ignore[type-arg]
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = (first_header(request.scope, b"authorization") or "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
     authenticate: Authenticate = request.app.state.container.authenticate()
     principal = await authenticate.execute(bearer)

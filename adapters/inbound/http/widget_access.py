@@ -18,7 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.types import Receive, Scope, Send
 
-from adapters.inbound.http.context import RawHeaders, set_header
+from adapters.inbound.http.context import RawHeaders, first_header, set_header
 from adapters.inbound.http.problems import from_domain_error
 from application.use_cases.check_widget_origin import CheckWidgetOrigin
 from application.use_cases.open_widget import OpenWidget
@@ -36,17 +36,17 @@ def page_origin(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The `Origin` header. Browsers leave it off same-origin GETs, marking them with
     `Sec-Fetch-Site: same-origin`: such a page is on the origin this request was sent to
     (which counts as ours only if it is one of `own_origins`, never by the Host header)."""
-    origin = request.headers.get("origin")
+    origin = first_header(request.scope, b"origin")
     if origin:
         return origin
-    if request.headers.get("sec-fetch-site") == "same-origin":
+    if first_header(request.scope, b"sec-fetch-site") == "same-origin":
         base = urlsplit(str(request.base_url))
         return f"{base.scheme}://{base.netloc}"
     return None
 
 
 def embed_key(request: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return request.headers.get("x-embed-key") or request.query_params.get("key") or ""
+    return first_header(request.scope, b"x-embed-key") or request.query_params.get("key") or ""
 
 
 async def open_widget(request: ASGIConnection[Any, Any, Any, Any], state: State) -> WidgetAccess:
@@ -58,8 +58,9 @@ async def provide_widget_access(request: Request) -> WidgetAccess:  # type: igno
     """A Litestar dependency (a bare `Request`, no `State`: see dependencies.py); once it
     succeeds, responses (errors too) carry CORS headers."""
     access = await open_widget(request, request.app.state)
-    if "origin" in request.headers:
-        request.scope.setdefault("state", {})[_VERIFIED_ORIGIN] = request.headers["origin"]
+    origin = first_header(request.scope, b"origin")
+    if origin is not None:
+        request.scope.setdefault("state", {})[_VERIFIED_ORIGIN] = origin
     return access
 
 
