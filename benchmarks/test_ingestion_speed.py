@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from application.pagination import PageRequest
@@ -35,6 +36,22 @@ from domain.file_types import sniff
 CORPUS = Path(__file__).parent / "support_corpus" / "docs"
 ROUNDS = 5
 RESULTS: dict[str, float] = {}
+PGDATA: list[Path] = []
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by the embedded PostgreSQL's processes (postmaster and
+    backends): what the database's share of ingestion costs, beside the model's."""
+    pid = int((PGDATA[0] / "postmaster.pid").read_text().split()[0])
+    postmaster = psutil.Process(pid)
+    total = 0.0
+    for process in (postmaster, *postmaster.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +66,7 @@ def container(tmp_path_factory: pytest.TempPathFactory, loop: LoopThread) -> Ite
     data_dir = tmp_path_factory.mktemp("bench")
     server = EmbeddedPostgres(data_dir)
     url = server.start()
+    PGDATA[:] = [server.pgdata]
     # The query map's teacher works after documents are ready, on one core, for minutes:
     # left on, it would run between this benchmark's rounds and weigh on whichever timing
     # it overlapped. Ingestion to ready is measured without it (README, "Benchmarks").
@@ -111,17 +129,40 @@ def test_ingestion_pipeline_on_the_corpus(
     texts = chunk_texts(loop, container)
     embedder = container.embedder()
     raw_seconds: list[float] = []
+    raw_cpu: list[float] = []
 
     def setup() -> tuple[tuple[Principal], dict[str, Any]]:
         # Untimed, before each round: the raw embedder on the same chunk texts, so the
         # machine's speed at that moment weighs on both sides of the round's ratio; and the
         # sign-up (an argon2id hash of the password), which is not ingestion.
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         loop.run(lambda: embedder.embed_documents(texts))
         raw_seconds.append(time.perf_counter() - started)
+        raw_cpu.append(time.process_time() - cpu)
         return (loop.run(new_workspace),), {}
 
+    # Where each round's CPU went (seconds): the event loop's thread (parsing, SQL, term
+    # bags), PostgreSQL's processes, and the rest of this process (the model's threads).
+    spent: list[tuple[float, float, float]] = []
+
     async def ingest_all(owner: Principal) -> int:
+        loop_cpu, database_cpu, process_cpu = (
+            time.thread_time(),
+            postgres_cpu_seconds(),
+            time.process_time(),
+        )
+        chunks = await ingest(owner)
+        loop_cpu = time.thread_time() - loop_cpu
+        spent.append(
+            (
+                loop_cpu,
+                postgres_cpu_seconds() - database_cpu,
+                time.process_time() - process_cpu - loop_cpu,
+            )
+        )
+        return chunks
+
+    async def ingest(owner: Principal) -> int:
         add = container.upload_document()
         for name, data in corpus():
             await add.execute(owner, UploadInput(name, data))
@@ -150,6 +191,9 @@ def test_ingestion_pipeline_on_the_corpus(
     pipeline_rate = chunks / statistics.median(pipeline_seconds)
     raw_rate = len(texts) / statistics.median(raw_seconds)
     ratio = statistics.median(ratios)
+    loop_cpu, database_cpu, model_cpu = (
+        statistics.median(round_[i] for round_ in spent) for i in range(3)
+    )
     # For the one table `python -m benchmarks.widget_load` prints (`make bench`).
     out = Path(__file__).parent / ".results"
     out.mkdir(exist_ok=True)
@@ -160,6 +204,14 @@ def test_ingestion_pipeline_on_the_corpus(
         "ratio": ratio,
         "ratios": [round(r, 3) for r in ratios],
         "prepared": prepare_rate,
+        "cpu_seconds": {
+            "event_loop": round(loop_cpu, 3),
+            "postgres": round(database_cpu, 3),
+            "model_and_rest": round(model_cpu, 3),
+            "wall": round(statistics.median(pipeline_seconds), 3),
+            "raw_wall": round(statistics.median(raw_seconds), 3),
+            "raw_cpu": round(statistics.median(raw_cpu), 3),
+        },
     }
     (out / "ingestion.json").write_text(json.dumps(found))
     print(
@@ -168,4 +220,9 @@ def test_ingestion_pipeline_on_the_corpus(
         f"timing both); pipeline/raw = {ratio:.2f} (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}); "
         f"after ready, when idle, sentence vectors of {prepared} chunks at {prepare_rate:.1f} "
         f"chunks/s"
+        f"\nCPU per round (medians): event loop {loop_cpu:.2f} s, PostgreSQL "
+        f"{database_cpu:.2f} s, the model's threads and the rest {model_cpu:.2f} s, over "
+        f"{statistics.median(pipeline_seconds):.2f} s of wall time on {psutil.cpu_count()} cores; "
+        f"the raw embedder {statistics.median(raw_cpu):.2f} s of CPU over "
+        f"{statistics.median(raw_seconds):.2f} s"
     )

@@ -407,9 +407,17 @@ def run_phases(
         ratio = found.get("ratio", found["pipeline"] / found["raw"])
         spread = found.get("ratios")
         rounds = f"; rounds {spread[0]:.2f}-{spread[-1]:.2f}" if spread else ""
+        cpu = found.get("cpu_seconds")
+        spent = (
+            f"; CPU a round: event loop {cpu['event_loop']:.2f} s + PostgreSQL "
+            f"{cpu['postgres']:.2f} s + model {cpu['model_and_rest']:.2f} s over "
+            f"{cpu['wall']:.2f} s, raw {cpu['raw_cpu']:.2f} s over {cpu['raw_wall']:.2f} s"
+            if cpu and "raw_cpu" in cpu
+            else ""
+        )
         table.add(
             "ingestion chunks/s",
-            f"{found['pipeline']:.1f}/s ({ratio:.2f} of raw{rounds})",
+            f"{found['pipeline']:.1f}/s ({ratio:.2f} of raw{rounds}{spent})",
             f"raw embedder {found['raw']:.1f}/s, {found['chunks']} chunks, timed in turn",
             "at least 0.8",
         )
