@@ -45,7 +45,8 @@ async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     url = request.getfixturevalue("empty_database_url")
     engine, reads = runtime_engine(url, pool_size=4), retrieval_engine(url, pool_size=2)
     vectors = PostgresSentenceVectorStore(engine, reads)
-    maps = PostgresQueryMaps(engine, reads, vectors, TEACHER, WIDTH)
+    # Refits read 150 pairs at a time: the 400-chunk workspace below is summed in three.
+    maps = PostgresQueryMaps(engine, reads, vectors, TEACHER, WIDTH, refit_batch=150)
     yield Setup(PostgresUnitOfWorkFactory(engine), vectors, maps)
     await engine.dispose()
     await reads.dispose()

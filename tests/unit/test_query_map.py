@@ -172,6 +172,23 @@ def test_a_fitted_map_sends_each_chunk_to_its_teacher_vector() -> None:
     assert int(np.argmax(cosines)) == 11 and cosines[11] > 0.99
 
 
+def test_a_map_summed_a_batch_at_a_time_is_the_map_fitted_at_once() -> None:
+    rng = np.random.default_rng(6)
+    students = rng.normal(size=(1_100, 384)).astype(np.float32)
+    teachers = rng.normal(size=(1_100, WIDTH)).astype(np.float32)
+    sums = mapping.FitSums()
+    for start in range(0, 1_100, 500):  # as the PostgreSQL adapter reads them: 500, 500, 100
+        sums.add(students[start : start + 500], teachers[start : start + 500])
+    assert sums.count == 1_100
+    at_once = mapping.fit(students, teachers)
+    batched = sums.solve()
+    assert at_once is not None and batched is not None
+    assert np.allclose(batched, at_once, rtol=1e-4, atol=1e-6)
+    few = mapping.FitSums()
+    few.add(students[:383], teachers[:383])
+    assert few.solve() is None and mapping.FitSums().solve() is None
+
+
 def test_the_teacher_is_refused_when_a_download_is_not_what_was_checked(tmp_path: Path) -> None:
     assert not install.installed(tmp_path / "none")
     wheel = tmp_path / "part.whl"

@@ -21,6 +21,7 @@ from domain.ids import ChunkId, WorkspaceId
 MAP_SECONDS = 30.0
 MAPS_REMEMBERED = 64
 VECTORS_REMEMBERED = 20_000  # float16 x 768: ~30 MB at most
+REFIT_BATCH = 500  # pairs read and summed at a time (mapping.FitSums)
 
 _STALE = text(
     """
@@ -70,9 +71,10 @@ class PostgresQueryMaps:
         vectors: SentenceVectorStore,
         teacher: str,
         dimensions: int,
+        refit_batch: int = REFIT_BATCH,
     ) -> None:
         self._engine, self._read_engine, self._vectors = engine, read_engine, vectors
-        self._teacher, self._dimensions = teacher, dimensions
+        self._teacher, self._dimensions, self._refit_batch = teacher, dimensions, refit_batch
         self._maps: OrderedDict[WorkspaceId, tuple[float, np.ndarray | None]] = OrderedDict()
         # A chunk's teacher vector never changes (a changed chunk is a new chunk id), so
         # candidates seen before are not read again (those without one yet are).
@@ -84,24 +86,26 @@ class PostgresQueryMaps:
             return [WorkspaceId(row.workspace_id) for row in rows]
 
     async def refit(self, workspace_id: WorkspaceId) -> None:
+        sums, chunk_ids = mapping.FitSums(), []
         async with scoped(self._engine, workspace_id) as conn:
-            pairs = (
-                await conn.execute(_PAIRS, {"ws": workspace_id, "teacher": self._teacher})
-            ).all()
-        if not pairs:
+            found = await conn.stream(_PAIRS, {"ws": workspace_id, "teacher": self._teacher})
+            async for batch in found.partitions(self._refit_batch):
+                students = np.vstack(
+                    [np.frombuffer(bytes(p.student), dtype=">f4", offset=4) for p in batch]
+                )
+                teachers = mapping.teacher_rows((bytes(p.teacher) for p in batch), self._dimensions)
+                sums.add(students.astype(np.float32), teachers)
+                chunk_ids += [p.id for p in batch]
+        if not chunk_ids:
             async with scoped(self._engine, workspace_id) as conn:
                 await conn.execute(_FORGET, {"ws": workspace_id})
             return
-        students = np.vstack(
-            [np.frombuffer(bytes(p.student), dtype=">f4", offset=4) for p in pairs]
-        )
-        teachers = mapping.teacher_rows((bytes(p.teacher) for p in pairs), self._dimensions)
-        fitted = mapping.fit(students.astype(np.float32), teachers)
+        fitted = sums.solve()
         params = {  # too few chunks: kept as fitted on them, with no matrix
             "ws": workspace_id,
             "teacher": self._teacher,
-            "fingerprint": mapping.fingerprint(p.id for p in pairs),
-            "chunks": len(pairs),
+            "fingerprint": mapping.fingerprint(chunk_ids),
+            "chunks": len(chunk_ids),
             "rows": 0 if fitted is None else fitted.shape[0],
             "matrix": None if fitted is None else mapping.pack_matrix(fitted),
         }
