@@ -74,11 +74,11 @@ _REPLY = (
 )
 
 
-def _driver_query(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
+def _driver_query(statement: ClauseElement) -> tuple[bytes, dict[str, Any]]:
     """The statement as psycopg runs it (named parameters), with its fixed parameters'
     values (a literal LIMIT), for `reads_together`."""
     compiled = statement.compile(dialect=_DIALECT)
-    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
+    return str(compiled).encode(), {k: v for k, v in compiled.params.items() if v is not None}
 
 
 _DIALECT = postgresql_psycopg.dialect()  # type: ignore[no-untyped-call]

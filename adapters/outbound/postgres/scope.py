@@ -84,7 +84,7 @@ async def pipelined(
 
 
 async def reads_together(
-    conn: AsyncConnection, queries: Sequence[tuple[str, Mapping[str, Any]]]
+    conn: AsyncConnection, queries: Sequence[tuple[bytes, Mapping[str, Any]]]
 ) -> list[list[dict[str, Any]]]:
     """Queries of the connection's open transaction sent as one psycopg pipeline (one round
     trip), run in turn by the server: the rows of each, as column -> value. Each still
@@ -94,7 +94,7 @@ async def reads_together(
     async with raw.pipeline():
         for query, params in queries:
             cursor = raw.cursor(row_factory=dict_row)
-            await cursor.execute(query.encode(), params)
+            await cursor.execute(query, params)
             cursors.append(cursor)
     return [await cursor.fetchall() for cursor in cursors]
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.outbound.postgres.scope import scoped
 from domain.ids import WorkspaceId
 
-_PREFIX = "ix_chunks_embedding_ws_"  # 23 characters (_INDEXED)
+_PREFIX = "ix_chunks_embedding_ws_"
 _LOCK = 0x63636770_76696478  # pg_try_advisory_lock's key: "ccgpvidx"
 _SIZES = text(
     "SELECT workspace_id, sum(chunk_count) AS chunks FROM documents "
@@ -36,7 +36,7 @@ _INDEXED = text(
     SELECT c.relname AS name, i.indisvalid AS valid
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
     WHERE i.indrelid = 'public.chunks'::regclass
-      AND left(c.relname, 23) = 'ix_chunks_embedding_ws_'
+      AND starts_with(c.relname::text, :prefix)
     """
 )
 _STATE = b"""
@@ -67,7 +67,7 @@ class PostgresTenantVectorIndexes:
 
     async def indexed(self) -> dict[WorkspaceId, bool]:
         async with scoped(self._engine, None) as conn:
-            rows = await conn.execute(_INDEXED)
+            rows = await conn.execute(_INDEXED, {"prefix": _PREFIX})
             return {
                 WorkspaceId(uuid.UUID(row.name.removeprefix(_PREFIX))): bool(row.valid)
                 for row in rows
@@ -103,10 +103,14 @@ class PostgresTenantVectorIndexes:
         conn = await psycopg.AsyncConnection.connect(
             self._owner_url(), autocommit=True, connect_timeout=5
         )
-        # A build holds the table's SHARE UPDATE EXCLUSIVE lock (writes go on); it waits at
-        # most this long for one, and one cut short is replaced by the next build.
-        await conn.execute(f"SET lock_timeout = '{int(self._lock_timeout)}s'".encode())
-        await conn.execute(b"SET maintenance_work_mem = '256MB'")
+        try:
+            # A build holds the table's SHARE UPDATE EXCLUSIVE lock (writes go on); it waits
+            # at most this long for one, and one cut short is replaced by the next build.
+            await conn.execute(f"SET lock_timeout = '{int(self._lock_timeout)}s'".encode())
+            await conn.execute(b"SET maintenance_work_mem = '256MB'")
+        except BaseException:
+            await conn.close()  # not handed to the caller's `async with`: closed here
+            raise
         return conn
 
 
