@@ -26,6 +26,10 @@ class Admission:
     ) -> None:
         self._limiter, self._workspace_limit = limiter, workspace_limit
         self._plans, self._clock = plans, clock
+        # Each plan's monthly messages: the quota statement reads the workspace's plan itself.
+        self._allowances = {
+            plan: limits.messages_per_month for plan, limits in plans.limits.items()
+        }
 
     async def admit(
         self,
@@ -38,11 +42,11 @@ class Admission:
         or rolled-back message costs no quota, and concurrent ones never overshoot it.
         Returns the budget nearest to refusal (for the response headers)."""
         rate = await self._spend(workspace_id, budgets, refusal or TOO_MANY)
-        workspace = found(await tx.workspaces.get(workspace_id), "Workspace")
-        limits = self._plans.for_plan(workspace.plan)
         month = billing_month(self._clock.now())
-        if not await tx.usage.take_message(workspace_id, month, limits.messages_per_month):
-            raise limits.message_quota_exceeded(workspace.plan)
+        taken = await tx.usage.take_message(workspace_id, month, self._allowances)
+        plan, counted = found(taken, "Workspace")
+        if not counted:
+            raise self._plans.for_plan(plan).message_quota_exceeded(plan)
         return rate
 
     async def _spend(

@@ -9,6 +9,7 @@ import pytest
 
 from application.pagination import PageRequest
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.usage import MessageTaken
 from domain.accounts import ApiKey, RefreshToken, User, Workspace
 from domain.errors import EmailTaken
 from domain.ids import ApiKeyId, TokenFamilyId, TokenId, UserId, WorkspaceId
@@ -261,3 +262,38 @@ async def test_feedback_is_one_verdict_per_message_and_stays_in_its_tenant(
     async with uow.tenant(ws_a.id) as tx:
         with pytest.raises(Conflict):
             await tx.conversations.save_feedback(Feedback.on(missing, "up", None, NOW))
+
+
+async def test_a_message_counts_only_within_the_allowance_of_the_workspace_plan(
+    uow: UnitOfWorkFactory,
+) -> None:
+    ws, _ = await seeded(uow)
+    other, _ = await seeded(uow)
+    month = NOW.date().replace(day=1)
+    allowances = {Plan.FREE: 2, Plan.PRO: -1, Plan.ENTERPRISE: 0}
+
+    async def take(scope: Workspace, workspace_id: WorkspaceId) -> MessageTaken | None:
+        async with uow.tenant(scope.id) as tx:
+            taken = await tx.usage.take_message(workspace_id, month, allowances)
+            await tx.commit()
+            return taken
+
+    assert [await take(ws, ws.id) for _ in range(3)] == [
+        MessageTaken(Plan.FREE, counted=True),
+        MessageTaken(Plan.FREE, counted=True),
+        MessageTaken(Plan.FREE, counted=False),
+    ]
+    assert await take(ws, other.id) is None  # another tenant's workspace is not there
+    assert await take(ws, WorkspaceId(uuid.uuid4())) is None
+    for plan, counted in ((Plan.PRO, True), (Plan.ENTERPRISE, False)):
+        async with uow.tenant(ws.id) as tx:
+            stored = await tx.workspaces.get(ws.id, for_update=True)
+            assert stored is not None
+            stored.change_plan(plan)
+            await tx.workspaces.save(stored)
+            await tx.commit()
+        assert await take(ws, ws.id) == MessageTaken(plan, counted)
+    async with uow.tenant(ws.id) as tx:
+        assert await tx.usage.messages(ws.id, month) == 3
+    async with uow.tenant(other.id) as tx:
+        assert await tx.usage.messages(other.id, month) == 0

@@ -101,7 +101,7 @@ async def two_workspaces(engine: AsyncEngine) -> tuple[uuid.UUID, uuid.UUID]:
             await tx.conversations.add(session)
             await tx.conversations.add_message(answer)
             await tx.conversations.save_feedback(Feedback.on(answer, "up", None, now))
-            await tx.usage.take_message(ws.id, now.date().replace(day=1), -1)
+            await tx.usage.take_message(ws.id, now.date().replace(day=1), {ws.plan: -1})
             await tx.embed_codes.add(
                 EmbedCode(EmbedCodeId(uuid.uuid4()), ws.id, "w", new_public_key(), now, now)
             )
